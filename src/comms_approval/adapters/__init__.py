@@ -1,0 +1,1 @@
+"""Adapters: the technology around the pure domain (database, mail, documents, logos, files)."""

@@ -1,0 +1,1 @@
+"""The `comms-approval` command line (Typer + Rich); one module per group of commands."""
