@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -144,7 +144,7 @@ def parse_convention(text: str, path: Path) -> Convention:
         raise reader.fail("convention.deadline_rule", f"must be 'cpc' or 'calendar', got {rule_text!r}") from exc
     reminders = _reminders(reader, head.get("reminders", {}), silence_days)
     signed_on = reader.required(head, "signed_on", p)
-    if not isinstance(signed_on, date):
+    if not isinstance(signed_on, date) or isinstance(signed_on, datetime):
         raise reader.fail("convention.signed_on", "must be a date like 2026-01-15")
     duration = reader.required(head, "duration_years", p)
     if isinstance(duration, bool) or not isinstance(duration, int) or duration <= 0:
@@ -170,7 +170,7 @@ def parse_convention(text: str, path: Path) -> Convention:
         title=reader.string(head, "title", p),
         territory=territory,
         parties=tuple(parties),
-        signed_on=signed_on if not hasattr(signed_on, "date") else signed_on,
+        signed_on=signed_on,
         duration_years=duration,
         tacit_renewal=tacit,
         timezone=timezone,
@@ -247,3 +247,75 @@ def load_convention(path: Path | str) -> Convention:
 def demo_convention_path() -> Path:
     """The demo convention shipped with the product."""
     return Path(__file__).resolve().parents[3] / "conventions" / "demo.toml"
+
+
+def convention_to_spec(convention: Convention) -> dict[str, Any]:
+    """JSON-ready form of a validated convention, stored in the database with each load."""
+    return {
+        "id": convention.id,
+        "title": convention.title,
+        "territory": convention.territory,
+        "timezone": convention.timezone,
+        "silence_days": convention.silence_days,
+        "deadline_rule": convention.deadline_rule.value,
+        "reminders": {
+            "after_delivery_days": list(convention.reminders.after_delivery_days),
+            "before_deadline_days": list(convention.reminders.before_deadline_days),
+        },
+        "signed_on": convention.signed_on.isoformat(),
+        "duration_years": convention.duration_years,
+        "tacit_renewal": convention.tacit_renewal,
+        "auditors": list(convention.auditors),
+        "source": str(convention.source) if convention.source else None,
+        "parties": [
+            {
+                "id": p.id,
+                "name": p.name,
+                "short_name": p.short_name,
+                "approvers": list(p.approvers),
+                "officers": list(p.officers),
+                "logos": [str(x) for x in p.logos],
+                "obsolete_logos": [str(x) for x in p.obsolete_logos],
+                "aliases": list(p.aliases),
+                "language": p.language,
+                "min_logo_width_mm": p.min_logo_width_mm,
+            }
+            for p in convention.parties
+        ],
+    }
+
+
+def convention_from_spec(spec: Mapping[str, Any]) -> Convention:
+    """Rebuild the domain convention from its stored spec (already validated when it was loaded)."""
+    return Convention(
+        id=spec["id"],
+        title=spec["title"],
+        territory=spec["territory"],
+        timezone=spec["timezone"],
+        silence_days=int(spec["silence_days"]),
+        deadline_rule=DeadlineRule(spec["deadline_rule"]),
+        reminders=ReminderSchedule(
+            after_delivery_days=tuple(spec["reminders"]["after_delivery_days"]),
+            before_deadline_days=tuple(spec["reminders"]["before_deadline_days"]),
+        ),
+        signed_on=date.fromisoformat(spec["signed_on"]),
+        duration_years=int(spec["duration_years"]),
+        tacit_renewal=bool(spec["tacit_renewal"]),
+        auditors=tuple(spec["auditors"]),
+        source=Path(spec["source"]) if spec.get("source") else None,
+        parties=tuple(
+            Party(
+                id=p["id"],
+                name=p["name"],
+                short_name=p["short_name"],
+                approvers=tuple(p["approvers"]),
+                officers=tuple(p["officers"]),
+                logos=tuple(Path(x) for x in p["logos"]),
+                obsolete_logos=tuple(Path(x) for x in p["obsolete_logos"]),
+                aliases=tuple(p["aliases"]),
+                language=p["language"],
+                min_logo_width_mm=float(p["min_logo_width_mm"]),
+            )
+            for p in spec["parties"]
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Database adapter: SQLModel tables, engine factory, unit of work, audit trail storage, migrations."""

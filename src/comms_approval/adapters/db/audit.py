@@ -1,0 +1,167 @@
+"""Audit trail storage: appends chained events inside the caller's transaction and reads them back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, text
+from sqlmodel import Session
+
+from comms_approval.adapters.db.tables import AuditEventRow, AuditHeadRow, AuditPayloadRow
+from comms_approval.domain.audit_chain import (
+    GENESIS_HASH,
+    ChainedEvent,
+    VerificationResult,
+    payload_digest,
+    verify_chain,
+)
+
+
+@dataclass(frozen=True)
+class AuditRefs:
+    """What an event is about; ids only (no personal data), so they stay when payloads are purged."""
+
+    convention_id: str | None = None
+    communication_id: int | None = None
+    version_id: int | None = None
+    request_id: int | None = None
+    party_id: str | None = None
+
+
+def _lock_head(session: Session) -> AuditHeadRow:
+    # On PostgreSQL the row lock serialises appends across workers; SQLite already holds the write lock
+    # (BEGIN IMMEDIATE), where FOR UPDATE is not supported and is omitted by SQLAlchemy.
+    row = session.execute(
+        select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()  # type: ignore[arg-type]
+    ).scalar_one_or_none()
+    if row is None:
+        row = AuditHeadRow(id=1, seq=0, hash=GENESIS_HASH)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def append_event(
+    session: Session,
+    *,
+    kind: str,
+    occurred_at: datetime,
+    recorded_at: datetime,
+    refs: AuditRefs = AuditRefs(),  # noqa: B008 - immutable default
+    payload: Mapping[str, object] | None = None,
+) -> AuditEventRow:
+    """Append one event to the chain in the current transaction (commit is the unit of work's job)."""
+    head = _lock_head(session)
+    payload_text, payload_sha = payload_digest(payload or {})
+    chained = ChainedEvent(
+        seq=head.seq + 1,
+        occurred_at=occurred_at,
+        kind=kind,
+        convention_id=refs.convention_id,
+        communication_id=refs.communication_id,
+        version_id=refs.version_id,
+        request_id=refs.request_id,
+        party_id=refs.party_id,
+        payload_sha256=payload_sha,
+        prev_hash=head.hash,
+    )
+    digest = chained.compute_hash()
+    row = AuditEventRow(
+        seq=chained.seq,
+        occurred_at=occurred_at,
+        recorded_at=recorded_at,
+        kind=kind,
+        convention_id=refs.convention_id,
+        communication_id=refs.communication_id,
+        version_id=refs.version_id,
+        request_id=refs.request_id,
+        party_id=refs.party_id,
+        payload_sha256=payload_sha,
+        prev_hash=head.hash,
+        hash=digest,
+    )
+    session.add(row)
+    session.add(AuditPayloadRow(seq=chained.seq, payload=payload_text))
+    head.seq = chained.seq
+    head.hash = digest
+    session.add(head)
+    session.flush()
+    return row
+
+
+def to_chained(row: AuditEventRow) -> ChainedEvent:
+    return ChainedEvent(
+        seq=row.seq,
+        occurred_at=row.occurred_at,
+        kind=row.kind,
+        convention_id=row.convention_id,
+        communication_id=row.communication_id,
+        version_id=row.version_id,
+        request_id=row.request_id,
+        party_id=row.party_id,
+        payload_sha256=row.payload_sha256,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+def iter_events(session: Session, *, batch: int = 5000) -> Iterator[AuditEventRow]:
+    """Stream every event in stored order (by sequence number), in batches to bound memory."""
+    last = 0
+    while True:
+        rows = list(
+            session.execute(
+                select(AuditEventRow)
+                .where(AuditEventRow.seq > last)  # type: ignore[arg-type]
+                .order_by(AuditEventRow.seq)  # type: ignore[arg-type]
+                .limit(batch)
+            ).scalars()
+        )
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+
+
+def payload_map(session: Session) -> dict[int, str]:
+    return {seq: payload for seq, payload in session.execute(select(AuditPayloadRow.seq, AuditPayloadRow.payload))}
+
+
+def head(session: Session) -> tuple[int, str]:
+    row = session.get(AuditHeadRow, 1)
+    return (row.seq, row.hash) if row is not None else (0, GENESIS_HASH)
+
+
+def verify(session: Session, *, expected_head: tuple[int, str] | None = None) -> VerificationResult:
+    """Verify the whole stored chain and the payloads still present."""
+    events = (to_chained(row) for row in iter_events(session))
+    return verify_chain(events, payload_map(session), expected_head=expected_head)
+
+
+APPEND_ONLY_SQLITE = [
+    """CREATE TRIGGER IF NOT EXISTS audit_events_no_update BEFORE UPDATE ON audit_events
+       BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_events_no_delete BEFORE DELETE ON audit_events
+       BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_payloads_no_update BEFORE UPDATE ON audit_payloads
+       BEGIN SELECT RAISE(ABORT, 'audit payloads may be erased, never edited'); END""",
+]
+
+APPEND_ONLY_POSTGRES = [
+    """CREATE OR REPLACE FUNCTION comms_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN RAISE EXCEPTION '% is append-only (% refused)', TG_TABLE_NAME, TG_OP; END $$""",
+    """CREATE TRIGGER audit_events_no_update_delete BEFORE UPDATE OR DELETE ON audit_events
+       FOR EACH ROW EXECUTE FUNCTION comms_audit_append_only()""",
+    """CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
+       FOR EACH STATEMENT EXECUTE FUNCTION comms_audit_append_only()""",
+    """CREATE TRIGGER audit_payloads_no_update BEFORE UPDATE ON audit_payloads
+       FOR EACH ROW EXECUTE FUNCTION comms_audit_append_only()""",
+]
+
+
+def install_append_only_triggers(session: Session) -> None:
+    statements = APPEND_ONLY_POSTGRES if session.get_bind().dialect.name == "postgresql" else APPEND_ONLY_SQLITE
+    for statement in statements:
+        session.execute(text(statement))

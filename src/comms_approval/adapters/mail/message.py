@@ -1,0 +1,177 @@
+"""The outgoing mail value objects, the delivery result, the Mailer port and the MIME builder."""
+
+from __future__ import annotations
+
+import email.policy
+import email.utils
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from enum import StrEnum
+from typing import Protocol
+
+# RFC 5322 msg-id, kept strict on purpose: the outbox relies on it to recognise duplicates.
+_MESSAGE_ID = re.compile(r"^<[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+>$")
+_HEADER_NAME = re.compile(r"^[!-9;-~]+$")
+# Headers build_mime owns; letting a caller set them twice would produce ambiguous messages.
+_RESERVED_HEADERS = frozenset(
+    {"from", "to", "cc", "bcc", "subject", "message-id", "date", "reply-to", "mime-version", "content-type"}
+)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file carried by a mail; with inline_cid it is an image shown inside the HTML part."""
+
+    filename: str
+    content_type: str
+    data: bytes
+    inline_cid: str | None = None
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One message to one recipient, exactly as the outbox row describes it."""
+
+    message_id: str
+    to: str
+    subject: str
+    text: str
+    html: str
+    attachments: tuple[Attachment, ...] = ()
+    reply_to: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+class DeliveryStatus(StrEnum):
+    """What the relay did with a message."""
+
+    ACCEPTED = "accepted"
+    TEMPORARY_FAILURE = "temporary_failure"
+    PERMANENT_FAILURE = "permanent_failure"
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """The outcome of one delivery attempt; accepted_at is the instant of the relay's 250."""
+
+    status: DeliveryStatus
+    code: int | None
+    detail: str
+    accepted_at: datetime | None
+
+    @property
+    def accepted(self) -> bool:
+        return self.status is DeliveryStatus.ACCEPTED
+
+
+class Mailer(Protocol):
+    """The port the services use to hand a message to a relay."""
+
+    async def send(self, message: OutgoingMessage) -> DeliveryResult: ...
+
+
+def _refuse_line_breaks(field: str, value: str) -> None:
+    # A CR or LF in a header value would let a hostile title add headers (e.g. Bcc) to the mail.
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"header {field!r} contains a line break; refusing (header injection)")
+
+
+def _single_address(field: str, value: str) -> Address:
+    _refuse_line_breaks(field, value)
+    header = email.policy.default.header_factory("To", value)
+    addresses: tuple[Address, ...] = getattr(header, "addresses", ())
+    if len(addresses) != 1 or header.defects or not addresses[0].username or not addresses[0].domain:
+        raise ValueError(f"header {field!r} must hold exactly one valid e-mail address, got {value!r}")
+    return addresses[0]
+
+
+def envelope_address(value: str) -> str:
+    """Return the bare addr-spec of a header address ('Name <a@b>' -> 'a@b') for the SMTP envelope."""
+    return _single_address("address", value).addr_spec
+
+
+def _split_content_type(content_type: str) -> tuple[str, str, dict[str, str]]:
+    _refuse_line_breaks("content-type", content_type)
+    main, *params = (part.strip() for part in content_type.split(";"))
+    maintype, _, subtype = main.partition("/")
+    if not maintype or not subtype:
+        raise ValueError(f"invalid content type {content_type!r}")
+    parsed: dict[str, str] = {}
+    for param in params:
+        key, _, raw = param.partition("=")
+        parsed[key.strip().lower()] = raw.strip().strip('"')
+    return maintype.lower(), subtype.lower(), parsed
+
+
+def _check_headers(headers: Iterable[tuple[str, str]]) -> None:
+    for name, value in headers:
+        if not _HEADER_NAME.match(name):
+            raise ValueError(f"invalid header name {name!r}")
+        if name.lower() in _RESERVED_HEADERS:
+            raise ValueError(f"header {name!r} is set by build_mime and cannot be overridden")
+        _refuse_line_breaks(name, value)
+
+
+def build_mime(message: OutgoingMessage, *, mail_from: str, date: datetime | None = None) -> EmailMessage:
+    """Build the MIME tree: mixed[ alternative[ text, related[ html, inline images ] ], attachments ].
+
+    Raises ValueError on a line break in any header value, on a malformed Message-ID and on anything but
+    exactly one recipient address. Non-ASCII display names and subjects are encoded (RFC 2047) by the
+    policy. The Date header comes from the caller's clock when given.
+    """
+    if not _MESSAGE_ID.match(message.message_id):
+        raise ValueError(f"invalid Message-ID {message.message_id!r}; expected <local@domain>")
+    sender = _single_address("From", mail_from)
+    recipient = _single_address("To", message.to)
+    _refuse_line_breaks("Subject", message.subject)
+    reply_to = _single_address("Reply-To", message.reply_to) if message.reply_to else None
+    _check_headers(message.headers)
+    for attachment in message.attachments:
+        _refuse_line_breaks("filename", attachment.filename)
+        if attachment.inline_cid is not None:
+            _refuse_line_breaks("Content-ID", attachment.inline_cid)
+
+    mime = EmailMessage(policy=email.policy.SMTP)
+    mime["From"] = sender
+    mime["To"] = recipient
+    mime["Subject"] = message.subject
+    mime["Message-ID"] = message.message_id
+    if date is not None:
+        mime["Date"] = email.utils.format_datetime(date)
+    if reply_to is not None:
+        mime["Reply-To"] = reply_to
+    # RFC 3834: tells auto-responders (out-of-office) not to answer a machine.
+    mime["Auto-Submitted"] = "auto-generated"
+    for name, value in message.headers:
+        mime[name] = value
+
+    mime.set_content(message.text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    mime.add_alternative(message.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    parts = mime.get_payload()
+    html_part = parts[1] if isinstance(parts, list) else None
+    if not isinstance(html_part, EmailMessage):  # pragma: no cover -- add_alternative guarantees it
+        raise TypeError("unexpected MIME structure")
+    for attachment in message.attachments:
+        if attachment.inline_cid is None:
+            continue
+        maintype, subtype, _ = _split_content_type(attachment.content_type)
+        html_part.add_related(
+            attachment.data,
+            maintype=maintype,
+            subtype=subtype,
+            cid=f"<{attachment.inline_cid}>",
+            disposition="inline",
+            filename=attachment.filename,
+        )
+    for attachment in message.attachments:
+        if attachment.inline_cid is not None:
+            continue
+        maintype, subtype, params = _split_content_type(attachment.content_type)
+        mime.add_attachment(
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename, params=params
+        )
+    return mime

@@ -1,0 +1,81 @@
+"""Shared CLI plumbing: one console, context building, and translation of product errors to exit codes."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from typing import ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from comms_approval.bootstrap import AppContext, build_context
+from comms_approval.domain.errors import (
+    CommsApprovalError,
+    ConfigurationError,
+    ConventionFileError,
+    DocumentError,
+    NotFound,
+)
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+EXIT_CODES: dict[type[CommsApprovalError], int] = {
+    ConfigurationError: 3,
+    ConventionFileError: 4,
+    NotFound: 5,
+    DocumentError: 6,
+}
+
+
+def exit_code_for(error: CommsApprovalError) -> int:
+    for kind, code in EXIT_CODES.items():
+        if isinstance(error, kind):
+            return code
+    return 1
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn product errors into one red line and a meaningful exit code (no traceback for users)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except CommsApprovalError as error:
+            err_console.print(f"[bold red]Erreur :[/] {error}")
+            raise typer.Exit(exit_code_for(error)) from error
+
+    return wrapper
+
+
+def parse_instant(value: str | None, option: str = "--now") -> datetime | None:
+    if value is None:
+        return None
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{option}: not an ISO-8601 instant: {value!r}") from exc
+    if instant.tzinfo is None:
+        raise typer.BadParameter(f"{option}: give a time zone offset, e.g. {value}+02:00")
+    return instant
+
+
+def context(now: datetime | None = None) -> AppContext:
+    """Build the application context for one CLI command (settings from the environment)."""
+    try:
+        return build_context(now=now)
+    except CommsApprovalError:
+        raise
+    except ValueError as exc:  # pydantic validation of settings
+        raise ConfigurationError(str(exc)) from exc
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()

@@ -1,0 +1,326 @@
+"""Logo verification as pure values: statuses, the per-party report, and the policy that turns evidence into a status."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+
+class LogoStatus(enum.StrEnum):
+    """What the check concluded for one party (Article 8, first sentence)."""
+
+    PRESENT = "present"
+    MISSING = "missing"
+    OBSOLETE = "obsolete"
+    TOO_SMALL = "too_small"
+    UNCERTAIN = "uncertain"
+
+
+class LogoVersion(enum.StrEnum):
+    """Which declared version of a party's logo a reference image is."""
+
+    CURRENT = "current"
+    OBSOLETE = "obsolete"
+
+
+class Reason(enum.StrEnum):
+    """Why a status is not a plain 'present' or 'missing'; stable codes, translated for people below."""
+
+    OBSOLETE_VERSION = "obsolete_version"
+    TOO_SMALL = "too_small"
+    WEAK_MATCH = "weak_match"
+    BUSY_BACKGROUND = "busy_background"
+    TINY = "tiny"
+    COLOUR_MISMATCH = "colour_mismatch"
+    GRAYSCALE_COLOUR_ONLY = "grayscale_colour_only"
+    RIVAL_CLOSE = "rival_close"
+
+
+_REASONS: dict[Reason, tuple[str, str]] = {
+    Reason.OBSOLETE_VERSION: (
+        "Seule une version obsolète du logo figure sur le document.",
+        "Only an obsolete version of the logo appears on the document.",
+    ),
+    Reason.TOO_SMALL: (
+        "Le logo figure, mais sa largeur est inférieure au minimum de lisibilité.",
+        "The logo appears but is narrower than the minimum legible width.",
+    ),
+    Reason.WEAK_MATCH: (
+        "Un logo ressemblant a été repéré, mais la correspondance n’est pas concluante.",
+        "A similar logo was found, but the match is not conclusive.",
+    ),
+    Reason.BUSY_BACKGROUND: (
+        "Un logo possible a été repéré sur un fond chargé (photographie) ; merci de le confirmer.",
+        "A possible logo was found on a busy (photographic) background; please confirm it.",
+    ),
+    Reason.TINY: (
+        "Un logo possible a été repéré, mais il est trop petit pour être vérifié avec certitude.",
+        "A possible logo was found, but it is too small to be verified with certainty.",
+    ),
+    Reason.COLOUR_MISMATCH: (
+        "La forme du logo correspond, mais ses couleurs diffèrent de la version en vigueur.",
+        "The logo's shape matches, but its colours differ from the current version.",
+    ),
+    Reason.GRAYSCALE_COLOUR_ONLY: (
+        "Le document est en niveaux de gris et la version en vigueur ne se distingue de la version "
+        "obsolète que par ses couleurs.",
+        "The document is in grayscale and the current version differs from the obsolete one only in colour.",
+    ),
+    Reason.RIVAL_CLOSE: (
+        "Le logo repéré ressemble presque autant à un autre logo connu ; merci de le confirmer.",
+        "The logo found looks almost as much like another known logo; please confirm it.",
+    ),
+}
+
+
+def reason_text(code: str | None, language: str = "fr") -> str | None:
+    """The sentence explaining a reason code, in French (default) or English; unknown codes pass through."""
+    if code is None:
+        return None
+    try:
+        fr, en = _REASONS[Reason(code)]
+    except ValueError:
+        return code
+    return en if language == "en" else fr
+
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class PartyLogoResult:
+    """The verdict for one party: status, confidence score, and where (1-based page, box in page fractions)."""
+
+    party: str
+    status: LogoStatus
+    score: float
+    page: int | None
+    box: Box | None
+    width_mm: float | None
+    reason: str | None = None
+
+    @property
+    def reason_fr(self) -> str | None:
+        return reason_text(self.reason, "fr")
+
+    @property
+    def reason_en(self) -> str | None:
+        return reason_text(self.reason, "en")
+
+    def as_dict(self, *, include_details: bool = False) -> dict[str, object]:
+        data: dict[str, object] = {
+            "party": self.party,
+            "status": self.status.value,
+            "score": round(self.score, 4),
+            "page": self.page,
+            "box": [round(v, 5) for v in self.box] if self.box is not None else None,
+            "width_mm": round(self.width_mm, 2) if self.width_mm is not None else None,
+        }
+        if include_details:
+            data["reason"] = self.reason
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PartyLogoResult:
+        box = data.get("box")
+        width = data.get("width_mm")
+        page = data.get("page")
+        return cls(
+            party=str(data["party"]),
+            status=LogoStatus(data["status"]),
+            score=float(data["score"]),
+            page=int(page) if page is not None else None,
+            box=(float(box[0]), float(box[1]), float(box[2]), float(box[3])) if box is not None else None,
+            width_mm=float(width) if width is not None else None,
+            reason=data.get("reason"),
+        )
+
+
+@dataclass(frozen=True)
+class LogoReport:
+    """The logo check of one document: one result per party of the convention."""
+
+    file: str
+    pages: int
+    parties: tuple[PartyLogoResult, ...]
+    elapsed_ms: float
+    annotated_pages: tuple[Path, ...] = ()
+
+    @property
+    def compliant(self) -> bool:
+        return all(p.status is LogoStatus.PRESENT for p in self.parties)
+
+    def missing_parties(self) -> tuple[str, ...]:
+        return tuple(p.party for p in self.parties if p.status is not LogoStatus.PRESENT)
+
+    def result_for(self, party: str) -> PartyLogoResult:
+        for result in self.parties:
+            if result.party == party:
+                return result
+        raise KeyError(party)
+
+    def as_dict(self, *, include_details: bool = False) -> dict[str, object]:
+        """The issue's JSON contract; `include_details` adds reasons and annotated pages for storage."""
+        data: dict[str, object] = {
+            "file": self.file,
+            "pages": self.pages,
+            "compliant": self.compliant,
+            "elapsed_ms": round(self.elapsed_ms, 1),
+            "parties": [p.as_dict(include_details=include_details) for p in self.parties],
+        }
+        if include_details:
+            data["annotated_pages"] = [str(p) for p in self.annotated_pages]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LogoReport:
+        return cls(
+            file=str(data["file"]),
+            pages=int(data["pages"]),
+            parties=tuple(PartyLogoResult.from_dict(p) for p in data["parties"]),
+            elapsed_ms=float(data["elapsed_ms"]),
+            annotated_pages=tuple(Path(p) for p in data.get("annotated_pages", ())),
+        )
+
+    def with_annotations(self, pages: Iterable[Path]) -> LogoReport:
+        return replace(self, annotated_pages=tuple(pages))
+
+
+@dataclass(frozen=True)
+class LogoEvidence:
+    """What the detector measured for one candidate of one reference logo; the policy decides from this."""
+
+    party: str
+    version: LogoVersion
+    score: float  # masked normalised correlation with the aligned reference, -1..1
+    rival_score: float  # best score, at the same place, of any *other* reference (other party or version)
+    colour_distance: float | None  # median CIE76 ΔE inside the logo; None when the page has no colour
+    page: int
+    box: Box
+    width_mm: float
+    grayscale_page: bool = False
+    colour_only_rival: bool = False  # a rival of this party differs from this logo only in colour
+    busy_background: bool = False
+    rival_party: str | None = None
+
+
+@dataclass(frozen=True)
+class LogoThresholds:
+    """Decision thresholds, calibrated on the benchmark (bench/logos); see bench/RESULTS.md."""
+
+    accept: float = 0.72
+    margin: float = 0.06
+    candidate: float = 0.5
+    max_colour_distance: float = 18.0
+    uncertain_colour_distance: float = 30.0
+    tiny_mm: float = 6.0
+
+
+DEFAULT_THRESHOLDS = LogoThresholds()
+
+
+@dataclass(frozen=True)
+class _Judgement:
+    accepted: bool
+    reason: str | None = None
+    plausible: bool = False
+
+
+def _judge(ev: LogoEvidence, t: LogoThresholds) -> _Judgement:
+    """Whether one candidate proves its reference is on the page, and if not, whether it is worth showing."""
+    if ev.score < t.candidate:
+        return _Judgement(False)
+    colour_ok = ev.colour_distance is None or ev.colour_distance <= t.max_colour_distance
+    if ev.score - ev.rival_score < t.margin:
+        # Another known logo (another party's, or another version) explains the pixels as well.
+        return _Judgement(False, Reason.RIVAL_CLOSE, plausible=ev.score - ev.rival_score > 0 and colour_ok)
+    if ev.colour_distance is not None and ev.colour_distance > t.uncertain_colour_distance:
+        return _Judgement(False)
+    if not colour_ok:
+        return _Judgement(False, Reason.COLOUR_MISMATCH, plausible=True)
+    if ev.score < t.accept:
+        if ev.width_mm < t.tiny_mm:
+            return _Judgement(False, Reason.TINY, plausible=True)
+        reason = Reason.BUSY_BACKGROUND if ev.busy_background else Reason.WEAK_MATCH
+        return _Judgement(False, reason, plausible=True)
+    if ev.grayscale_page and ev.colour_only_rival:
+        return _Judgement(False, Reason.GRAYSCALE_COLOUR_ONLY, plausible=True)
+    return _Judgement(True)
+
+
+def decide_party(
+    party: str,
+    min_width_mm: float,
+    evidence: Sequence[LogoEvidence],
+    thresholds: LogoThresholds = DEFAULT_THRESHOLDS,
+) -> PartyLogoResult:
+    """The status of one party from every candidate the detector found for its logos (current and obsolete).
+
+    Another party's logo never counts: evidence is filtered on `party`. An obsolete version only ever
+    yields `obsolete`. A current logo narrower than `min_width_mm` yields `too_small`.
+    """
+    mine = [e for e in evidence if e.party == party]
+    judged = [(e, _judge(e, thresholds)) for e in mine]
+    current = [(e, j) for e, j in judged if e.version is LogoVersion.CURRENT]
+    obsolete = [(e, j) for e, j in judged if e.version is LogoVersion.OBSOLETE]
+
+    accepted = sorted((e for e, j in current if j.accepted), key=lambda e: e.score, reverse=True)
+    if accepted:
+        legible = [e for e in accepted if e.width_mm >= min_width_mm]
+        if legible:
+            best = max(legible, key=lambda e: (e.width_mm >= min_width_mm, e.score))
+            return _result(best, LogoStatus.PRESENT, None)
+        return _result(accepted[0], LogoStatus.TOO_SMALL, Reason.TOO_SMALL)
+
+    plausible = sorted(((e, j) for e, j in current if j.plausible), key=lambda p: p[0].score, reverse=True)
+    old = sorted((e for e, j in obsolete if j.accepted), key=lambda e: e.score, reverse=True)
+    if old and (not plausible or old[0].score >= plausible[0][0].score):
+        return _result(old[0], LogoStatus.OBSOLETE, Reason.OBSOLETE_VERSION)
+    if plausible:
+        best, judgement = plausible[0]
+        if best.width_mm < min_width_mm and judgement.reason != Reason.GRAYSCALE_COLOUR_ONLY:
+            # Too small to be legible whatever the verdict: the officer has to enlarge it anyway.
+            return _result(best, LogoStatus.TOO_SMALL, Reason.TOO_SMALL)
+        return _result(best, LogoStatus.UNCERTAIN, judgement.reason)
+    best_score = max((e.score for e in mine if e.version is LogoVersion.CURRENT), default=0.0)
+    return PartyLogoResult(party, LogoStatus.MISSING, max(0.0, best_score), None, None, None)
+
+
+def _result(ev: LogoEvidence, status: LogoStatus, reason: str | None) -> PartyLogoResult:
+    return PartyLogoResult(ev.party, status, ev.score, ev.page, ev.box, ev.width_mm, reason)
+
+
+@dataclass(frozen=True)
+class PartyRequirement:
+    """What the policy needs to know about a party: its id and minimum legible width."""
+
+    party: str
+    min_width_mm: float
+
+
+@dataclass(frozen=True)
+class LogoDecision:
+    """The per-party results of one document, in the convention's party order."""
+
+    results: tuple[PartyLogoResult, ...] = field(default_factory=tuple)
+
+
+def decide_document(
+    requirements: Sequence[PartyRequirement],
+    evidence: Sequence[LogoEvidence],
+    thresholds: LogoThresholds = DEFAULT_THRESHOLDS,
+) -> tuple[PartyLogoResult, ...]:
+    """Apply `decide_party` to every party of the convention, keeping the convention's order."""
+    return tuple(decide_party(r.party, r.min_width_mm, evidence, thresholds) for r in requirements)
+
+
+def page_width_mm(*, pdf_points: float | None = None, dpi: float | None = None, width_px: int | None = None) -> float:
+    """Physical width of a page: PDF page box, else image DPI, else an A4 width (210 mm)."""
+    if pdf_points is not None and pdf_points > 0:
+        return pdf_points * 25.4 / 72.0
+    if dpi is not None and dpi > 1 and width_px is not None:
+        return width_px * 25.4 / dpi
+    return 210.0
