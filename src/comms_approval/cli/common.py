@@ -68,13 +68,32 @@ def parse_instant(value: str | None, option: str = "--now") -> datetime | None:
 
 
 def context(now: datetime | None = None) -> AppContext:
-    """Build the application context for one CLI command (settings from the environment)."""
+    """Build the application context for one CLI command; a moved clock is itself audited."""
     try:
-        return build_context(now=now)
+        ctx = build_context(now=now)
     except CommsApprovalError:
         raise
     except ValueError as exc:  # pydantic validation of settings
         raise ConfigurationError(str(exc)) from exc
+    if ctx.clock_overridden:
+        record_clock_override(ctx, "cli")
+    return ctx
+
+
+def record_clock_override(ctx: AppContext, by: str) -> None:
+    from comms_approval.adapters.db.audit import AuditRefs
+    from comms_approval.domain.events import ClockOverridden
+    from comms_approval.services.records import record_event
+
+    with ctx.uow() as uow:
+        now = ctx.clock.now()
+        record_event(
+            uow.session,
+            ctx.clock,
+            ClockOverridden(occurred_at=now, now=now, overridden_by=by, environment=ctx.settings.env.value),
+            AuditRefs(),
+        )
+        uow.commit()
 
 
 def stdout_is_terminal() -> bool:

@@ -15,7 +15,7 @@ app = typer.Typer(
 
 def _register() -> None:
     """Each command module adds its commands to `app`; imported here so start-up stays explicit."""
-    from comms_approval.cli import admin, audit, deadline  # noqa: F401
+    from comms_approval.cli import admin, audit, deadline, workflow  # noqa: F401
 
     # Further command modules register themselves below (one import per module).
 

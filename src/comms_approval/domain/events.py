@@ -13,10 +13,11 @@ from comms_approval.domain.deadlines import Deadline
 
 def to_json_ready(value: object) -> object:
     """Turn a domain value into JSON-ready data (ISO strings for instants and dates, lists for tuples)."""
+    if isinstance(value, Enum):
+        # Before the scalar check: a StrEnum is a str, but the canonical form must hold its plain value.
+        return to_json_ready(value.value)
     if value is None or isinstance(value, bool | int | float | str):
         return value
-    if isinstance(value, Enum):
-        return value.value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Deadline):

@@ -104,6 +104,8 @@ class RequestRow(SQLModel, table=True):
     version_id: int = Field(foreign_key="versions.id", index=True)
     party_id: str = Field(max_length=63)
     status: str = Field(max_length=24)
+    recipients: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    send_round: int = 1
     opened_at: datetime = _utc()
     delivered_at: datetime | None = _utc(default=None)
     deadline_at: datetime | None = _utc(default=None)

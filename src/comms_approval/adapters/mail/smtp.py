@@ -124,17 +124,26 @@ class SmtpMailer:
 
     def _client(self) -> aiosmtplib.SMTP:
         # TLS is always stated explicitly: aiosmtplib's default (start_tls=None) upgrades only when the
-        # server offers STARTTLS and silently stays in plaintext otherwise.
+        # server offers STARTTLS and silently stays in plaintext otherwise. The STARTTLS upgrade and the
+        # login are done by hand in _open_session so that no credential or mail can precede the upgrade.
         return aiosmtplib.SMTP(
             hostname=self._host,
             port=self._port,
             use_tls=self._security is SmtpSecurity.TLS,
-            start_tls=self._security is SmtpSecurity.STARTTLS,
-            username=self._username,
-            password=self._password,
+            start_tls=False,
             timeout=self._timeout,
             tls_context=self._tls_context,
         )
+
+    async def _open_session(self, client: aiosmtplib.SMTP) -> None:
+        await client.connect()
+        if self._security is SmtpSecurity.STARTTLS:
+            await client.ehlo()
+            if not client.supports_extension("starttls"):
+                raise aiosmtplib.SMTPNotSupported("the server's EHLO answer lists no STARTTLS")
+            await client.starttls(tls_context=self._tls_context)
+        if self._username is not None:
+            await client.login(self._username, self._password or "")
 
     async def send(self, message: OutgoingMessage) -> DeliveryResult:
         """Deliver one message over its own session."""
@@ -185,7 +194,7 @@ class SmtpMailer:
     async def _connect(self) -> aiosmtplib.SMTP:
         client = self._client()
         try:
-            await client.connect()
+            await self._open_session(client)
         except aiosmtplib.SMTPNotSupported as error:
             await self._discard(client)
             raise _ConnectionFailedError(

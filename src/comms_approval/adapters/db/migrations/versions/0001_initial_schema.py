@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 12:52:33.766903
+Create Date: 2026-11-28 12:55:12.835713
 """
 
 from __future__ import annotations
@@ -165,6 +165,8 @@ def upgrade() -> None:
     sa.Column('version_id', sa.Integer(), nullable=False),
     sa.Column('party_id', sqlmodel.sql.sqltypes.AutoString(length=63), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('recipients', sa.JSON(), nullable=False),
+    sa.Column('send_round', sa.Integer(), nullable=False),
     sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('deadline_at', sa.DateTime(timezone=True), nullable=True),

@@ -1,0 +1,1 @@
+"""Logo detection with OpenCV: reference loading, candidate search and verification, annotated pages."""

@@ -1,0 +1,445 @@
+"""OpenCV logo matcher: proposes candidates by coarse multi-scale correlation, verifies them on aligned pixels.
+
+It returns evidence (scores, colour distance, box, width); the policy in domain/logos.py decides the status.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from comms_approval.adapters.logos.references import ReferenceLogo
+from comms_approval.domain.logos import Box, LogoEvidence, LogoVersion
+
+WORK_WIDTH = 1240  # pages are matched at about 150 dpi on A4: enough for a 5 %-wide logo (62 px)
+MIN_FRACTION = 0.035  # smallest logo searched, as a fraction of the page width
+MAX_FRACTION = 0.7
+SCALE_STEP = 1.12  # coarse correlation on ~24-48 px templates tolerates about ±6 % of scale error
+BASE_TEMPLATE = 24
+PEAKS_PER_SCALE = 3
+CANDIDATES_PER_REFERENCE = 6
+VERIFY_WIDTH = 200  # aligned comparison is done with the logo at most this wide
+MIN_PROPOSAL = 0.35
+
+
+@dataclass
+class _Candidate:
+    ref: ReferenceLogo
+    x: float  # top-left, working-page pixels
+    y: float
+    width: float  # logo width, working-page pixels
+    proposal: float
+
+
+@dataclass
+class Measurement:
+    """The aligned comparison of one reference with one place of the page."""
+
+    ref: ReferenceLogo
+    score: float  # (global + weakest part) / 2 masked normalised correlations
+    global_score: float
+    weakest_part: float
+    colour_distance: float | None
+    box_px: tuple[float, float, float, float]
+    width_px: float
+    busy: bool
+
+
+@dataclass
+class PreparedPage:
+    """A page ready for matching: working-resolution RGB and gray pyramid, computed once."""
+
+    number: int
+    rgb: np.ndarray  # float32 0..255
+    gray_levels: list[np.ndarray]
+    width_mm: float
+    height_mm: float
+    grayscale: bool
+
+    @property
+    def width(self) -> int:
+        return int(self.rgb.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.rgb.shape[0])
+
+
+def prepare_page(rgb8: np.ndarray, number: int, width_mm: float, height_mm: float) -> PreparedPage:
+    h, w = rgb8.shape[:2]
+    if w > WORK_WIDTH:
+        size = (WORK_WIDTH, max(1, round(h * WORK_WIDTH / w)))
+        rgb8 = cv2.resize(rgb8, size, interpolation=cv2.INTER_AREA)
+    rgb = rgb8.astype(np.float32)
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    levels = [gray]
+    while min(levels[-1].shape) > 48:
+        prev = levels[-1]
+        levels.append(cv2.resize(prev, (max(1, prev.shape[1] // 2), max(1, prev.shape[0] // 2)),
+                                 interpolation=cv2.INTER_AREA))
+    small = cv2.resize(rgb8, (max(1, rgb8.shape[1] // 8), max(1, rgb8.shape[0] // 8)), interpolation=cv2.INTER_AREA)
+    spread = small.max(axis=2).astype(np.int16) - small.min(axis=2).astype(np.int16)
+    grayscale = float(np.percentile(spread, 99.5)) < 14.0
+    return PreparedPage(number, rgb, levels, width_mm, height_mm, grayscale)
+
+
+def _widths(page_width: int) -> list[float]:
+    widths = []
+    w = MIN_FRACTION * page_width
+    while w <= MAX_FRACTION * page_width:
+        widths.append(w)
+        w *= SCALE_STEP
+    return widths
+
+
+def propose(page: PreparedPage, ref: ReferenceLogo, *, limit: int = CANDIDATES_PER_REFERENCE) -> list[_Candidate]:
+    """Peaks of coarse correlation over a ladder of logo widths, each on the pyramid level that keeps the
+    template 24-48 px wide (cheap, and small templates shrug off a few degrees of rotation)."""
+    found: list[_Candidate] = []
+    for width in _widths(page.width):
+        level = max(0, min(len(page.gray_levels) - 1, int(math.log2(width / BASE_TEMPLATE))))
+        image = page.gray_levels[level]
+        factor = 2**level
+        tw = max(8, round(width / factor))
+        templ = ref.template(tw)
+        th, tw = templ.shape
+        if th < 5 or th >= image.shape[0] or tw >= image.shape[1]:
+            continue
+        result = cv2.matchTemplate(image, templ, cv2.TM_CCOEFF_NORMED)
+        for _ in range(PEAKS_PER_SCALE):
+            _, best, _, (px, py) = cv2.minMaxLoc(result)
+            if best < MIN_PROPOSAL or not math.isfinite(best):
+                break
+            found.append(_Candidate(ref, px * factor, py * factor, tw * factor, float(best)))
+            rx, ry = max(1, tw // 2), max(1, th // 2)
+            result[max(0, py - ry): py + ry + 1, max(0, px - rx): px + rx + 1] = -1.0
+    found.sort(key=lambda c: c.proposal, reverse=True)
+    kept: list[_Candidate] = []
+    for cand in found:
+        box = (cand.x, cand.y, cand.x + cand.width, cand.y + cand.width * ref.aspect)
+        if all(_iou(box, (k.x, k.y, k.x + k.width, k.y + k.width * ref.aspect)) < 0.3 for k in kept):
+            kept.append(cand)
+            if len(kept) >= limit:
+                break
+    return kept
+
+
+def _iou(a: Sequence[float], b: Sequence[float]) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _zncc(a: np.ndarray, b: np.ndarray) -> float:
+    if a.size < 16:
+        return 0.0
+    a = a - a.mean()
+    b = b - b.mean()
+    den = math.sqrt(float((a * a).sum()) * float((b * b).sum()))
+    if den < 1e-6:
+        return 0.0
+    return float((a * b).sum()) / den
+
+
+def _parts_score(crop: np.ndarray, logo: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int]) -> float:
+    """The weakest of the logo's parts: a look-alike with one changed element fails on that element."""
+    x0, y0, x1, y1 = box
+    cols = 4 if (x1 - x0) > 2.2 * (y1 - y0) else 3
+    rows = 2
+    scores = []
+    for i in range(rows):
+        for j in range(cols):
+            ya, yb = y0 + (y1 - y0) * i // rows, y0 + (y1 - y0) * (i + 1) // rows
+            xa, xb = x0 + (x1 - x0) * j // cols, x0 + (x1 - x0) * (j + 1) // cols
+            m = mask[ya:yb, xa:xb]
+            if m.sum() < 0.15 * m.size or m.sum() < 12:
+                continue
+            t = logo[ya:yb, xa:xb][m]
+            if float(t.std()) < 6.0:
+                continue  # a flat part says nothing about identity
+            scores.append(_zncc(crop[ya:yb, xa:xb][m], t))
+    return min(scores) if scores else 0.0
+
+
+def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: float) -> Measurement | None:
+    """Align `ref` around the given placement (translation, scale, small rotation) and compare the pixels."""
+    height = width * ref.aspect
+    f = min(1.0, VERIFY_WIDTH / max(width, 1.0))
+    margin = 0.18 * width + 4
+    cx0, cy0 = max(0, int(x - margin)), max(0, int(y - margin))
+    cx1, cy1 = min(page.width, int(x + width + margin) + 1), min(page.height, int(y + height + margin) + 1)
+    if cx1 - cx0 < 8 or cy1 - cy0 < 8:
+        return None
+    crop_rgb = page.rgb[cy0:cy1, cx0:cx1]
+    if f < 1.0:
+        size = (max(8, round((cx1 - cx0) * f)), max(8, round((cy1 - cy0) * f)))
+        crop_rgb = cv2.resize(crop_rgb, size, interpolation=cv2.INTER_AREA)
+    fx = crop_rgb.shape[1] / (cx1 - cx0)
+    fy = crop_rgb.shape[0] / (cy1 - cy0)
+    crop_gray = cv2.cvtColor(crop_rgb, cv2.COLOR_RGB2GRAY)
+
+    # 1. translation and scale by correlation in the neighbourhood
+    best: tuple[float, float, float, float] | None = None
+    for s in (0.94, 1.0, 1.06):
+        tw = max(8, round(width * f * s))
+        templ = ref.template(tw)
+        th = templ.shape[0]
+        if th >= crop_gray.shape[0] or tw >= crop_gray.shape[1]:
+            continue
+        result = cv2.matchTemplate(crop_gray, templ, cv2.TM_CCOEFF_NORMED)
+        _, value, _, (px, py) = cv2.minMaxLoc(result)
+        if best is None or value > best[0]:
+            best = (float(value), float(px), float(py), float(tw))
+    if best is None:
+        return None
+    _, ox, oy, tw = best
+
+    # 2. fine alignment (affine: rotation, scale, shear) by ECC, masked by the logo's alpha
+    logo_gray = cv2.resize(ref.gray, (round(tw), max(3, round(tw * ref.aspect))), interpolation=cv2.INTER_AREA)
+    logo_alpha = cv2.resize(ref.alpha, (logo_gray.shape[1], logo_gray.shape[0]), interpolation=cv2.INTER_AREA)
+    # warp maps crop coordinates to logo coordinates: logo(W·p) ≈ crop(p)
+    warp = np.array([[1.0, 0.0, -ox], [0.0, 1.0, -oy]], np.float32)
+    mask8 = (logo_alpha > 0.5).astype(np.uint8)
+    if logo_gray.shape[0] >= 8 and logo_gray.shape[1] >= 8 and mask8.sum() > 30:
+        try:
+            _, warp = cv2.findTransformECC(
+                crop_gray, logo_gray, warp, cv2.MOTION_AFFINE,
+                (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 40, 1e-4), mask8, 3,
+            )
+        except cv2.error:
+            warp = np.array([[1.0, 0.0, -ox], [0.0, 1.0, -oy]], np.float32)
+        if not _plausible(warp):
+            warp = np.array([[1.0, 0.0, -ox], [0.0, 1.0, -oy]], np.float32)
+
+    size = (crop_gray.shape[1], crop_gray.shape[0])
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    logo_w = cv2.resize(ref.rgb, (logo_gray.shape[1], logo_gray.shape[0]), interpolation=cv2.INTER_AREA)
+    warped_gray = cv2.warpAffine(logo_gray, warp, size, flags=flags, borderValue=0)
+    warped_alpha = cv2.warpAffine(logo_alpha, warp, size, flags=flags, borderValue=0)
+    mask = warped_alpha > 0.6
+    if mask.sum() < 24:
+        return None
+    ys, xs = np.nonzero(mask)
+    tight = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    global_score = _zncc(crop_gray[mask], warped_gray[mask])
+    weakest = _parts_score(crop_gray, warped_gray, mask, tight)
+
+    colour = None
+    if not page.grayscale and ref.has_colour:
+        warped_rgb = cv2.warpAffine(logo_w, warp, size, flags=flags, borderValue=(255, 255, 255))
+        colour = _colour_distance(crop_rgb, warped_rgb, mask)
+
+    # logo corners -> crop -> page
+    inverse = cv2.invertAffineTransform(warp)
+    lw, lh = logo_gray.shape[1], logo_gray.shape[0]
+    corners = np.array([[0, 0], [lw, 0], [0, lh], [lw, lh]], np.float32)
+    pts = corners @ inverse[:, :2].T + inverse[:, 2]
+    px = pts[:, 0] / fx + cx0
+    py = pts[:, 1] / fy + cy0
+    box_px = (float(px.min()), float(py.min()), float(px.max()), float(py.max()))
+    width_px = float(np.hypot(*(inverse[:, 0] * lw))) / fx
+    ring = cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
+    busy = bool(ring.sum() > 30 and float(cv2.Laplacian(crop_gray, cv2.CV_32F)[ring].std()) > 18.0)
+    score = (global_score + weakest) / 2.0
+    return Measurement(ref, score, global_score, weakest, colour, box_px, width_px, busy)
+
+
+def _plausible(warp: np.ndarray) -> bool:
+    a = warp[:, :2].astype(np.float64)
+    det = float(np.linalg.det(a))
+    if not 0.6 < det < 1.6:
+        return False
+    # no more than ~8 degrees of rotation or visible shear: drafts are at most 5 degrees off
+    return abs(float(a[0, 1]) + float(a[1, 0])) < 0.15 * math.sqrt(det) * 2 and abs(float(a[0, 1])) < 0.2
+
+
+def _colour_distance(crop_rgb: np.ndarray, logo_rgb: np.ndarray, mask: np.ndarray) -> float | None:
+    inner = cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    if inner.sum() < 12:
+        inner = mask
+    a = cv2.cvtColor(cv2.GaussianBlur(crop_rgb, (0, 0), 1.2) / 255.0, cv2.COLOR_RGB2Lab)[inner]
+    b = cv2.cvtColor(cv2.GaussianBlur(logo_rgb, (0, 0), 1.2) / 255.0, cv2.COLOR_RGB2Lab)[inner]
+    # Lightness shifts with scanning and JPEG; hue and saturation identify the version. Weigh L lightly.
+    diff = np.sqrt(0.25 * (a[:, 0] - b[:, 0]) ** 2 + (a[:, 1] - b[:, 1]) ** 2 + (a[:, 2] - b[:, 2]) ** 2)
+    return float(np.percentile(diff, 60))
+
+
+@dataclass
+class ReferenceSet:
+    """Every reference logo of a convention, with which ones are rivals of which (same party, other version)."""
+
+    refs: list[ReferenceLogo]
+    colour_only_rival: dict[str, bool]
+
+    @classmethod
+    def build(cls, refs: list[ReferenceLogo]) -> ReferenceSet:
+        colour_only: dict[str, bool] = {}
+        for ref in refs:
+            flag = False
+            for other in refs:
+                if other is ref or other.party != ref.party or other.version is ref.version:
+                    continue
+                if abs(other.aspect - ref.aspect) > 0.1 * ref.aspect:
+                    continue
+                size = (ref.width, ref.height)
+                g = cv2.resize(other.gray, size, interpolation=cv2.INTER_AREA)
+                m = ref.alpha > 0.5
+                lab = cv2.resize(other.lab, size, interpolation=cv2.INTER_AREA)
+                de = float(np.median(np.linalg.norm(lab[m] - ref.lab[m], axis=1)))
+                if _zncc(g[m], ref.gray[m]) > 0.85 and de > 12.0:
+                    flag = True
+            colour_only[ref.name] = flag
+        return cls(refs, colour_only)
+
+    def rivals(self, ref: ReferenceLogo) -> list[ReferenceLogo]:
+        return [r for r in self.refs if r is not ref and r.party == ref.party]
+
+
+def _evidence(page: PreparedPage, m: Measurement, rival: float, rival_party: str | None,
+              colour_only: bool) -> LogoEvidence:
+    x0, y0, x1, y1 = m.box_px
+    box: Box = (
+        max(0.0, x0 / page.width), max(0.0, y0 / page.height),
+        min(1.0, x1 / page.width), min(1.0, y1 / page.height),
+    )
+    return LogoEvidence(
+        party=m.ref.party, version=m.ref.version, score=m.score, rival_score=rival,
+        colour_distance=m.colour_distance, page=page.number, box=box,
+        width_mm=m.width_px / page.width * page.width_mm, grayscale_page=page.grayscale,
+        colour_only_rival=colour_only, busy_background=m.busy, rival_party=rival_party,
+    )
+
+
+def verify(page: PreparedPage, refs: ReferenceSet, cand: _Candidate) -> LogoEvidence | None:
+    m = measure(page, cand.ref, cand.x, cand.y, cand.width)
+    if m is None:
+        return None
+    rival, rival_party = -1.0, None
+    for other in refs.rivals(cand.ref):
+        x0, y0, x1, y1 = m.box_px
+        # fit the rival into the same box (same centre, same width)
+        width = x1 - x0
+        cy = (y0 + y1) / 2
+        r = measure(page, other, x0, cy - width * other.aspect / 2, width)
+        if r is not None and r.score > rival:
+            rival, rival_party = r.score, other.party
+    return _evidence(page, m, rival, rival_party, refs.colour_only_rival.get(cand.ref.name, False))
+
+
+def detect_on_page(
+    page: PreparedPage,
+    refs: ReferenceSet,
+    *,
+    accept_hint: float = 0.8,
+    skip_parties: frozenset[str] = frozenset(),
+) -> list[LogoEvidence]:
+    """Evidence for every current logo (and, for parties not clearly found, their obsolete versions)."""
+    evidence: list[LogoEvidence] = []
+    found: set[str] = set(skip_parties)
+    for ref in refs.refs:
+        if ref.version is not LogoVersion.CURRENT or ref.party in found:
+            continue
+        for cand in propose(page, ref):
+            ev = verify(page, refs, cand)
+            if ev is None:
+                continue
+            evidence.append(ev)
+            if ev.score >= accept_hint and ev.score - ev.rival_score > 0.1 and (
+                ev.colour_distance is None or ev.colour_distance < 10.0
+            ):
+                found.add(ref.party)
+                break  # a clear match: the other candidates cannot change the verdict
+    for ref in refs.refs:
+        if ref.version is LogoVersion.OBSOLETE and ref.party not in found:
+            for cand in propose(page, ref, limit=4):
+                ev = verify(page, refs, cand)
+                if ev is not None:
+                    evidence.append(ev)
+    return exclusive(evidence)
+
+
+def exclusive(evidence: list[LogoEvidence]) -> list[LogoEvidence]:
+    """One place shows one logo: where two parties' candidates overlap, the weaker one gets the stronger as rival."""
+    out = []
+    for ev in evidence:
+        rival, rival_party = ev.rival_score, ev.rival_party
+        for other in evidence:
+            if other.party != ev.party and other.page == ev.page and _iou(ev.box, other.box) > 0.4 \
+                    and other.score > rival:
+                rival, rival_party = other.score, other.party
+        out.append(ev if rival == ev.rival_score else _replace_rival(ev, rival, rival_party))
+    return out
+
+
+def _replace_rival(ev: LogoEvidence, rival: float, party: str | None) -> LogoEvidence:
+    from dataclasses import replace  # noqa: PLC0415 - tiny helper kept local to its only use
+
+    return replace(ev, rival_score=rival, rival_party=party)
+
+
+def match_embedded(
+    rgba: np.ndarray,
+    box: Box,
+    page_number: int,
+    page_width_mm: float,
+    page_height_mm: float,
+    refs: ReferenceSet,
+) -> list[LogoEvidence]:
+    """Compare a PDF image object directly with every reference of a similar shape (the PDF fast path)."""
+    alpha = rgba[:, :, 3].astype(np.float32) / 255.0
+    rgb = rgba[:, :, :3].astype(np.float32) * alpha[:, :, None] + 255.0 * (1.0 - alpha[:, :, None])
+    visible = (alpha > 0.15) & (np.abs(rgb - 255.0).max(axis=2) > 12.0)
+    ys, xs = np.nonzero(visible)
+    if len(xs) < 50:
+        return []
+    x0, y0, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+    content_aspect = (y1 - y0) / max(1, x1 - x0)
+    shaped = [r for r in refs.refs if abs(content_aspect - r.aspect) <= 0.3 * r.aspect]
+    if not shaped:
+        return []
+    # Match at working resolution: the logo's size on the page, not the image's native pixel count.
+    image_w_mm = (box[2] - box[0]) * page_width_mm
+    target_w = max(16.0, min(float(rgba.shape[1]), image_w_mm / 210.0 * WORK_WIDTH * 1.5))
+    f = target_w / rgba.shape[1]
+    small = cv2.resize(rgb, (max(8, round(rgb.shape[1] * f)), max(8, round(rgb.shape[0] * f))),
+                       interpolation=cv2.INTER_AREA) if f < 1 else rgb
+    f = small.shape[1] / rgba.shape[1]
+    pad = max(6, round(0.2 * small.shape[1]))
+    padded = cv2.copyMakeBorder(small, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(255, 255, 255))
+    image_mm = image_w_mm * padded.shape[1] / small.shape[1]
+    page = prepare_page(np.clip(padded, 0, 255).astype(np.uint8), page_number, image_mm,
+                        image_mm * padded.shape[0] / padded.shape[1])
+    page.grayscale = page.grayscale or False
+    out: list[LogoEvidence] = []
+    for ref in shaped:
+        width = (x1 - x0) * f
+        # fit the reference's width inside a rotated bounding box: cos(5°) is ~1, the slack is in the height
+        m = measure(page, ref, x0 * f + pad, y0 * f + pad + ((y1 - y0) * f - width * ref.aspect) / 2, width)
+        if m is None:
+            continue
+        rival, rival_party = -1.0, None
+        for other in refs.rivals(ref):
+            r = measure(page, other, x0 * f + pad, y0 * f + pad + ((y1 - y0) * f - width * other.aspect) / 2, width)
+            if r is not None and r.score > rival:
+                rival, rival_party = r.score, other.party
+        ev = _evidence(page, m, rival, rival_party, refs.colour_only_rival.get(ref.name, False))
+        # page-of-the-image fractions -> PDF page fractions
+        bx0, by0, bx1, by1 = ev.box
+        iw, ih = box[2] - box[0], box[3] - box[1]
+        sx = padded.shape[1] / small.shape[1]
+        sy = padded.shape[0] / small.shape[0]
+        ox, oy = pad / padded.shape[1], pad / padded.shape[0]
+        mapped: Box = (
+            box[0] + (bx0 - ox) * sx * iw, box[1] + (by0 - oy) * sy * ih,
+            box[0] + (bx1 - ox) * sx * iw, box[1] + (by1 - oy) * sy * ih,
+        )
+        from dataclasses import replace  # noqa: PLC0415
+
+        out.append(replace(ev, box=mapped, width_mm=m.width_px / page.width * image_mm, page=page_number))
+    return exclusive(out)

@@ -1,0 +1,161 @@
+"""Reference logos (PNG with or without transparency, SVG with outlined text) prepared once for matching."""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from comms_approval.domain.errors import DocumentError
+from comms_approval.domain.logos import LogoVersion
+
+MAX_REFERENCE_SIDE = 480  # larger references add time, not precision, at 150 dpi
+MAX_REFERENCE_PIXELS = 40_000_000
+_SVG_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?text[\s>/]")
+
+
+@dataclass
+class ReferenceLogo:
+    """One declared logo file of a party, as float arrays ready for correlation and colour comparison."""
+
+    party: str
+    version: LogoVersion
+    path: Path
+    rgb: np.ndarray  # H x W x 3 float32, 0..255
+    alpha: np.ndarray  # H x W float32, 0..1
+    gray: np.ndarray  # H x W float32, 0..255
+    lab: np.ndarray  # H x W x 3 float32 (L 0..100)
+    has_colour: bool
+    _templates: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @property
+    def name(self) -> str:
+        return f"{self.party}:{self.version.value}:{self.path.name}"
+
+    @property
+    def width(self) -> int:
+        return int(self.gray.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.gray.shape[0])
+
+    @property
+    def aspect(self) -> float:
+        return self.height / self.width
+
+    def template(self, width: int) -> np.ndarray:
+        """Grayscale template `width` px wide whose transparent pixels hold the logo's mean gray.
+
+        With TM_CCOEFF_NORMED a pixel equal to the template mean adds nothing to the correlation, so the
+        background behind a transparent logo (photo, colour field) cannot pull the score down by mismatch.
+        """
+        cached = self._templates.get(width)
+        if cached is None:
+            height = max(3, round(width * self.aspect))
+            opaque = self.alpha > 0.5
+            mean = float(self.gray[opaque].mean()) if opaque.any() else 128.0
+            filled = self.gray * self.alpha + mean * (1.0 - self.alpha)
+            cached = cv2.resize(filled, (width, height), interpolation=cv2.INTER_AREA)
+            self._templates[width] = cached
+        return cached
+
+
+def _rgba_from_png(path: Path) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            with Image.open(path, formats=["PNG"]) as image:
+                if image.size[0] * image.size[1] > MAX_REFERENCE_PIXELS:
+                    raise _bad(path, "image too large", "image trop grande")
+                image.load()
+                if image.mode.startswith("I;16") or image.mode == "I":
+                    arr = np.asarray(image, dtype=np.float64)
+                    gray = np.clip(arr * 255.0 / max(255.0, float(arr.max())), 0, 255).astype(np.uint8)
+                    image = Image.fromarray(gray)
+                rgba = np.asarray(image.convert("RGBA"), dtype=np.uint8)
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Warning) as exc:
+            raise _bad(path, "not a readable PNG", "PNG illisible") from exc
+    return rgba
+
+
+def _rgba_from_svg(path: Path, width_px: int = MAX_REFERENCE_SIDE * 2) -> np.ndarray:
+    import resvg_py  # noqa: PLC0415 - only conventions with SVG logos pay for loading the renderer
+
+    data = path.read_bytes()
+    if _SVG_TEXT.search(data):
+        # A <text> element renders as nothing when its font is missing on the server: require outlines.
+        raise _bad(
+            path,
+            "the SVG contains live text; convert the text to outlines (paths) and upload it again",
+            "le SVG contient du texte non vectorisé ; convertissez le texte en tracés puis déposez-le à nouveau",
+        )
+    try:
+        png = resvg_py.svg_to_bytes(svg_string=data.decode("utf-8"), width=width_px, skip_system_fonts=True)
+        with Image.open(io.BytesIO(bytes(png)), formats=["PNG"]) as image:
+            return np.asarray(image.convert("RGBA"), dtype=np.uint8)
+    except (ValueError, UnicodeDecodeError, OSError) as exc:
+        raise _bad(path, "not a renderable SVG", "SVG impossible à afficher") from exc
+
+
+def _bad(path: Path, en: str, fr: str) -> DocumentError:
+    return DocumentError(f"Reference logo {path.name}: {en}.", f"Logo de référence {path.name} : {fr}.")
+
+
+def _alpha_for_opaque(rgb: np.ndarray) -> np.ndarray:
+    """A logo saved without transparency: the uniform margin connected to the border becomes transparent."""
+    h, w = rgb.shape[:2]
+    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.int16)
+    background = np.median(border, axis=0)
+    near = np.abs(rgb.astype(np.int16) - background).max(axis=2) <= 24
+    mask = np.zeros((h + 2, w + 2), np.uint8)
+    flood = near.astype(np.uint8)
+    seeds = [(x, y) for x in range(0, w, max(1, w // 16)) for y in (0, h - 1)]
+    seeds += [(x, y) for y in range(0, h, max(1, h // 16)) for x in (0, w - 1)]
+    for x, y in seeds:
+        if flood[y, x] == 1 and mask[y + 1, x + 1] == 0:
+            cv2.floodFill(flood, mask, (x, y), 2, flags=4 | cv2.FLOODFILL_MASK_ONLY | (255 << 8))
+    outside = mask[1:-1, 1:-1] > 0
+    alpha = np.where(outside, 0.0, 1.0).astype(np.float32)
+    return cv2.GaussianBlur(alpha, (3, 3), 0)
+
+
+def load_reference(path: Path, party: str, version: LogoVersion) -> ReferenceLogo:
+    """Read a PNG or SVG logo, trim its transparent margin, cap its size and precompute its colour planes."""
+    path = Path(path)
+    if path.suffix.lower() == ".svg":
+        rgba = _rgba_from_svg(path)
+    else:
+        rgba = _rgba_from_png(path)
+    rgb8 = rgba[:, :, :3]
+    alpha = rgba[:, :, 3].astype(np.float32) / 255.0
+    if float(alpha.min()) > 0.98:
+        alpha = _alpha_for_opaque(rgb8)
+    ys, xs = np.nonzero(alpha > 0.1)
+    if len(xs) == 0:
+        raise _bad(path, "the image is empty or fully transparent", "l’image est vide ou entièrement transparente")
+    pad = 2
+    y0, y1 = max(0, int(ys.min()) - pad), min(alpha.shape[0], int(ys.max()) + 1 + pad)
+    x0, x1 = max(0, int(xs.min()) - pad), min(alpha.shape[1], int(xs.max()) + 1 + pad)
+    rgb = rgb8[y0:y1, x0:x1].astype(np.float32)
+    alpha = alpha[y0:y1, x0:x1]
+    scale = MAX_REFERENCE_SIDE / max(rgb.shape[:2])
+    if scale < 1:
+        size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
+        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        alpha = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
+    # Colour of semi-transparent edge pixels is meaningless; compose on white like a page would.
+    composed = rgb * alpha[:, :, None] + 255.0 * (1.0 - alpha[:, :, None])
+    gray = cv2.cvtColor(composed, cv2.COLOR_RGB2GRAY)
+    lab = cv2.cvtColor(composed / 255.0, cv2.COLOR_RGB2Lab)
+    opaque = alpha > 0.5
+    chroma = np.hypot(lab[:, :, 1], lab[:, :, 2])
+    has_colour = bool(opaque.any() and float(np.percentile(chroma[opaque], 90)) > 12.0)
+    return ReferenceLogo(party, version, path, composed.astype(np.float32), alpha.astype(np.float32),
+                         gray.astype(np.float32), lab.astype(np.float32), has_colour)

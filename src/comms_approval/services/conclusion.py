@@ -1,0 +1,192 @@
+"""Concluding a version: cleared when every routed party approved, blocked at the first objection."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from comms_approval.adapters.db import audit as audit_store
+from comms_approval.adapters.db.tables import CommunicationRow, LinkRow, RequestRow, VersionRow
+from comms_approval.bootstrap import AppContext
+from comms_approval.domain.convention import Convention
+from comms_approval.domain.deadlines import Deadline
+from comms_approval.domain.events import RequestWithdrawn, VersionBlocked, VersionCleared
+from comms_approval.domain.french import format_datetime_en, format_datetime_fr, format_deadline_en, format_deadline_fr
+from comms_approval.domain.outcome import Outcome, version_outcome
+from comms_approval.domain.requests import (
+    OPEN_REQUEST_STATES,
+    RequestEvent,
+    RequestState,
+    VersionEvent,
+    VersionState,
+    next_request_state,
+    next_version_state,
+)
+from comms_approval.services.conventions import get_convention
+from comms_approval.services.notifications import enqueue
+from comms_approval.services.records import record_event, request_refs, requests_of, version_refs
+
+
+def revoke_links(session: Session, ctx: AppContext, request: RequestRow) -> None:
+    from sqlalchemy import update
+
+    session.execute(
+        update(LinkRow)
+        .where(LinkRow.request_id == request.id, LinkRow.revoked_at.is_(None))  # type: ignore[arg-type,union-attr]
+        .values(revoked_at=ctx.clock.now())
+    )
+
+
+def withdraw_open_requests(
+    session: Session,
+    ctx: AppContext,
+    communication: CommunicationRow,
+    version: VersionRow,
+    *,
+    reason: str,
+    notify: bool,
+) -> list[RequestRow]:
+    """Withdraw every open request of a version (no more reminders); optionally tell the approvers."""
+    withdrawn = []
+    for request in requests_of(session, version.id or 0):
+        if RequestState(request.status) not in OPEN_REQUEST_STATES:
+            continue
+        request.status = next_request_state(RequestState(request.status), RequestEvent.WITHDRAW).value
+        request.closed_at = ctx.clock.now()
+        request.next_reminder_at = None
+        session.add(request)
+        record_event(
+            session,
+            ctx.clock,
+            RequestWithdrawn(
+                occurred_at=ctx.clock.now(),
+                request_id=str(request.id),
+                version_id=str(version.id),
+                party_id=request.party_id,
+                reason=reason,
+            ),
+            request_refs(communication, version, request),
+        )
+        withdrawn.append(request)
+    return withdrawn
+
+
+def conclude_if_decided(session: Session, ctx: AppContext, communication: CommunicationRow, version: VersionRow) -> Outcome:
+    """Apply the version outcome once its requests allow it; idempotent (a concluded version stays as it is).
+
+    Callers hold the version's lock (services.locks), so the requests read here are the committed truth.
+    """
+    if version.status != VersionState.ROUTING.value:
+        return Outcome.PENDING
+    requests = requests_of(session, version.id or 0)
+    outcome = version_outcome(RequestState(r.status) for r in requests)
+    if outcome is Outcome.PENDING:
+        return outcome
+    convention = get_convention(session, communication.convention_id)
+    now = ctx.clock.now()
+    refs = version_refs(communication, version)
+    if outcome is Outcome.BLOCKED:
+        objection = next(r for r in requests if r.status == RequestState.OBJECTED.value)
+        withdraw_open_requests(session, ctx, communication, version, reason="blocked", notify=False)
+        version.status = next_version_state(VersionState(version.status), VersionEvent.BLOCK).value
+        event_row = record_event(
+            session,
+            ctx.clock,
+            VersionBlocked(
+                occurred_at=now,
+                version_id=str(version.id),
+                convention_id=convention.id,
+                objecting_party_id=objection.party_id,
+                reason=objection.decision_text or "",
+                outcomes={r.party_id: r.status for r in requests},
+            ),
+            refs,
+        )
+    else:
+        version.status = next_version_state(VersionState(version.status), VersionEvent.CLEAR).value
+        event_row = record_event(
+            session,
+            ctx.clock,
+            VersionCleared(
+                occurred_at=now,
+                version_id=str(version.id),
+                convention_id=convention.id,
+                outcomes={r.party_id: r.status for r in requests},
+            ),
+            refs,
+        )
+    version.concluded_at = now
+    session.add(version)
+    _queue_conclusion_mails(session, ctx, convention, communication, version, requests, (event_row.seq, event_row.hash))
+    return outcome
+
+
+def party_outcome_rows(convention: Convention, requests: list[RequestRow] | tuple[RequestRow, ...], language: str) -> list[dict[str, object]]:
+    rows = []
+    for request in requests:
+        party = convention.party(request.party_id)
+        deadline_text = None
+        if request.deadline_basis:
+            deadline = Deadline.from_dict(request.deadline_basis)
+            deadline_text = format_deadline_fr(deadline) if language == "fr" else format_deadline_en(deadline)
+        decided_text = None
+        if request.decided_at is not None:
+            decided_text = (format_datetime_fr if language == "fr" else format_datetime_en)(
+                request.decided_at, convention.timezone
+            )
+        rows.append(
+            {
+                "party": party.name,
+                "party_short": party.short_name,
+                "status": request.status,
+                "decided_by": request.decided_by,
+                "decided_at": decided_text,
+                "text": request.decision_text,
+                "deadline": deadline_text,
+            }
+        )
+    return rows
+
+
+def _queue_conclusion_mails(
+    session: Session,
+    ctx: AppContext,
+    convention: Convention,
+    communication: CommunicationRow,
+    version: VersionRow,
+    requests: list[RequestRow] | tuple[RequestRow, ...],
+    anchor: tuple[int, str],
+) -> None:
+    submitter = convention.party(communication.submitting_party)
+    recipients: dict[str, str] = {communication.officer_email: submitter.language}
+    for address in submitter.approvers:
+        recipients.setdefault(address, submitter.language)
+    for request in requests:
+        party = convention.party(request.party_id)
+        for address in request.recipients:
+            recipients.setdefault(address, party.language)
+    for address, language in recipients.items():
+        enqueue(
+            session,
+            ctx,
+            template="conclusion",
+            key=f"conclusion:{version.id}:{address}",
+            recipient=address,
+            language=language,
+            context={
+                "convention_title": convention.title,
+                "communication_title": communication.title,
+                "requesting_party": submitter.name,
+                "version_number": version.number,
+                "sha256": version.sha256,
+                "outcome": version.status,
+                "parties": party_outcome_rows(convention, requests, language),
+                "audit_seq": anchor[0],
+                "audit_head": anchor[1],
+                "audit_anchor": f"{anchor[0]}:{anchor[1]}",
+            },
+            version_id=version.id,
+        )
+
+
+def current_head(session: Session) -> tuple[int, str]:
+    return audit_store.head(session)

@@ -1,0 +1,203 @@
+"""Delivery facts: the relay's 250 starts the clock; a permanent failure stops it; resend starts a new one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from comms_approval.adapters.db.tables import OutboxRow, RequestRow
+from comms_approval.bootstrap import AppContext
+from comms_approval.domain.deadlines import compute_deadline
+from comms_approval.domain.errors import NotFound, SubmissionRefused
+from comms_approval.domain.events import DeliveryFailed, RequestDelivered, RequestResent
+from comms_approval.domain.reminders import reminder_slots
+from comms_approval.domain.requests import RequestEvent, RequestState, next_request_state
+from comms_approval.services.conclusion import revoke_links
+from comms_approval.services.conventions import get_convention
+from comms_approval.services.locks import lock_version, reload_request
+from comms_approval.services.notifications import OutboxStatus, enqueue
+from comms_approval.services.records import get_communication, record_event, request_refs
+from comms_approval.services.routing import queue_request_mails, request_mail_context
+
+
+def mark_request_delivered(session: Session, ctx: AppContext, request_id: int, accepted_at: datetime) -> bool:
+    """First accepted request mail of the current round: the request awaits, its deadline is fixed and kept."""
+    request = reload_request(session, request_id)
+    version = lock_version(session, request.version_id)
+    assert version is not None  # noqa: S101 - foreign key
+    request = reload_request(session, request_id)
+    if request.status != RequestState.PENDING_DELIVERY.value:
+        return False
+    communication = get_communication(session, version.communication_id)
+    convention = get_convention(session, communication.convention_id)
+    deadline = compute_deadline(
+        accepted_at,
+        days=convention.silence_days,
+        rule=convention.deadline_rule,
+        territory=convention.territory,
+        timezone=convention.timezone,
+    )
+    request.status = next_request_state(RequestState(request.status), RequestEvent.DELIVER).value
+    request.delivered_at = accepted_at
+    request.deadline_at = deadline.deadline_utc()
+    request.deadline_basis = deadline.as_dict()
+    slots = reminder_slots(deadline, convention.reminders)
+    request.next_reminder_at = slots[0].due_at if slots else None
+    session.add(request)
+    record_event(
+        session,
+        ctx.clock,
+        RequestDelivered(
+            occurred_at=accepted_at,
+            request_id=str(request.id),
+            version_id=str(version.id),
+            party_id=request.party_id,
+            deadline=deadline,
+        ),
+        request_refs(communication, version, request),
+    )
+    return True
+
+
+def note_permanent_failure(session: Session, ctx: AppContext, row: OutboxRow, detail: str) -> None:
+    """Alert the officer; the request becomes undeliverable when no message of its round can still arrive."""
+    if row.request_id is None:
+        return
+    request = reload_request(session, row.request_id)
+    version = lock_version(session, request.version_id)
+    assert version is not None  # noqa: S101 - foreign key
+    request = reload_request(session, row.request_id)
+    communication = get_communication(session, version.communication_id)
+    convention = get_convention(session, communication.convention_id)
+    party = convention.party(request.party_id)
+    submitter = convention.party(communication.submitting_party)
+    enqueue(
+        session,
+        ctx,
+        template="delivery_failure",
+        key=f"delivery-failure:{row.id}",
+        recipient=communication.officer_email,
+        language=submitter.language,
+        context={
+            "convention_title": convention.title,
+            "communication_title": communication.title,
+            "version_number": version.number,
+            "party": party.name,
+            "address": row.recipient,
+            "smtp_code": row.last_code,
+            "smtp_detail": detail,
+            "request_id": request.id,
+        },
+        request_id=request.id,
+        version_id=version.id,
+    )
+    if request.status != RequestState.PENDING_DELIVERY.value:
+        return
+    prefix = f"request:{request.id}:round{request.send_round}:"
+    still_possible = session.execute(
+        select(OutboxRow.id).where(
+            OutboxRow.idempotency_key.startswith(prefix),  # type: ignore[attr-defined]
+            OutboxRow.status != OutboxStatus.FAILED,  # type: ignore[arg-type]
+            OutboxRow.id != row.id,  # type: ignore[arg-type]
+        )
+    ).first()
+    if still_possible is not None:
+        return
+    request.status = next_request_state(RequestState(request.status), RequestEvent.FAIL_DELIVERY).value
+    session.add(request)
+    record_event(
+        session,
+        ctx.clock,
+        DeliveryFailed(
+            occurred_at=ctx.clock.now(),
+            request_id=str(request.id),
+            version_id=str(version.id),
+            party_id=request.party_id,
+            reason=detail,
+        ),
+        request_refs(communication, version, request),
+    )
+
+
+def record_bounce(ctx: AppContext, *, request_id: int, detail: str) -> None:
+    """A bounce that arrives after the 250: the clock stops and silence can no longer count as approval."""
+    with ctx.uow() as uow:
+        session = uow.session
+        request = session.get(RequestRow, request_id)
+        if request is None:
+            raise NotFound(f"unknown request {request_id}")
+        version = lock_version(session, request.version_id)
+        assert version is not None  # noqa: S101 - foreign key
+        request = reload_request(session, request_id)
+        request.status = next_request_state(RequestState(request.status), RequestEvent.BOUNCE).value
+        request.next_reminder_at = None
+        session.add(request)
+        communication = get_communication(session, version.communication_id)
+        record_event(
+            session,
+            ctx.clock,
+            DeliveryFailed(
+                occurred_at=ctx.clock.now(),
+                request_id=str(request.id),
+                version_id=str(version.id),
+                party_id=request.party_id,
+                reason=detail,
+                bounce=True,
+            ),
+            request_refs(communication, version, request),
+        )
+        uow.commit()
+
+
+def resend_request(
+    ctx: AppContext, *, request_id: int, officer_email: str, addresses: list[str] | None = None
+) -> RequestRow:
+    """Resend an undeliverable request, perhaps to corrected addresses: new links, a new clock at delivery."""
+    with ctx.uow() as uow:
+        session = uow.session
+        request = session.get(RequestRow, request_id)
+        if request is None:
+            raise NotFound(f"unknown request {request_id}")
+        version = lock_version(session, request.version_id)
+        assert version is not None  # noqa: S101 - foreign key
+        request = reload_request(session, request_id)
+        communication = get_communication(session, version.communication_id)
+        convention = get_convention(session, communication.convention_id)
+        if not convention.party(communication.submitting_party).may_submit(officer_email):
+            raise SubmissionRefused(f"{officer_email} is not an officer of the submitting party")
+        party = convention.party(request.party_id)
+        recipients = [a.strip().lower() for a in addresses] if addresses else list(party.approvers)
+        from comms_approval.adapters.convention_file import _EMAIL
+
+        for address in recipients:
+            if not _EMAIL.match(address):
+                raise SubmissionRefused(f"bad e-mail address {address!r}")
+        request.status = next_request_state(RequestState(request.status), RequestEvent.RESEND).value
+        request.send_round += 1
+        request.recipients = recipients
+        request.delivered_at = None
+        request.deadline_at = None
+        request.deadline_basis = None
+        request.next_reminder_at = None
+        revoke_links(session, ctx, request)
+        session.add(request)
+        session.flush()
+        record_event(
+            session,
+            ctx.clock,
+            RequestResent(
+                occurred_at=ctx.clock.now(),
+                request_id=str(request.id),
+                version_id=str(version.id),
+                party_id=request.party_id,
+                resent_by=officer_email,
+                addresses=tuple(recipients),
+            ),
+            request_refs(communication, version, request),
+        )
+        mail_context, preview = request_mail_context(session, ctx, convention, communication, version)
+        queue_request_mails(session, ctx, convention, communication, version, request, party, mail_context, preview)
+        uow.commit()
+        return request

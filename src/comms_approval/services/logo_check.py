@@ -1,0 +1,124 @@
+"""The logo check use case: every party's current logo on a draft, as a per-party report (Article 8)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from comms_approval.domain.convention import Convention
+from comms_approval.domain.logos import (
+    DEFAULT_THRESHOLDS,
+    LogoEvidence,
+    LogoReport,
+    LogoStatus,
+    LogoThresholds,
+    LogoVersion,
+    PartyRequirement,
+    decide_document,
+)
+
+if TYPE_CHECKING:
+    from comms_approval.adapters.logos.detector import ReferenceSet
+    from comms_approval.config import Settings
+
+
+class LogoChecker(Protocol):
+    """Port: checks a draft against a convention's logos."""
+
+    def check(self, document: Path, convention: Convention, *, annotate_dir: Path | None = None) -> LogoReport: ...
+
+
+def _requirements(convention: Convention) -> list[PartyRequirement]:
+    return [PartyRequirement(p.id, p.min_logo_width_mm) for p in convention.parties]
+
+
+class OpenCvLogoMatcher:
+    """The real checker: PDF image objects first (fast path), then rendered pages; reference logos cached."""
+
+    def __init__(
+        self,
+        *,
+        thresholds: LogoThresholds = DEFAULT_THRESHOLDS,
+        max_pages: int = 200,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.thresholds = thresholds
+        self.max_pages = max_pages
+        self._clock = clock
+        self._cache: dict[tuple[object, ...], ReferenceSet] = {}
+
+    def references(self, convention: Convention) -> ReferenceSet:
+        """The convention's reference logos, loaded once per convention and file version."""
+        from comms_approval.adapters.logos.detector import ReferenceSet  # noqa: PLC0415 - keeps cv2 off imports
+        from comms_approval.adapters.logos.references import load_reference  # noqa: PLC0415
+
+        files = [(p.id, LogoVersion.CURRENT, path) for p in convention.parties for path in p.logos]
+        files += [(p.id, LogoVersion.OBSOLETE, path) for p in convention.parties for path in p.obsolete_logos]
+        key = (convention.id, tuple((str(path), path.stat().st_mtime_ns if path.exists() else 0) for _, _, path in files))
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = ReferenceSet.build([load_reference(path, party, version) for party, version, path in files])
+            self._cache[key] = cached
+        return cached
+
+    def check(self, document: Path, convention: Convention, *, annotate_dir: Path | None = None) -> LogoReport:
+        from comms_approval.adapters import documents  # noqa: PLC0415
+        from comms_approval.adapters.logos.detector import detect_on_page, prepare_page  # noqa: PLC0415
+
+        start = self._clock()
+        document = Path(document)
+        refs = self.references(convention)
+        requirements = _requirements(convention)
+        evidence: list[LogoEvidence] = []
+        info = documents.validate_document(document, max_pages=self.max_pages)
+        rendered: list[tuple[int, object]] = []
+
+        if info.kind == "pdf":
+            evidence.extend(self._embedded_evidence(document, refs, info.page_sizes_mm))
+        present = {
+            r.party for r in decide_document(requirements, evidence, self.thresholds) if r.status is LogoStatus.PRESENT
+        }
+        if len(present) < len(requirements) or annotate_dir is not None:
+            for raster in documents.iter_pages(document, max_pages=self.max_pages):
+                rendered.append((raster.number, raster.rgb))
+                if len(present) < len(requirements):
+                    page = prepare_page(raster.rgb, raster.number, raster.width_mm, raster.height_mm)
+                    evidence.extend(detect_on_page(page, refs, skip_parties=frozenset(present)))
+        results = decide_document(requirements, evidence, self.thresholds)
+        elapsed = (self._clock() - start) * 1000.0
+        report = LogoReport(str(document), info.pages, results, elapsed)
+        if annotate_dir is not None:
+            from comms_approval.adapters.logos.annotate import save_annotations  # noqa: PLC0415
+
+            names = {p.id: p.short_name for p in convention.parties}
+            paths = save_annotations(
+                [(n, rgb) for n, rgb in rendered],  # type: ignore[misc]
+                results,
+                names,
+                annotate_dir,
+                document.stem,
+            )
+            report = report.with_annotations(paths)
+        return report
+
+    def _embedded_evidence(
+        self, document: Path, refs: ReferenceSet, sizes_mm: tuple[tuple[float, float], ...]
+    ) -> list[LogoEvidence]:
+        """Match the PDF's image objects directly: no rendering when every logo is an embedded image."""
+        from comms_approval.adapters import documents  # noqa: PLC0415
+        from comms_approval.adapters.logos.detector import match_embedded  # noqa: PLC0415
+
+        out: list[LogoEvidence] = []
+        with documents.open_pdf(document) as pdf:
+            for index in range(len(pdf)):
+                width_mm, height_mm = sizes_mm[index]
+                for image in documents.embedded_images(pdf, index):
+                    out.extend(match_embedded(image.rgba, image.box, index + 1, width_mm, height_mm, refs))
+        return out
+
+
+def default_logo_checker(settings: Settings) -> LogoChecker:
+    """The OpenCV-based checker configured from the settings (page limit)."""
+    return OpenCvLogoMatcher(max_pages=settings.max_pdf_pages)

@@ -1,0 +1,143 @@
+"""DispatchOutbox: claim queued mail with a lease, hand it to the relay, record what the relay said."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import socket
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from comms_approval.adapters.db.tables import OutboxRow
+from comms_approval.adapters.mail.message import DeliveryResult, DeliveryStatus, Mailer
+from comms_approval.adapters.mail.smtp import retry_delay
+from comms_approval.bootstrap import AppContext
+from comms_approval.services.delivery import mark_request_delivered, note_permanent_failure
+from comms_approval.services.notifications import OutboxStatus, to_outgoing
+
+DEFAULT_LEASE = timedelta(minutes=5)
+SCRUBBED = "[envoyé — contenu effacé : il portait un lien personnel]"
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class DispatchReport:
+    """What one dispatch pass did, for logs, the CLI and the benchmarks."""
+
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    lost_leases: int = 0
+    details: list[str] = field(default_factory=list)
+
+
+def claim_batch(ctx: AppContext, worker_id: str, limit: int, lease: timedelta = DEFAULT_LEASE) -> list[OutboxRow]:
+    """Claim ready rows; SKIP LOCKED lets several workers share the queue without taking the same row."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        query = (
+            select(OutboxRow)
+            .where(
+                or_(
+                    OutboxRow.status.in_(OutboxStatus.READY),  # type: ignore[attr-defined]
+                    # A worker that died mid-send leaves a lapsed lease: the row is taken over.
+                    (OutboxRow.status == OutboxStatus.SENDING) & (OutboxRow.claimed_until < now),  # type: ignore[operator,arg-type]
+                ),
+                OutboxRow.next_attempt_at <= now,  # type: ignore[arg-type]
+            )
+            .order_by(OutboxRow.id)  # type: ignore[arg-type]
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list(uow.session.execute(query).scalars())
+        for row in rows:
+            row.status = OutboxStatus.SENDING
+            row.claimed_by = worker_id
+            row.claimed_until = now + lease
+            row.attempts += 1
+            uow.session.add(row)
+        uow.commit()
+    return rows
+
+
+def settle(ctx: AppContext, row_id: int, worker_id: str, result: DeliveryResult, report: DispatchReport) -> None:
+    """Record the relay's answer for one row, and its business consequence, in one transaction."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        session = uow.session
+        row = session.execute(
+            select(OutboxRow).where(OutboxRow.id == row_id).with_for_update()  # type: ignore[arg-type]
+        ).scalar_one()
+        if row.status in (OutboxStatus.SENT, OutboxStatus.FAILED):
+            report.lost_leases += 1  # another worker finished it after our lease lapsed
+            return
+        row.last_code = result.code
+        row.claimed_by = None
+        row.claimed_until = None
+        status = result.status
+        window = timedelta(hours=ctx.settings.smtp_retry_window_hours)
+        if status is DeliveryStatus.TEMPORARY_FAILURE and now - row.created_at >= window:
+            status = DeliveryStatus.PERMANENT_FAILURE
+            result = DeliveryResult(status, result.code, f"gave up after {window}: {result.detail}", None)
+        if status is DeliveryStatus.ACCEPTED:
+            row.status = OutboxStatus.SENT
+            row.accepted_at = result.accepted_at or now
+            row.last_error = None
+            if row.kind in ("request", "reminder"):
+                # The body carried a personal link; only its hash is kept, in the links table.
+                row.body_text = row.body_html = SCRUBBED
+            if row.kind == "request" and row.request_id is not None:
+                mark_request_delivered(session, ctx, row.request_id, row.accepted_at)
+            report.sent += 1
+        elif status is DeliveryStatus.TEMPORARY_FAILURE:
+            row.status = OutboxStatus.RETRY
+            row.last_error = result.detail[:1000]
+            row.next_attempt_at = now + timedelta(seconds=retry_delay(row.attempts, rng=random.Random()))
+            report.retried += 1
+        else:
+            row.status = OutboxStatus.FAILED
+            row.last_error = result.detail[:1000]
+            if row.kind == "request":
+                note_permanent_failure(session, ctx, row, result.detail)
+            report.failed += 1
+        session.add(row)
+        uow.commit()
+
+
+async def dispatch_outbox(
+    ctx: AppContext,
+    mailer: Mailer,
+    *,
+    worker_id: str | None = None,
+    batch: int = 100,
+    max_batches: int = 100,
+    lease: timedelta = DEFAULT_LEASE,
+) -> DispatchReport:
+    """Send what is ready now, batch after batch, until the queue has nothing ready (or max_batches)."""
+    worker = worker_id or default_worker_id()
+    report = DispatchReport()
+    for _ in range(max_batches):
+        rows = await asyncio.to_thread(claim_batch, ctx, worker, batch, lease)
+        if not rows:
+            break
+        report.claimed += len(rows)
+        messages = [to_outgoing(row) for row in rows]
+        send_many = getattr(mailer, "send_many", None)
+        if send_many is not None:
+            results: list[DeliveryResult] = await send_many(messages)
+        else:
+            results = [await mailer.send(message) for message in messages]
+        for row, result in zip(rows, results, strict=True):
+            await asyncio.to_thread(settle, ctx, row.id or 0, worker, result, report)
+    return report
+
+
+def dispatch_outbox_sync(ctx: AppContext, mailer: Mailer, **kwargs: object) -> DispatchReport:
+    return asyncio.run(dispatch_outbox(ctx, mailer, **kwargs))  # type: ignore[arg-type]

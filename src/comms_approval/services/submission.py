@@ -1,0 +1,368 @@
+"""SubmitDraft: store the file by content hash, check the logos, and route a compliant version."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlmodel import Session
+
+from comms_approval.adapters.db.tables import CommunicationRow, LogoOverrideRow, RequestRow, VersionRow
+from comms_approval.adapters.documents import render_preview_png, validate_document
+from comms_approval.bootstrap import AppContext
+from comms_approval.domain.convention import Convention, Party
+from comms_approval.domain.errors import NotFound, SubmissionRefused
+from comms_approval.domain.events import (
+    DraftSubmitted,
+    LogoCheckCompleted,
+    LogoOverrideRecorded,
+    VersionSuperseded,
+)
+from comms_approval.domain.lifecycle import convention_is_in_force
+from comms_approval.domain.logos import LogoReport, LogoStatus
+from comms_approval.domain.requests import (
+    FINAL_VERSION_STATES,
+    VersionEvent,
+    VersionState,
+    next_version_state,
+)
+from comms_approval.services.conclusion import withdraw_open_requests
+from comms_approval.services.conventions import get_convention, party_rows
+from comms_approval.services.locks import lock_version
+from comms_approval.services.logo_check import LogoChecker
+from comms_approval.services.records import (
+    get_communication,
+    record_event,
+    version_refs,
+    versions_of,
+)
+from comms_approval.services.routing import (
+    local_today,
+    open_requests,
+    overrides_of,
+    request_mail_context,
+    routed_parties,
+)
+
+CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """What the officer sees after submitting: the version, its check and the requests opened."""
+
+    communication_id: int
+    version_id: int
+    version: int
+    status: str
+    sha256: str
+    report: LogoReport
+    requests: list[tuple[str, str]] = field(default_factory=list)  # (party, status)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "communication": self.communication_id,
+            "version": self.version,
+            "version_id": self.version_id,
+            "status": self.status,
+            "sha256": self.sha256,
+            "compliant": self.report.compliant,
+            "logo_check": self.report.as_dict(),
+            "requests": [{"party": party, "status": status} for party, status in self.requests],
+        }
+
+
+def store_document(ctx: AppContext, source: Path, suffix: str) -> tuple[str, Path, int]:
+    """Copy the upload under its SHA-256 (never under a name taken from the upload)."""
+    digest = hashlib.sha256()
+    size = 0
+    with source.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    sha = digest.hexdigest()
+    target = ctx.settings.documents_dir / sha[:2] / f"{sha}.{suffix}"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".part")
+        shutil.copyfile(source, partial)
+        partial.replace(target)
+    return sha, target, size
+
+
+def _check_submitter(convention: Convention, party_id: str, officer_email: str | None) -> tuple[Party, str]:
+    try:
+        party = convention.party(party_id)
+    except KeyError as exc:
+        raise SubmissionRefused(f"party {party_id!r} is not in convention {convention.id!r}") from exc
+    if officer_email is None:
+        if not party.officers:
+            raise SubmissionRefused(f"party {party_id!r} declares no officer; give --officer")
+        return party, party.officers[0]
+    if not party.may_submit(officer_email):
+        raise SubmissionRefused(f"{officer_email} is not an officer of {party.short_name} in this convention")
+    return party, officer_email.lower()
+
+
+def submit_draft(
+    ctx: AppContext,
+    checker: LogoChecker,
+    *,
+    convention_id: str,
+    party_id: str,
+    title: str,
+    file: Path,
+    officer_email: str | None = None,
+    original_filename: str | None = None,
+    declared_type: str | None = None,
+    communication_id: int | None = None,
+    overrides: Mapping[str, str] | None = None,
+) -> SubmissionResult:
+    """Submit a draft (or the next version of a communication) and route it if it passes the check."""
+    with ctx.uow() as uow:
+        convention = get_convention(uow.session, convention_id)
+        convention_row_expired = _expired_on(uow.session, convention_id)
+    _, officer = _check_submitter(convention, party_id, officer_email)
+    today = local_today(convention, ctx.clock.now())
+    if not convention_is_in_force(
+        convention.signed_on, convention.duration_years, convention.tacit_renewal, today, convention_row_expired
+    ):
+        raise SubmissionRefused(f"convention {convention.id!r} is not in force on {today.isoformat()}")
+    if not title.strip():
+        raise SubmissionRefused("a communication needs a title")
+
+    info = validate_document(
+        file,
+        declared_name=original_filename or file.name,
+        declared_type=declared_type,
+        max_pages=ctx.settings.max_pdf_pages,
+    )
+    sha, stored, size = store_document(ctx, file, info.kind)
+    derived_dir = ctx.settings.data_dir / "derived" / sha
+    report = checker.check(stored, convention, annotate_dir=derived_dir)
+    preview_png = render_preview_png(stored, width_px=480)
+    (derived_dir / "preview.png").parent.mkdir(parents=True, exist_ok=True)
+    (derived_dir / "preview.png").write_bytes(preview_png)
+
+    with ctx.uow() as uow:
+        session = uow.session
+        now = ctx.clock.now()
+        if communication_id is None:
+            communication = CommunicationRow(
+                convention_id=convention.id,
+                submitting_party=party_id,
+                officer_email=officer,
+                title=title.strip(),
+                created_at=now,
+            )
+            session.add(communication)
+            session.flush()
+            previous: VersionRow | None = None
+        else:
+            communication = get_communication(session, communication_id)
+            if communication.convention_id != convention.id or communication.submitting_party != party_id:
+                raise SubmissionRefused("a new version must come from the party that submitted the communication")
+            existing = versions_of(session, communication_id)
+            previous = lock_version(session, existing[-1].id or 0) if existing else None
+        version = VersionRow(
+            communication_id=communication.id or 0,
+            number=(previous.number + 1) if previous else 1,
+            sha256=sha,
+            stored_path=str(stored.relative_to(ctx.settings.data_dir)),
+            original_filename=_display_name(original_filename or file.name),
+            media_kind=info.kind,
+            pages=info.pages,
+            size_bytes=size,
+            status=VersionState.CHECKING.value,
+            logo_report=report.as_dict(),
+            submitted_at=now,
+        )
+        session.add(version)
+        session.flush()
+        refs = version_refs(communication, version)
+        record_event(
+            session,
+            ctx.clock,
+            DraftSubmitted(
+                occurred_at=now,
+                convention_id=convention.id,
+                version_id=str(version.id),
+                party_id=party_id,
+                submitted_by=officer,
+                sha256=sha,
+                filename=version.original_filename,
+                supersedes_version_id=str(previous.id) if previous else None,
+            ),
+            refs,
+        )
+        if previous is not None and VersionState(previous.status) not in FINAL_VERSION_STATES:
+            _supersede(session, ctx, communication, previous, version)
+        record_event(
+            session,
+            ctx.clock,
+            LogoCheckCompleted(
+                occurred_at=now,
+                version_id=str(version.id),
+                passed=report.compliant,
+                found_party_ids=tuple(r.party for r in report.parties if r.status is LogoStatus.PRESENT),
+                missing_party_ids=tuple(r.party for r in report.parties if r.status is not LogoStatus.PRESENT),
+                details={r.party: r.status.value for r in report.parties},
+            ),
+            refs,
+        )
+        version.status = next_version_state(
+            VersionState(version.status), VersionEvent.PASS_CHECK if report.compliant else VersionEvent.FAIL_CHECK
+        ).value
+        session.add(version)
+        for party, justification in (overrides or {}).items():
+            _record_override(session, ctx, convention, communication, version, party, justification, officer)
+        requests: list[RequestRow] = []
+        if version.status == VersionState.REJECTED_BY_CHECK.value and _overrides_cover(session, version, report):
+            version.status = next_version_state(VersionState(version.status), VersionEvent.OVERRIDE).value
+        if version.status == VersionState.ROUTING.value:
+            requests = _route(session, ctx, convention, communication, version)
+        uow.commit()
+        return SubmissionResult(
+            communication_id=communication.id or 0,
+            version_id=version.id or 0,
+            version=version.number,
+            status=version.status,
+            sha256=sha,
+            report=report,
+            requests=[(r.party_id, r.status) for r in requests],
+        )
+
+
+def override_logo_check(
+    ctx: AppContext, *, version_id: int, party_id: str, justification: str, officer_email: str
+) -> SubmissionResult:
+    """Record an officer's override for one party; once every failing party is covered, the version routes."""
+    with ctx.uow() as uow:
+        session = uow.session
+        version = session.get(VersionRow, version_id)
+        if version is None:
+            raise NotFound(f"unknown version {version_id}")
+        communication = get_communication(session, version.communication_id)
+        convention = get_convention(session, communication.convention_id)
+        _check_submitter(convention, communication.submitting_party, officer_email)
+        if version.status != VersionState.REJECTED_BY_CHECK.value:
+            raise SubmissionRefused(f"version {version.number} is {version.status}; overrides apply to a failed check")
+        report = LogoReport.from_dict(version.logo_report)
+        _record_override(session, ctx, convention, communication, version, party_id, justification, officer_email)
+        requests: list[RequestRow] = []
+        if _overrides_cover(session, version, report):
+            version.status = next_version_state(VersionState(version.status), VersionEvent.OVERRIDE).value
+            session.add(version)
+            requests = _route(session, ctx, convention, communication, version)
+        uow.commit()
+        return SubmissionResult(communication.id or 0, version.id or 0, version.number, version.status,
+                                version.sha256, report, [(r.party_id, r.status) for r in requests])
+
+
+def _expired_on(session: Session, convention_id: str) -> object:
+    from comms_approval.adapters.db.tables import ConventionRow
+
+    row = session.get(ConventionRow, convention_id)
+    return row.expired_on if row else None
+
+
+def _display_name(name: str) -> str:
+    """Keep only a harmless base name for display; storage never uses it."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(c for c in base if c.isprintable() and c not in "\r\n\t")
+    return cleaned[:200] or "document"
+
+
+def _record_override(
+    session: Session,
+    ctx: AppContext,
+    convention: Convention,
+    communication: CommunicationRow,
+    version: VersionRow,
+    party_id: str,
+    justification: str,
+    officer: str,
+) -> None:
+    if party_id not in convention.party_ids():
+        raise SubmissionRefused(f"override for unknown party {party_id!r}")
+    if len(justification.strip()) < 10:
+        raise SubmissionRefused("an override needs a written justification (10 characters at least)")
+    session.add(
+        LogoOverrideRow(
+            version_id=version.id or 0,
+            party_id=party_id,
+            justification=justification.strip(),
+            recorded_by=officer,
+            recorded_at=ctx.clock.now(),
+        )
+    )
+    session.flush()
+    record_event(
+        session,
+        ctx.clock,
+        LogoOverrideRecorded(
+            occurred_at=ctx.clock.now(),
+            version_id=str(version.id),
+            party_id=party_id,
+            officer=officer,
+            justification=justification.strip(),
+        ),
+        version_refs(communication, version),
+    )
+
+
+def _overrides_cover(session: Session, version: VersionRow, report: LogoReport) -> bool:
+    overridden = set(overrides_of(session, version.id or 0))
+    failing = {r.party for r in report.parties if r.status is not LogoStatus.PRESENT}
+    return bool(failing) and failing <= overridden
+
+
+def _supersede(
+    session: Session, ctx: AppContext, communication: CommunicationRow, previous: VersionRow, new: VersionRow
+) -> None:
+    previous.status = next_version_state(VersionState(previous.status), VersionEvent.SUPERSEDE).value
+    previous.concluded_at = ctx.clock.now()
+    session.add(previous)
+    withdraw_open_requests(session, ctx, communication, previous, reason="superseded", notify=False)
+    record_event(
+        session,
+        ctx.clock,
+        VersionSuperseded(
+            occurred_at=ctx.clock.now(),
+            version_id=str(previous.id),
+            convention_id=communication.convention_id,
+            superseded_by_version_id=str(new.id),
+        ),
+        version_refs(communication, previous),
+    )
+
+
+def _route(
+    session: Session,
+    ctx: AppContext,
+    convention: Convention,
+    communication: CommunicationRow,
+    version: VersionRow,
+) -> list[RequestRow]:
+    parties = routed_parties(
+        convention,
+        communication.submitting_party,
+        party_rows(session, convention.id),
+        local_today(convention, ctx.clock.now()),
+    )
+    if not parties:
+        raise SubmissionRefused("no other active party to ask in this convention")
+    mail_context, preview = request_mail_context(session, ctx, convention, communication, version)
+    return open_requests(
+        session,
+        ctx,
+        convention=convention,
+        communication=communication,
+        version=version,
+        parties=parties,
+        mail_context=mail_context,
+        preview=preview,
+    )

@@ -1,0 +1,219 @@
+"""DeadlineSweep: deemed approvals at their deadline, reminders once per slot, conclusions; safe to run twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from comms_approval.adapters.db.tables import LinkRow, ReminderRow, RequestRow, VersionRow
+from comms_approval.adapters.links import new_token, token_hash
+from comms_approval.bootstrap import AppContext
+from comms_approval.domain.deadlines import Deadline
+from comms_approval.domain.events import ReminderSent
+from comms_approval.domain.french import format_deadline_en, format_deadline_fr
+from comms_approval.domain.reminders import ReminderSlot, due_reminder, reminder_slots
+from comms_approval.domain.requests import RequestState, VersionState
+from comms_approval.services.conclusion import conclude_if_decided
+from comms_approval.services.conventions import get_convention
+from comms_approval.services.decisions import LinkTarget, apply_deemed_approval
+from comms_approval.services.locks import lock_version, reload_request
+from comms_approval.services.notifications import enqueue
+from comms_approval.services.records import get_communication, record_event, request_refs, requests_of
+from comms_approval.services.routing import request_mail_context, review_url
+
+BATCH = 500
+
+SLOT_LABELS = {
+    "fr": {"after": "{n} jours après l'envoi", "before": "{n} jours avant l'échéance"},
+    "en": {"after": "{n} days after the request", "before": "{n} days before the deadline"},
+}
+
+
+@dataclass
+class SweepReport:
+    deemed: int = 0
+    reminders: int = 0
+    concluded: int = 0
+    skipped_locked: int = 0
+
+
+def _candidates(ctx: AppContext, *, reminders: bool, after_id: int) -> list[tuple[int, int]]:
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        query = select(RequestRow.id, RequestRow.version_id).where(
+            RequestRow.status == RequestState.AWAITING.value,  # type: ignore[arg-type]
+            RequestRow.id > after_id,  # type: ignore[arg-type,operator]
+        )
+        if reminders:
+            query = query.where(RequestRow.next_reminder_at <= now, RequestRow.deadline_at > now)  # type: ignore[arg-type,operator]
+        else:
+            query = query.where(RequestRow.deadline_at <= now)  # type: ignore[arg-type,operator]
+        rows = uow.session.execute(query.order_by(RequestRow.id).limit(BATCH)).all()  # type: ignore[arg-type]
+    return [(int(r[0]), int(r[1])) for r in rows]
+
+
+def _by_version(pairs: list[tuple[int, int]]) -> dict[int, list[int]]:
+    grouped: dict[int, list[int]] = {}
+    for request_id, version_id in pairs:
+        grouped.setdefault(version_id, []).append(request_id)
+    return grouped
+
+
+def run_sweep(ctx: AppContext) -> SweepReport:
+    """One pass: first silence becomes approval where due, then reminders, then pending conclusions."""
+    report = SweepReport()
+    _deem_due(ctx, report)
+    _remind_due(ctx, report)
+    _conclude_pending(ctx, report)
+    return report
+
+
+def _deem_due(ctx: AppContext, report: SweepReport) -> None:
+    last = 0
+    while pairs := _candidates(ctx, reminders=False, after_id=last):
+        last = pairs[-1][0]
+        for version_id, request_ids in _by_version(pairs).items():
+            with ctx.uow() as uow:
+                session = uow.session
+                version = lock_version(session, version_id, skip_locked=True)
+                if version is None:
+                    report.skipped_locked += len(request_ids)
+                    continue
+                communication = get_communication(session, version.communication_id)
+                now = ctx.clock.now()
+                for request_id in request_ids:
+                    request = reload_request(session, request_id)
+                    # The guard: another sweep or a decision may have moved it since we listed it.
+                    if request.status != RequestState.AWAITING.value or request.deadline_at is None:
+                        continue
+                    if request.deadline_at > now:
+                        continue
+                    link = LinkRow(token_hash="", request_id=request_id, recipient="", created_at=now)
+                    apply_deemed_approval(session, ctx, LinkTarget(link, request, version, communication))
+                    report.deemed += 1
+                if conclude_if_decided(session, ctx, communication, version).value != "pending":
+                    report.concluded += 1
+                uow.commit()
+
+
+def _remind_due(ctx: AppContext, report: SweepReport) -> None:
+    last = 0
+    while pairs := _candidates(ctx, reminders=True, after_id=last):
+        last = pairs[-1][0]
+        for version_id, request_ids in _by_version(pairs).items():
+            with ctx.uow() as uow:
+                session = uow.session
+                version = lock_version(session, version_id, skip_locked=True)
+                if version is None:
+                    report.skipped_locked += len(request_ids)
+                    continue
+                for request_id in request_ids:
+                    report.reminders += _remind_one(ctx, session, version, request_id)
+                uow.commit()
+
+
+def _remind_one(ctx: AppContext, session: object, version: VersionRow, request_id: int) -> int:
+    from sqlmodel import Session
+
+    assert isinstance(session, Session)  # noqa: S101 - narrow the type for mypy
+    now = ctx.clock.now()
+    request = reload_request(session, request_id)
+    if request.status != RequestState.AWAITING.value or request.deadline_basis is None:
+        return 0
+    communication = get_communication(session, version.communication_id)
+    convention = get_convention(session, communication.convention_id)
+    deadline = Deadline.from_dict(request.deadline_basis)
+    slots = reminder_slots(deadline, convention.reminders)
+    sent = set(
+        session.execute(select(ReminderRow.slot).where(ReminderRow.request_id == request_id)).scalars()  # type: ignore[arg-type]
+    )
+    slot = due_reminder(slots, sent, now, deadline)
+    sent_count = 0
+    if slot is not None:
+        session.add(ReminderRow(request_id=request_id, slot=slot.key, sent_at=now))
+        session.flush()  # the unique (request, slot) key is the last line of defence against doubles
+        _queue_reminder(session, ctx, convention, communication, version, request, slot, deadline)
+        record_event(
+            session,
+            ctx.clock,
+            ReminderSent(
+                occurred_at=now,
+                request_id=str(request.id),
+                version_id=str(version.id),
+                party_id=request.party_id,
+                slot=slot.key,
+                deadline_at=deadline.deadline_utc(),
+            ),
+            request_refs(communication, version, request),
+        )
+        sent.add(slot.key)
+        sent_count = 1
+    upcoming = [s for s in slots if s.key not in sent and s.due_at > now and s.due_at < deadline.deadline_utc()]
+    request.next_reminder_at = upcoming[0].due_at if upcoming else None
+    session.add(request)
+    return sent_count
+
+
+def _slot_label(slot: ReminderSlot, language: str) -> str:
+    kind, _, rest = slot.key.partition("-")
+    days = "".join(ch for ch in rest if ch.isdigit())
+    template = SLOT_LABELS.get(language, SLOT_LABELS["fr"]).get(kind, "{n}")
+    return template.format(n=days)
+
+
+def _queue_reminder(session, ctx, convention, communication, version, request, slot, deadline) -> None:  # type: ignore[no-untyped-def]
+    party = convention.party(request.party_id)
+    mail_context, _preview = request_mail_context(session, ctx, convention, communication, version)
+    for address in request.recipients:
+        token = new_token()
+        session.add(
+            LinkRow(
+                token_hash=token_hash(token, ctx.settings.secret_key.get_secret_value()),
+                request_id=request.id,
+                recipient=address,
+                created_at=ctx.clock.now(),
+            )
+        )
+        enqueue(
+            session,
+            ctx,
+            template="reminder",
+            key=f"reminder:{request.id}:{slot.key}:{address}",
+            recipient=address,
+            language=party.language,
+            context={
+                **mail_context,
+                "recipient_party": party.name,
+                "recipient_address": address,
+                "review_url": review_url(ctx, token),
+                "reminder_label": _slot_label(slot, party.language),
+                "deadline_text": format_deadline_fr(deadline) if party.language == "fr" else format_deadline_en(deadline),
+                "deadline_iso": deadline.deadline.isoformat(),
+            },
+            request_id=request.id,
+            version_id=version.id,
+        )
+
+
+def _conclude_pending(ctx: AppContext, report: SweepReport) -> None:
+    """Catch-up for versions whose last request closed without concluding (e.g. a crash between steps)."""
+    with ctx.uow() as uow:
+        version_ids = list(
+            uow.session.execute(
+                select(VersionRow.id).where(VersionRow.status == VersionState.ROUTING.value)  # type: ignore[arg-type]
+            ).scalars()
+        )
+    for version_id in version_ids:
+        with ctx.uow() as uow:
+            session = uow.session
+            version = lock_version(session, version_id or 0, skip_locked=True)
+            if version is None or version.status != VersionState.ROUTING.value:
+                continue
+            states = [r.status for r in requests_of(session, version.id or 0)]
+            if any(s in (RequestState.AWAITING.value, RequestState.PENDING_DELIVERY.value) for s in states):
+                continue
+            communication = get_communication(session, version.communication_id)
+            if conclude_if_decided(session, ctx, communication, version).value != "pending":
+                report.concluded += 1
+            uow.commit()

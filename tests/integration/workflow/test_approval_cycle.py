@@ -1,0 +1,320 @@
+"""Article 8 end to end through the services: routing, delivery over real SMTP, decisions, silence, conclusion."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from comms_approval.bootstrap import AppContext
+from comms_approval.clock import ManualClock
+from comms_approval.domain.errors import DecisionRefused, NotFound
+from comms_approval.domain.logos import LogoStatus
+from comms_approval.services.audit import verify_trail
+from comms_approval.services.decisions import LinkGone, record_decision
+from comms_approval.services.delivery import resend_request
+from comms_approval.services.status import status_report
+from comms_approval.services.submission import override_logo_check, submit_draft
+from comms_approval.services.sweep import run_sweep
+from tests.support.smtp_server import SmtpTestServer
+from tests.support.workflow import FakeLogoChecker, body_of, dispatch, make_draft, tokens_for
+
+PARIS = ZoneInfo("Europe/Paris")
+OFFICER = "com@departement.example.org"
+PARTNERS = {
+    "dsden": "communication@dsden.example.org",
+    "prefet": "pref-communication@prefecture.example.org",
+    "dtpjj": "dtpjj-direction@pjj.example.org",
+    "caf": "direction@caf.example.org",
+}
+
+
+def submit(ctx: AppContext, checker: FakeLogoChecker, draft: Path, **kwargs: object):  # type: ignore[no-untyped-def]
+    return submit_draft(
+        ctx,
+        checker,
+        convention_id="demo-absenteisme-75",
+        party_id="departement",
+        title="Affiche « Semaine de l'assiduité »",
+        file=draft,
+        officer_email=OFFICER,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def requests_by_party(ctx: AppContext, communication: int = 1, version: int = 1) -> dict[str, dict[str, object]]:
+    data = status_report(ctx, communication)[0]
+    return {r["party"]: r for r in data["versions"][version - 1]["requests"]}
+
+
+class TestSubmission:
+    def test_a_compliant_draft_is_routed_to_every_other_party(
+        self, demo: AppContext, checker: FakeLogoChecker, draft: Path
+    ) -> None:
+        """Four partners get a request; the submitting party does not ask itself."""
+        result = submit(demo, checker, draft)
+        assert result.status == "routing"
+        assert sorted(p for p, _ in result.requests) == ["caf", "dsden", "dtpjj", "prefet"]
+        assert all(s == "pending_delivery" for _, s in result.requests)
+        stored = list((demo.settings.documents_dir).rglob(f"{result.sha256}.png"))
+        assert len(stored) == 1  # stored by content hash, never by the upload's name
+
+    def test_a_draft_missing_a_logo_is_not_routed(self, demo: AppContext, draft: Path) -> None:
+        """Article 8: the CAF logo is missing, so nobody is asked."""
+        result = submit(demo, FakeLogoChecker({"caf": LogoStatus.MISSING}), draft)
+        assert result.status == "rejected_by_check"
+        assert result.requests == []
+
+    def test_an_override_with_justification_routes_the_draft_and_is_audited(
+        self, demo: AppContext, draft: Path, smtp_server: SmtpTestServer
+    ) -> None:
+        """The officer vouches for the missed logo; partners see the justification."""
+        result = submit(demo, FakeLogoChecker({"caf": LogoStatus.UNCERTAIN}), draft)
+        routed = override_logo_check(
+            demo, version_id=result.version_id, party_id="caf",
+            justification="Le logo de la Caf figure en pied de page, en blanc sur fond bleu.",
+            officer_email=OFFICER,
+        )
+        assert routed.status == "routing"
+        assert len(routed.requests) == 4
+        dispatch(demo, smtp_server)
+        body = body_of(smtp_server.messages_to(PARTNERS["prefet"])[0])
+        assert "en blanc sur fond bleu" in body
+
+    def test_an_officer_of_another_party_cannot_submit_for_it(
+        self, demo: AppContext, checker: FakeLogoChecker, draft: Path
+    ) -> None:
+        """Only the party's declared officers submit for it."""
+        from comms_approval.domain.errors import SubmissionRefused
+
+        with pytest.raises(SubmissionRefused):
+            submit_draft(demo, checker, convention_id="demo-absenteisme-75", party_id="departement",
+                         title="x", file=draft, officer_email="charge.com@dsden.example.org")
+
+
+class TestDeliveryStartsTheClock:
+    def test_the_relay_acceptance_starts_each_request_clock(
+        self, demo: AppContext, clock: ManualClock, checker: FakeLogoChecker, draft: Path,
+        smtp_server: SmtpTestServer,
+    ) -> None:
+        """delivered_at is the instant of the 250; the deadline follows the cpc rule from that local date."""
+        submit(demo, checker, draft)
+        report = dispatch(demo, smtp_server)
+        assert report.sent == 5  # DSDEN has two approvers: one message per recipient
+        requests = requests_by_party(demo)
+        assert {r["status"] for r in requests.values()} == {"awaiting"}
+        assert requests["caf"]["delivered_at"] == clock.now().isoformat()
+        # Delivered Thursday 23 April 2026 → day 15 is Friday 8 May (holiday) → Monday 11 May, 24:00 Paris.
+        assert requests["caf"]["deadline"] == datetime(2026, 5, 12, 0, 0, tzinfo=PARIS).astimezone(
+            ZoneInfo("UTC")).isoformat()
+        mail = smtp_server.messages_to(PARTNERS["caf"])[0]
+        assert "lundi 11 mai 2026" in body_of(mail)
+
+    def test_a_451_is_retried_and_the_clock_starts_at_the_success(
+        self, demo: AppContext, clock: ManualClock, checker: FakeLogoChecker, draft: Path,
+        smtp_server: SmtpTestServer,
+    ) -> None:
+        """Greylisting: one mail, and the clock starts when the relay finally says 250."""
+        smtp_server.fail_temporarily(PARTNERS["caf"], times=1)
+        submit(demo, checker, draft)
+        first = dispatch(demo, smtp_server)
+        assert first.retried == 1
+        assert requests_by_party(demo)["caf"]["status"] == "pending_delivery"
+        clock.advance(timedelta(hours=2))
+        second = dispatch(demo, smtp_server)
+        assert second.sent == 1
+        caf = requests_by_party(demo)["caf"]
+        assert caf["status"] == "awaiting"
+        assert caf["delivered_at"] == clock.now().isoformat()
+        assert len(smtp_server.messages_to(PARTNERS["caf"])) == 1
+
+    def test_a_550_makes_the_request_undeliverable_alerts_the_officer_and_never_deems_approval(
+        self, demo: AppContext, clock: ManualClock, checker: FakeLogoChecker, draft: Path,
+        smtp_server: SmtpTestServer,
+    ) -> None:
+        """No delivery, no clock: even a month later silence does not count."""
+        smtp_server.fail_permanently(PARTNERS["caf"])
+        submit(demo, checker, draft)
+        dispatch(demo, smtp_server)
+        dispatch(demo, smtp_server)  # the alert to the officer
+        assert requests_by_party(demo)["caf"]["status"] == "undeliverable"
+        alert = smtp_server.messages_to(OFFICER)
+        assert len(alert) == 1
+        assert PARTNERS["caf"] in body_of(alert[0])
+        clock.advance(timedelta(days=40))
+        run_sweep(demo)
+        assert requests_by_party(demo)["caf"]["status"] == "undeliverable"
+        assert requests_by_party(demo)["prefet"]["status"] == "deemed_approved"
+
+    def test_resending_to_a_corrected_address_starts_a_new_clock(
+        self, demo: AppContext, clock: ManualClock, checker: FakeLogoChecker, draft: Path,
+        smtp_server: SmtpTestServer,
+    ) -> None:
+        """The officer fixes the address; the new delivery date drives the deadline."""
+        smtp_server.fail_permanently(PARTNERS["caf"])
+        submit(demo, checker, draft)
+        dispatch(demo, smtp_server)
+        request_id = int(requests_by_party(demo)["caf"]["request_id"])  # type: ignore[call-overload]
+        clock.advance(timedelta(days=3))
+        resend_request(demo, request_id=request_id, officer_email=OFFICER, addresses=["accueil@caf.example.org"])
+        dispatch(demo, smtp_server)
+        caf = requests_by_party(demo)["caf"]
+        assert caf["status"] == "awaiting"
+        assert caf["delivered_at"] == clock.now().isoformat()
+        assert len(smtp_server.messages_to("accueil@caf.example.org")) == 1
+
+
+class TestDecisions:
+    def test_two_approvals_one_with_remarks_and_silence_clear_the_version(
+        self, demo: AppContext, clock: ManualClock, checker: FakeLogoChecker, draft: Path,
+        smtp_server: SmtpTestServer,
+    ) -> None:
+        """The story of Article 8: explicit, with remarks, and by silence at the deadline."""
+        submit(demo, checker, draft)
+        dispatch(demo, smtp_server)
+        mails = smtp_server.accepted_messages()
+        record_decision(demo, token=tokens_for(mails, PARTNERS["prefet"])[0], decision="approve")
+        record_decision(demo, token=tokens_for(mails, PARTNERS["dsden"])[0], decision="approve_with_remarks",
+                        text="Merci d'agrandir le logo de la DSDEN.")
+        record_decision(demo, token=tokens_for(mails, PARTNERS["dtpjj"])[0], decision="approve")
+        deadline = datetime.fromisoformat(str(requests_by_party(demo)["caf"]["deadline"]))
+        clock.set(deadline - timedelta(microseconds=1))
+        assert run_sweep(demo).deemed == 0
+        clock.set(deadline)
+        sweep = run_sweep(demo)
+        assert sweep.deemed == 1
+        caf = requests_by_party(demo)["caf"]
+        assert caf["status"] == "deemed_approved"
+        assert caf["decided_at"] == deadline.isoformat()
+        data = status_report(demo, 1)[0]
+        assert data["versions"][0]["status"] == "cleared"
+        smtp_server.reset()
+        dispatch(demo, smtp_server)
+        conclusions = [m for m in smtp_server.accepted_messages() if "valid" in str(m.message["Subject"]).lower()]
+        assert conclusions, [str(m.message["Subject"]) for m in smtp_server.accepted_messages()]
+        head = verify_trail(demo)
+        assert head.ok
+        assert any(head.head_hash[:16] in body_of(m) or "piste" in body_of(m) for m in conclusions)
+
+    def test_an_objection_blocks_the_version_and_withdraws_the_other_requests(
+        self, demo: AppContext, clock: ManualClock, checker: FakeLogoChecker, draft: Path,
+        smtp_server: SmtpTestServer,
+    ) -> None:
+        """Blocked at the first objection; the others get no more reminders; their links say 'withdrawn'."""
+        submit(demo, checker, draft)
+        dispatch(demo, smtp_server)
+        mails = smtp_server.accepted_messages()
+        result = record_decision(demo, token=tokens_for(mails, PARTNERS["caf"])[0], decision="object",
+                                 text="Le logo de la Caf est l'ancienne version.")
+        assert result.version_status == "blocked"
+        states = {p: r["status"] for p, r in requests_by_party(demo).items()}
+        assert states == {"caf": "objected", "dsden": "withdrawn", "prefet": "withdrawn", "dtpjj": "withdrawn"}
+        with pytest.raises(LinkGone):
+            record_decision(demo, token=tokens_for(mails, PARTNERS["prefet"])[0], decision="approve")
+        clock.advance(timedelta(days=10))
+        assert run_sweep(demo).reminders == 0
+
+    def test_a_replayed_decision_records_nothing_new_and_a_different_one_is_refused(
+        self, demo: AppContext, checker: FakeLogoChecker, draft: Path, smtp_server: SmtpTestServer,
+    ) -> None:
+        """Double submissions are harmless; a decision is final for its version."""
+        submit(demo, checker, draft)
+        dispatch(demo, smtp_server)
+        token = tokens_for(smtp_server.accepted_messages(), PARTNERS["prefet"])[0]
+        first = record_decision(demo, token=token, decision="approve")
+        events_before = verify_trail(demo).events_checked
+        again = record_decision(demo, token=token, decision="approve")
+        assert (first.replay, again.replay) == (False, True)
+        assert verify_trail(demo).events_checked == events_before
+        with pytest.raises(DecisionRefused):
+            record_decision(demo, token=token, decision="object", text="Finalement non.")
+
+    def test_an_objection_without_reason_is_refused(
+        self, demo: AppContext, checker: FakeLogoChecker, draft: Path, smtp_server: SmtpTestServer,
+    ) -> None:
+        """The reason is required."""
+        submit(demo, checker, draft)
+        dispatch(demo, smtp_server)
+        token = tokens_for(smtp_server.accepted_messages(), PARTNERS["prefet"])[0]
+        with pytest.raises(DecisionRefused):
+            record_decision(demo, token=token, decision="object", text="   ")
+
+    def test_a_decision_after_the_deadline_is_refused_and_silence_applies(
+        self, demo: AppContext, clock: ManualClock, checker: FakeLogoChecker, draft: Path,
+        smtp_server: SmtpTestServer,
+    ) -> None:
+        """The decision path applies the same rule as the sweep, whatever the sweep's delay."""
+        submit(demo, checker, draft)
+        dispatch(demo, smtp_server)
+        token = tokens_for(smtp_server.accepted_messages(), PARTNERS["prefet"])[0]
+        deadline = datetime.fromisoformat(str(requests_by_party(demo)["prefet"]["deadline"]))
+        clock.set(deadline)
+        with pytest.raises(DecisionRefused, match="deadline"):
+            record_decision(demo, token=token, decision="object", text="Trop tard ?")
+        prefet = requests_by_party(demo)["prefet"]
+        assert prefet["status"] == "deemed_approved"
+        assert prefet["decided_at"] == deadline.isoformat()
+
+    def test_an_unknown_token_is_not_found(self, demo: AppContext) -> None:
+        """Forged tokens find nothing."""
+        with pytest.raises(NotFound):
+            record_decision(demo, token="A" * 43, decision="approve")
+
+
+class TestReminders:
+    def test_reminders_go_out_once_per_slot_even_when_the_sweep_runs_three_times(
+        self, demo: AppContext, clock: ManualClock, checker: FakeLogoChecker, draft: Path,
+        smtp_server: SmtpTestServer,
+    ) -> None:
+        """Seven days after delivery, then two days before the deadline; never twice."""
+        submit(demo, checker, draft)
+        dispatch(demo, smtp_server)
+        smtp_server.reset()
+        clock.advance(timedelta(days=7))
+        assert [run_sweep(demo).reminders for _ in range(3)] == [4, 0, 0]
+        deadline = datetime.fromisoformat(str(requests_by_party(demo)["caf"]["deadline"]))
+        clock.set(deadline - timedelta(days=2))
+        assert [run_sweep(demo).reminders for _ in range(3)] == [4, 0, 0]
+        dispatch(demo, smtp_server)
+        caf = smtp_server.messages_to(PARTNERS["caf"])
+        assert len(caf) == 2
+        assert "lundi 11 mai 2026" in body_of(caf[0])
+        assert requests_by_party(demo)["caf"]["reminders_sent"] == 2
+
+    def test_no_reminder_after_a_decision(
+        self, demo: AppContext, clock: ManualClock, checker: FakeLogoChecker, draft: Path,
+        smtp_server: SmtpTestServer,
+    ) -> None:
+        """A party that answered is left alone."""
+        submit(demo, checker, draft)
+        dispatch(demo, smtp_server)
+        record_decision(demo, token=tokens_for(smtp_server.accepted_messages(), PARTNERS["caf"])[0],
+                        decision="approve")
+        clock.advance(timedelta(days=7, hours=1))
+        run_sweep(demo)
+        assert requests_by_party(demo)["caf"]["reminders_sent"] == 0
+        assert requests_by_party(demo)["prefet"]["reminders_sent"] == 1
+
+
+class TestVersions:
+    def test_a_new_version_supersedes_the_previous_one_with_a_fresh_clock(
+        self, demo: AppContext, clock: ManualClock, checker: FakeLogoChecker, tmp_path: Path,
+        smtp_server: SmtpTestServer,
+    ) -> None:
+        """Open requests are withdrawn; everyone is asked again; old links are gone."""
+        first = submit(demo, checker, make_draft(tmp_path, "v1.png", text="v1"))
+        dispatch(demo, smtp_server)
+        old_token = tokens_for(smtp_server.accepted_messages(), PARTNERS["caf"])[0]
+        clock.advance(timedelta(days=2))
+        second = submit(demo, checker, make_draft(tmp_path, "v2.png", text="v2"),
+                        communication_id=first.communication_id)
+        assert second.version == 2
+        data = status_report(demo, first.communication_id)[0]
+        assert data["versions"][0]["status"] == "superseded"
+        assert {r["status"] for r in data["versions"][0]["requests"]} == {"withdrawn"}
+        with pytest.raises(LinkGone):
+            record_decision(demo, token=old_token, decision="approve")
+        dispatch(demo, smtp_server)
+        assert requests_by_party(demo, 1, 2)["caf"]["delivered_at"] == clock.now().isoformat()

@@ -1,0 +1,91 @@
+"""Builders for workflow tests: a fake logo checker (the port's test double), drafts, a mailer on the test server."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+from comms_approval.adapters.mail.smtp import SmtpMailer
+from comms_approval.bootstrap import AppContext
+from comms_approval.config import SmtpSecurity
+from comms_approval.domain.convention import Convention
+from comms_approval.domain.logos import LogoReport, LogoStatus, PartyLogoResult
+from comms_approval.services.outbox import DispatchReport, dispatch_outbox
+from tests.support.smtp_server import ReceivedMessage, SmtpTestServer
+
+LINK = re.compile(r"https?://[^\s\"'<>]+/r/([A-Za-z0-9_-]{30,64})")
+
+
+@dataclass
+class FakeLogoChecker:
+    """Answers the logo check as told: every party present unless listed in `statuses`."""
+
+    statuses: dict[str, LogoStatus] = field(default_factory=dict)
+    calls: int = 0
+
+    def check(self, document: Path, convention: Convention, *, annotate_dir: Path | None = None) -> LogoReport:
+        self.calls += 1
+        results = tuple(
+            PartyLogoResult(
+                party=p.id,
+                status=self.statuses.get(p.id, LogoStatus.PRESENT),
+                score=0.95 if self.statuses.get(p.id, LogoStatus.PRESENT) is LogoStatus.PRESENT else 0.1,
+                page=1,
+                box=(0.1, 0.8, 0.2, 0.9),
+                width_mm=21.0,
+            )
+            for p in convention.parties
+        )
+        return LogoReport(file=document.name, pages=1, parties=results, elapsed_ms=1.0)
+
+
+def make_draft(directory: Path, name: str = "affiche.png", colour: str = "#f4efe6", text: str = "Affiche") -> Path:
+    """A small but real PNG draft (a poster mock-up)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    image = Image.new("RGB", (620, 877), colour)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((40, 40, 580, 300), fill="#1f4e8c")
+    draw.text((60, 60), text, fill="white")
+    path = directory / name
+    image.save(path)
+    return path
+
+
+def test_mailer(ctx: AppContext, server: SmtpTestServer, *, timeout: float = 5.0) -> SmtpMailer:
+    return SmtpMailer(
+        host=server.host,
+        port=server.port,
+        security=SmtpSecurity.NONE,
+        username=None,
+        password=None,
+        mail_from=ctx.settings.mail_from,
+        timeout_seconds=timeout,
+        clock=ctx.clock,
+    )
+
+
+def dispatch(ctx: AppContext, server: SmtpTestServer, **kwargs: object) -> DispatchReport:
+    return asyncio.run(dispatch_outbox(ctx, test_mailer(ctx, server), **kwargs))  # type: ignore[arg-type]
+
+
+def body_of(message: ReceivedMessage) -> str:
+    parts = []
+    for part in message.message.walk():
+        if part.get_content_type() in ("text/plain", "text/html"):
+            parts.append(part.get_content())
+    return "\n".join(parts)
+
+
+def tokens_for(messages: Iterable[ReceivedMessage], recipient: str) -> list[str]:
+    found: list[str] = []
+    for message in messages:
+        if recipient.lower() in (r.lower() for r in message.rcpt_tos):
+            for token in LINK.findall(body_of(message)):
+                if token not in found:
+                    found.append(token)
+    return found
