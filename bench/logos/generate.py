@@ -59,7 +59,7 @@ class LogoSpec:
     name: str
     vector: bool
     prims: list[Prim]
-    w: int = 600
+    w: int = 900
     h: int = 300
 
 
@@ -307,13 +307,13 @@ class PdfWriter:
         return bytes(out)
 
 
-def render_vector(spec: LogoSpec, width_px: int = 600) -> Image.Image:
+def render_vector(spec: LogoSpec, width_px: int | None = None) -> Image.Image:
     writer = PdfWriter()
     fonts = {p.font: writer.font(p.font) for p in spec.prims if p.kind == "text"}
     ops = b"q 1 0 0 -1 0 %d cm\n" % spec.h + vector_ops(spec, fonts) + b"\nQ"
     writer.page(ops, {}, (spec.w, spec.h))
     doc = pdfium.PdfDocument(writer.bytes())
-    img = doc[0].render(scale=width_px / spec.w, fill_color=(255, 255, 255, 0)).to_pil().convert("RGBA")
+    img = doc[0].render(scale=(width_px or spec.w) / spec.w, fill_color=(255, 255, 255, 0)).to_pil().convert("RGBA")
     doc.close()
     return _crop(img)
 
@@ -547,7 +547,7 @@ def write_pdf(path: Path, bg: Image.Image, placements: list[Placement], mode: st
             ops.append(
                 f"q 1 0 0 1 {cx:.3f} {PT_H - cy:.3f} cm {math.cos(a):.5f} {math.sin(a):.5f} {-math.sin(a):.5f} "
                 f"{math.cos(a):.5f} 0 0 cm {s:.5f} 0 0 {-s:.5f} 0 0 cm 1 0 0 1 {-w_units / 2 - crop_off[0]:.3f} "
-                f"{-h_units / 2 - crop_off[1]:.3f} cm".encode())
+                f"{-h_units / 2 - crop_off[1]:.3f} cm 0 0 {p.spec.w} {p.spec.h} re W n".encode())
             ops.append(vector_ops(p.spec, fonts))
             ops.append(b"Q")
         else:

@@ -13,9 +13,14 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _root() -> None:
+    """Article 8 approval engine: logo checks, routing, silence = approval, audit trail."""
+
+
 def _register() -> None:
     """Each command module adds its commands to `app`; imported here so start-up stays explicit."""
-    from comms_approval.cli import admin, audit, deadline, workflow  # noqa: F401
+    from comms_approval.cli import admin, audit, deadline, demo, workflow  # noqa: F401
 
     # Further command modules register themselves below (one import per module).
 

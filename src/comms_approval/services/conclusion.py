@@ -10,7 +10,6 @@ from comms_approval.bootstrap import AppContext
 from comms_approval.domain.convention import Convention
 from comms_approval.domain.deadlines import Deadline
 from comms_approval.domain.events import RequestWithdrawn, VersionBlocked, VersionCleared
-from comms_approval.domain.french import format_datetime_en, format_datetime_fr, format_deadline_en, format_deadline_fr
 from comms_approval.domain.outcome import Outcome, version_outcome
 from comms_approval.domain.requests import (
     OPEN_REQUEST_STATES,
@@ -120,28 +119,24 @@ def conclude_if_decided(session: Session, ctx: AppContext, communication: Commun
     return outcome
 
 
-def party_outcome_rows(convention: Convention, requests: list[RequestRow] | tuple[RequestRow, ...], language: str) -> list[dict[str, object]]:
-    rows = []
+def party_outcome_rows(
+    convention: Convention, submitting_party: str, requests: list[RequestRow] | tuple[RequestRow, ...]
+) -> list[dict[str, object]]:
+    """Per party: how it answered (explicitly, with remarks, by silence, objection), who and when."""
+    rows: list[dict[str, object]] = [
+        {"name": convention.party(submitting_party).name, "outcome": "submitted", "decided_at": None,
+         "decided_by": None, "remarks": None, "deadline": None}
+    ]
     for request in requests:
-        party = convention.party(request.party_id)
-        deadline_text = None
-        if request.deadline_basis:
-            deadline = Deadline.from_dict(request.deadline_basis)
-            deadline_text = format_deadline_fr(deadline) if language == "fr" else format_deadline_en(deadline)
-        decided_text = None
-        if request.decided_at is not None:
-            decided_text = (format_datetime_fr if language == "fr" else format_datetime_en)(
-                request.decided_at, convention.timezone
-            )
+        deadline = Deadline.from_dict(request.deadline_basis).deadline if request.deadline_basis else None
         rows.append(
             {
-                "party": party.name,
-                "party_short": party.short_name,
-                "status": request.status,
+                "name": convention.party(request.party_id).name,
+                "outcome": request.status,
+                "decided_at": request.decided_at,
                 "decided_by": request.decided_by,
-                "decided_at": decided_text,
-                "text": request.decision_text,
-                "deadline": deadline_text,
+                "remarks": request.decision_text,
+                "deadline": deadline,
             }
         )
     return rows
@@ -176,13 +171,14 @@ def _queue_conclusion_mails(
                 "convention_title": convention.title,
                 "communication_title": communication.title,
                 "requesting_party": submitter.name,
-                "version_number": version.number,
+                "version": version.number,
                 "sha256": version.sha256,
+                "timezone": convention.timezone,
                 "outcome": version.status,
-                "parties": party_outcome_rows(convention, requests, language),
-                "audit_seq": anchor[0],
-                "audit_head": anchor[1],
-                "audit_anchor": f"{anchor[0]}:{anchor[1]}",
+                "concluded_at": version.concluded_at or ctx.clock.now(),
+                "parties": party_outcome_rows(convention, communication.submitting_party, requests),
+                "audit_head_seq": anchor[0],
+                "audit_head_hash": anchor[1],
             },
             version_id=version.id,
         )

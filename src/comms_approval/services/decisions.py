@@ -15,7 +15,6 @@ from comms_approval.bootstrap import AppContext
 from comms_approval.domain.deadlines import silence_has_elapsed
 from comms_approval.domain.errors import CommsApprovalError, DecisionRefused, NotFound
 from comms_approval.domain.events import DecisionRecorded, DeemedApproved
-from comms_approval.domain.french import format_datetime_en, format_datetime_fr
 from comms_approval.domain.requests import RequestEvent, RequestState, next_request_state
 from comms_approval.services.conclusion import conclude_if_decided
 from comms_approval.services.conventions import get_convention
@@ -44,6 +43,10 @@ _RESULT_STATE = {
     DecisionKind.APPROVE_WITH_REMARKS: RequestState.APPROVED_WITH_REMARKS,
     DecisionKind.OBJECT: RequestState.OBJECTED,
 }
+
+
+class _TooLate(DecisionRefused):
+    """Raised after the deemed approval was applied: the caller commits it, then refuses the decision."""
 
 
 class LinkGone(CommsApprovalError):
@@ -127,7 +130,11 @@ def record_decision(ctx: AppContext, *, token: str, decision: DecisionKind | str
     cleaned = _validate_text(kind, text)
     with ctx.uow() as uow:
         target = resolve_link(uow.session, ctx, token)
-        result = _decide(uow.session, ctx, target, kind, cleaned, target.link.recipient)
+        try:
+            result = _decide(uow.session, ctx, target, kind, cleaned, target.link.recipient)
+        except _TooLate:
+            uow.commit()  # keep the deemed approval that the late decision revealed
+            raise
         uow.commit()
         return result
 
@@ -153,7 +160,11 @@ def record_decision_for_request(
         ).scalars().first()
         target = LinkTarget(link or LinkRow(token_hash="", request_id=request_id, recipient=approver,
                                             created_at=ctx.clock.now()), request, version, communication)
-        result = _decide(session, ctx, target, kind, cleaned, approver.lower())
+        try:
+            result = _decide(session, ctx, target, kind, cleaned, approver.lower())
+        except _TooLate:
+            uow.commit()
+            raise
         uow.commit()
         return result
 
@@ -184,7 +195,7 @@ def _decide(
         apply_deemed_approval(session, ctx, target)
         conclude_if_decided(session, ctx, target.communication, target.version)
         session.flush()
-        raise DecisionRefused("the deadline has passed: silence already counts as approval")
+        raise _TooLate("the deadline has passed: silence already counts as approval")
     request.status = next_request_state(state, _EVENTS[kind]).value
     request.decision = kind.value
     request.decision_text = text
@@ -215,7 +226,6 @@ def _decide(
 def _queue_acknowledgement(session: Session, ctx: AppContext, target: LinkTarget, who: str, now: datetime) -> None:
     convention = get_convention(session, target.communication.convention_id)
     party = convention.party(target.request.party_id)
-    formatter = format_datetime_fr if party.language == "fr" else format_datetime_en
     enqueue(
         session,
         ctx,
@@ -226,13 +236,14 @@ def _queue_acknowledgement(session: Session, ctx: AppContext, target: LinkTarget
         context={
             "convention_title": convention.title,
             "communication_title": target.communication.title,
-            "version_number": target.version.number,
+            "version": target.version.number,
             "sha256": target.version.sha256,
-            "party": party.name,
+            "recipient_party": party.name,
+            "timezone": convention.timezone,
             "decision": target.request.status,
-            "text": target.request.decision_text,
+            "remarks": target.request.decision_text,
             "decided_by": who,
-            "decided_at": formatter(now, convention.timezone),
+            "decided_at": now,
         },
         request_id=target.request.id,
         version_id=target.version.id,

@@ -18,11 +18,11 @@ from comms_approval.adapters.db.tables import (
 from comms_approval.adapters.links import new_token, token_hash
 from comms_approval.adapters.mail.ics import deadline_ics
 from comms_approval.adapters.mail.message import Attachment
+from comms_approval.adapters.mail.render import deadline_sentence
 from comms_approval.bootstrap import AppContext
 from comms_approval.domain.convention import Convention, Party
 from comms_approval.domain.deadlines import compute_deadline
 from comms_approval.domain.events import RequestOpened
-from comms_approval.domain.french import format_deadline_en, format_deadline_fr
 from comms_approval.domain.lifecycle import party_is_active
 from comms_approval.domain.requests import RequestState
 from comms_approval.services.notifications import enqueue
@@ -53,20 +53,15 @@ def review_url(ctx: AppContext, token: str) -> str:
     return f"{ctx.settings.base_url}/r/{token}"
 
 
-def provisional_deadline_texts(ctx: AppContext, convention: Convention) -> dict[str, str]:
+def provisional_deadline(ctx: AppContext, convention: Convention) -> datetime:
     """The deadline if the mail is delivered today; the real one (kept on the request) is never earlier."""
-    deadline = compute_deadline(
+    return compute_deadline(
         ctx.clock.now(),
         days=convention.silence_days,
         rule=convention.deadline_rule,
         territory=convention.territory,
         timezone=convention.timezone,
-    )
-    return {
-        "fr": format_deadline_fr(deadline),
-        "en": format_deadline_en(deadline),
-        "iso": deadline.deadline.isoformat(),
-    }
+    ).deadline
 
 
 def open_requests(
@@ -122,7 +117,7 @@ def queue_request_mails(
     preview: Attachment | None,
 ) -> None:
     """One message per recipient of the current send round, each with a fresh link token."""
-    deadline_texts = provisional_deadline_texts(ctx, convention)
+    deadline = provisional_deadline(ctx, convention)
     for address in request.recipients:
         token = new_token()
         session.add(
@@ -139,18 +134,19 @@ def queue_request_mails(
             "recipient_party_short": party.short_name,
             "recipient_address": address,
             "review_url": review_url(ctx, token),
-            "deadline_text": deadline_texts[party.language],
-            "deadline_iso": deadline_texts["iso"],
-            "has_preview": preview is not None,
+            "deadline": deadline,
         }
+        if preview is not None:
+            context["preview_cid"] = preview.inline_cid
         ics = Attachment(
             filename="echeance.ics",
             content_type="text/calendar; method=PUBLISH",
             data=deadline_ics(
                 uid=f"request-{request.id}-round{request.send_round}@comms-approval",
                 summary=f"Échéance : avis sur « {communication.title} » (v{version.number})",
-                description=f"{deadline_texts[party.language]} — {review_url(ctx, token)}",
-                deadline=datetime.fromisoformat(deadline_texts["iso"]),
+                description=f"{deadline_sentence(deadline, convention.timezone, party.language)} "
+                f"{review_url(ctx, token)}",
+                deadline=deadline,
                 created=ctx.clock.now(),
             ),
         )
@@ -193,15 +189,19 @@ def request_mail_context(
         "requesting_party_short": submitter.short_name,
         "officer_email": communication.officer_email,
         "communication_title": communication.title,
-        "version_number": version.number,
+        "version": version.number,
         "sha256": version.sha256,
-        "sha256_short": version.sha256[:12],
         "pages": version.pages,
+        "timezone": convention.timezone,
         "logo_check": [
             {
                 "party": convention.party(r.party).short_name,
-                "status": r.status.value,
-                "override": overrides[r.party].justification if r.party in overrides else None,
+                "found": r.status.value == "present",
+                "override": (
+                    {"officer": overrides[r.party].recorded_by, "justification": overrides[r.party].justification}
+                    if r.party in overrides
+                    else None
+                ),
             }
             for r in report.parties
         ],
@@ -209,12 +209,17 @@ def request_mail_context(
             {"party": convention.party(p).short_name, "justification": o.justification} for p, o in overrides.items()
         ],
         "previous_version": previous.number if previous else None,
-        "changes": describe_changes(previous, version),
+        "changes": describe_changes(previous, version) or "",
         "silence_days": convention.silence_days,
     }
     preview_path = ctx.settings.data_dir / "derived" / version.sha256 / "preview.png"
     preview = (
-        Attachment(filename="apercu.png", content_type="image/png", data=preview_path.read_bytes(), inline_cid="preview")
+        Attachment(
+            filename="apercu.png",
+            content_type="image/png",
+            data=preview_path.read_bytes(),
+            inline_cid=f"preview-{version.sha256[:16]}@comms-approval.localhost",
+        )
         if preview_path.is_file()
         else None
     )

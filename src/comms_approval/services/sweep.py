@@ -11,7 +11,6 @@ from comms_approval.adapters.links import new_token, token_hash
 from comms_approval.bootstrap import AppContext
 from comms_approval.domain.deadlines import Deadline
 from comms_approval.domain.events import ReminderSent
-from comms_approval.domain.french import format_deadline_en, format_deadline_fr
 from comms_approval.domain.reminders import ReminderSlot, due_reminder, reminder_slots
 from comms_approval.domain.requests import RequestState, VersionState
 from comms_approval.services.conclusion import conclude_if_decided
@@ -23,11 +22,6 @@ from comms_approval.services.records import get_communication, record_event, req
 from comms_approval.services.routing import request_mail_context, review_url
 
 BATCH = 500
-
-SLOT_LABELS = {
-    "fr": {"after": "{n} jours après l'envoi", "before": "{n} jours avant l'échéance"},
-    "en": {"after": "{n} days after the request", "before": "{n} days before the deadline"},
-}
 
 
 @dataclass
@@ -155,11 +149,9 @@ def _remind_one(ctx: AppContext, session: object, version: VersionRow, request_i
     return sent_count
 
 
-def _slot_label(slot: ReminderSlot, language: str) -> str:
-    kind, _, rest = slot.key.partition("-")
-    days = "".join(ch for ch in rest if ch.isdigit())
-    template = SLOT_LABELS.get(language, SLOT_LABELS["fr"]).get(kind, "{n}")
-    return template.format(n=days)
+def _slot_days(slot: ReminderSlot) -> int:
+    """'after-7d' -> 7, 'before-2d' -> 2."""
+    return int("".join(ch for ch in slot.key.partition("-")[2] if ch.isdigit()) or 0)
 
 
 def _queue_reminder(session, ctx, convention, communication, version, request, slot, deadline) -> None:  # type: ignore[no-untyped-def]
@@ -187,9 +179,10 @@ def _queue_reminder(session, ctx, convention, communication, version, request, s
                 "recipient_party": party.name,
                 "recipient_address": address,
                 "review_url": review_url(ctx, token),
-                "reminder_label": _slot_label(slot, party.language),
-                "deadline_text": format_deadline_fr(deadline) if party.language == "fr" else format_deadline_en(deadline),
-                "deadline_iso": deadline.deadline.isoformat(),
+                "deadline": deadline.deadline,
+                "delivered_at": deadline.delivered_at,
+                "reminder_kind": "after_delivery" if slot.key.startswith("after") else "before_deadline",
+                "reminder_days": _slot_days(slot),
             },
             request_id=request.id,
             version_id=version.id,

@@ -21,7 +21,7 @@ MAX_FRACTION = 0.7
 SCALE_STEP = 1.12  # coarse correlation on ~24-48 px templates tolerates about ±6 % of scale error
 BASE_TEMPLATE = 24
 PEAKS_PER_SCALE = 3
-CANDIDATES_PER_REFERENCE = 6
+CANDIDATES_PER_REFERENCE = 8
 VERIFY_WIDTH = 200  # aligned comparison is done with the logo at most this wide
 MIN_PROPOSAL = 0.35
 
@@ -97,8 +97,13 @@ def _widths(page_width: int) -> list[float]:
 
 
 def propose(page: PreparedPage, ref: ReferenceLogo, *, limit: int = CANDIDATES_PER_REFERENCE) -> list[_Candidate]:
-    """Peaks of coarse correlation over a ladder of logo widths, each on the pyramid level that keeps the
-    template 24-48 px wide (cheap, and small templates shrug off a few degrees of rotation)."""
+    """Candidates of `ref` on the page, best first.
+
+    Coarse correlation over a ladder of logo widths, each on the pyramid level that keeps the template
+    24-48 px wide (cheap; small templates shrug off a few degrees of rotation). Small templates also fit
+    parts of unrelated things, and their scores are not comparable across scales, so every coarse peak is
+    re-scored with a 64-128 px template in a small window before ranking.
+    """
     found: list[_Candidate] = []
     for width in _widths(page.width):
         level = max(0, min(len(page.gray_levels) - 1, int(math.log2(width / BASE_TEMPLATE))))
@@ -114,18 +119,53 @@ def propose(page: PreparedPage, ref: ReferenceLogo, *, limit: int = CANDIDATES_P
             _, best, _, (px, py) = cv2.minMaxLoc(result)
             if best < MIN_PROPOSAL or not math.isfinite(best):
                 break
-            found.append(_Candidate(ref, px * factor, py * factor, tw * factor, float(best)))
+            rescored = _rescore(page, ref, px * factor, py * factor, tw * factor, factor)
+            if rescored is not None:
+                found.append(rescored)
             rx, ry = max(1, tw // 2), max(1, th // 2)
             result[max(0, py - ry): py + ry + 1, max(0, px - rx): px + rx + 1] = -1.0
     found.sort(key=lambda c: c.proposal, reverse=True)
     kept: list[_Candidate] = []
+    per_octave: dict[int, int] = {}
     for cand in found:
+        # Small templates also fit parts of a bigger logo: keep the best of each octave of sizes.
+        octave = int(math.log2(cand.width / (MIN_FRACTION * page.width)))
+        if per_octave.get(octave, 0) >= 2 and len(kept) >= 2:
+            continue
         box = (cand.x, cand.y, cand.x + cand.width, cand.y + cand.width * ref.aspect)
         if all(_iou(box, (k.x, k.y, k.x + k.width, k.y + k.width * ref.aspect)) < 0.3 for k in kept):
             kept.append(cand)
+            per_octave[octave] = per_octave.get(octave, 0) + 1
             if len(kept) >= limit:
                 break
+    kept.sort(key=lambda c: c.proposal, reverse=True)
     return kept
+
+
+RESCORE_WIDTH = 64
+
+
+def _rescore(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: float,
+             coarse_factor: int) -> _Candidate | None:
+    level = max(0, min(len(page.gray_levels) - 1, int(math.log2(max(1.0, width / RESCORE_WIDTH)))))
+    image = page.gray_levels[level]
+    factor = 2**level
+    tw = max(8, round(width / factor))
+    templ = ref.template(tw)
+    th = templ.shape[0]
+    r = max(2, coarse_factor // factor + 1)
+    x0, y0 = round(x / factor) - r, round(y / factor) - r
+    x1, y1 = x0 + tw + 2 * r, y0 + th + 2 * r
+    if x0 < 0 or y0 < 0 or x1 > image.shape[1] or y1 > image.shape[0]:
+        x0, y0 = max(0, x0), max(0, y0)
+        x1, y1 = min(image.shape[1], x1), min(image.shape[0], y1)
+        if x1 - x0 < tw or y1 - y0 < th:
+            return None
+    # Masked: clutter behind a transparent logo (text, photo) must not dilute the score.
+    result = cv2.matchTemplate(image[y0:y1, x0:x1], templ, cv2.TM_CCOEFF_NORMED, mask=ref.template_mask(tw))
+    result[~np.isfinite(result)] = -1.0
+    _, best, _, (px, py) = cv2.minMaxLoc(result)
+    return _Candidate(ref, (x0 + px) * factor, (y0 + py) * factor, tw * factor, float(best))
 
 
 def _iou(a: Sequence[float], b: Sequence[float]) -> float:
@@ -148,78 +188,125 @@ def _zncc(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _parts_score(crop: np.ndarray, logo: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int]) -> float:
-    """The weakest of the logo's parts: a look-alike with one changed element fails on that element."""
+    """How well the worst part of the logo is explained by the whole-logo fit (a local R², at most 1).
+
+    A look-alike with one changed element (another acronym, another emblem) leaves a large residual on
+    that element even when the global correlation is high; JPEG noise on a flat part leaves a small one.
+    """
+    c = crop[mask].astype(np.float64)
+    t = logo[mask].astype(np.float64)
+    var_c = float(c.var())
+    var_t = float(t.var())
+    if var_c < 1e-6 or var_t < 1e-6:
+        return 0.0
+    slope = float(((c - c.mean()) * (t - t.mean())).mean()) / var_t
+    intercept = float(c.mean()) - slope * float(t.mean())
+    residual = np.zeros(crop.shape, np.float64)
+    residual[mask] = (c - (slope * t + intercept)) ** 2
     x0, y0, x1, y1 = box
     cols = 4 if (x1 - x0) > 2.2 * (y1 - y0) else 3
     rows = 2
-    scores = []
+    worst = 1.0
     for i in range(rows):
         for j in range(cols):
             ya, yb = y0 + (y1 - y0) * i // rows, y0 + (y1 - y0) * (i + 1) // rows
             xa, xb = x0 + (x1 - x0) * j // cols, x0 + (x1 - x0) * (j + 1) // cols
             m = mask[ya:yb, xa:xb]
-            if m.sum() < 0.15 * m.size or m.sum() < 12:
+            n = int(m.sum())
+            if n < 0.15 * m.size or n < 12:
                 continue
-            t = logo[ya:yb, xa:xb][m]
-            if float(t.std()) < 6.0:
-                continue  # a flat part says nothing about identity
-            scores.append(_zncc(crop[ya:yb, xa:xb][m], t))
-    return min(scores) if scores else 0.0
+            local = 1.0 - float(residual[ya:yb, xa:xb][m].mean()) / var_c
+            worst = min(worst, local)
+    return max(-1.0, worst)
+
+
+COARSE_ALIGN_WIDTH = 72
+_ANGLES = (-4.0, 0.0, 4.0)
+_SCALES = (0.95, 1.0, 1.05)
+
+
+def _logo_planes(ref: ReferenceLogo, width: int) -> tuple[np.ndarray, np.ndarray]:
+    height = max(3, round(width * ref.aspect))
+    gray = cv2.resize(ref.gray, (width, height), interpolation=cv2.INTER_AREA)
+    alpha = cv2.resize(ref.alpha, (width, height), interpolation=cv2.INTER_AREA)
+    return gray, alpha
+
+
+def _initial_warp(crop_gray: np.ndarray, ref: ReferenceLogo, tw: int) -> np.ndarray | None:
+    """Translation, scale and rotation by correlation of a few rotated/scaled templates (warp: crop -> logo)."""
+    best: tuple[float, np.ndarray] | None = None
+    for s in _SCALES:
+        width = max(8, round(tw * s))
+        templ = ref.template(width)
+        th = templ.shape[0]
+        if th + 2 >= crop_gray.shape[0] or width + 2 >= crop_gray.shape[1]:
+            continue
+        mean = float(templ.mean())
+        centre = (width / 2.0, th / 2.0)
+        for angle in _ANGLES:
+            rot = cv2.getRotationMatrix2D(centre, angle, 1.0)
+            rotated = templ if angle == 0 else cv2.warpAffine(
+                templ, rot, (width, th), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=mean)
+            result = cv2.matchTemplate(crop_gray, rotated, cv2.TM_CCOEFF_NORMED)
+            _, value, _, (ox, oy) = cv2.minMaxLoc(result)
+            if best is None or value > best[0]:
+                inv = cv2.invertAffineTransform(rot)
+                a = inv[:, :2] / (width / tw)
+                b = (inv[:, 2] - inv[:, :2] @ np.array([ox, oy], np.float64)) / (width / tw)
+                best = (float(value), np.hstack([a, b[:, None]]).astype(np.float32))
+    return None if best is None else best[1]
+
+
+def _ecc(crop_gray: np.ndarray, logo_gray: np.ndarray, logo_alpha: np.ndarray, warp: np.ndarray) -> np.ndarray:
+    mask8 = (logo_alpha > 0.5).astype(np.uint8)
+    if min(logo_gray.shape) < 8 or mask8.sum() < 30:
+        return warp
+    try:
+        _, refined = cv2.findTransformECC(
+            crop_gray, logo_gray, warp.copy(), cv2.MOTION_AFFINE,
+            (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 1e-4), mask8, 3,
+        )
+    except cv2.error:
+        return warp
+    return refined if _plausible(refined, warp) else warp
 
 
 def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: float) -> Measurement | None:
     """Align `ref` around the given placement (translation, scale, small rotation) and compare the pixels."""
     height = width * ref.aspect
-    f = min(1.0, VERIFY_WIDTH / max(width, 1.0))
-    margin = 0.18 * width + 4
+    margin = 0.15 * width + 4
     cx0, cy0 = max(0, int(x - margin)), max(0, int(y - margin))
     cx1, cy1 = min(page.width, int(x + width + margin) + 1), min(page.height, int(y + height + margin) + 1)
     if cx1 - cx0 < 8 or cy1 - cy0 < 8:
         return None
-    crop_rgb = page.rgb[cy0:cy1, cx0:cx1]
-    if f < 1.0:
-        size = (max(8, round((cx1 - cx0) * f)), max(8, round((cy1 - cy0) * f)))
-        crop_rgb = cv2.resize(crop_rgb, size, interpolation=cv2.INTER_AREA)
-    fx = crop_rgb.shape[1] / (cx1 - cx0)
-    fy = crop_rgb.shape[0] / (cy1 - cy0)
-    crop_gray = cv2.cvtColor(crop_rgb, cv2.COLOR_RGB2GRAY)
+    full = page.rgb[cy0:cy1, cx0:cx1]
 
-    # 1. translation and scale by correlation in the neighbourhood
-    best: tuple[float, float, float, float] | None = None
-    for s in (0.94, 1.0, 1.06):
-        tw = max(8, round(width * f * s))
-        templ = ref.template(tw)
-        th = templ.shape[0]
-        if th >= crop_gray.shape[0] or tw >= crop_gray.shape[1]:
-            continue
-        result = cv2.matchTemplate(crop_gray, templ, cv2.TM_CCOEFF_NORMED)
-        _, value, _, (px, py) = cv2.minMaxLoc(result)
-        if best is None or value > best[0]:
-            best = (float(value), float(px), float(py), float(tw))
-    if best is None:
+    def frame(limit: float) -> tuple[np.ndarray, np.ndarray, float]:
+        f = min(1.0, limit / max(width, 1.0))
+        rgb = full if f >= 1.0 else cv2.resize(
+            full, (max(8, round((cx1 - cx0) * f)), max(8, round((cy1 - cy0) * f))), interpolation=cv2.INTER_AREA)
+        return rgb, cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), rgb.shape[1] / (cx1 - cx0)
+
+    # coarse frame: rotated/scaled template search, then ECC
+    _, coarse_gray, fc = frame(COARSE_ALIGN_WIDTH)
+    tc = max(8, round(width * fc))
+    warp = _initial_warp(coarse_gray, ref, tc)
+    if warp is None:
         return None
-    _, ox, oy, tw = best
-
-    # 2. fine alignment (affine: rotation, scale, shear) by ECC, masked by the logo's alpha
-    logo_gray = cv2.resize(ref.gray, (round(tw), max(3, round(tw * ref.aspect))), interpolation=cv2.INTER_AREA)
-    logo_alpha = cv2.resize(ref.alpha, (logo_gray.shape[1], logo_gray.shape[0]), interpolation=cv2.INTER_AREA)
-    # warp maps crop coordinates to logo coordinates: logo(W·p) ≈ crop(p)
-    warp = np.array([[1.0, 0.0, -ox], [0.0, 1.0, -oy]], np.float32)
-    mask8 = (logo_alpha > 0.5).astype(np.uint8)
-    if logo_gray.shape[0] >= 8 and logo_gray.shape[1] >= 8 and mask8.sum() > 30:
-        try:
-            _, warp = cv2.findTransformECC(
-                crop_gray, logo_gray, warp, cv2.MOTION_AFFINE,
-                (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 40, 1e-4), mask8, 3,
-            )
-        except cv2.error:
-            warp = np.array([[1.0, 0.0, -ox], [0.0, 1.0, -oy]], np.float32)
-        if not _plausible(warp):
-            warp = np.array([[1.0, 0.0, -ox], [0.0, 1.0, -oy]], np.float32)
+    warp = _ecc(coarse_gray, *_logo_planes(ref, tc), warp)
+    # fine frame: the same warp in finer pixels, refined again
+    crop_rgb, crop_gray, ff = frame(VERIFY_WIDTH)
+    tf = max(8, round(width * ff))
+    warp = warp.copy()
+    warp[:, :2] *= (tf / tc) / (ff / fc)
+    warp[:, 2] *= tf / tc
+    logo_gray, logo_alpha = _logo_planes(ref, tf)
+    if ff > fc * 1.3:
+        warp = _ecc(crop_gray, logo_gray, logo_alpha, warp)
+    fx = fy = ff
 
     size = (crop_gray.shape[1], crop_gray.shape[0])
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-    logo_w = cv2.resize(ref.rgb, (logo_gray.shape[1], logo_gray.shape[0]), interpolation=cv2.INTER_AREA)
     warped_gray = cv2.warpAffine(logo_gray, warp, size, flags=flags, borderValue=0)
     warped_alpha = cv2.warpAffine(logo_alpha, warp, size, flags=flags, borderValue=0)
     mask = warped_alpha > 0.6
@@ -232,7 +319,8 @@ def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: f
 
     colour = None
     if not page.grayscale and ref.has_colour:
-        warped_rgb = cv2.warpAffine(logo_w, warp, size, flags=flags, borderValue=(255, 255, 255))
+        logo_rgb = cv2.resize(ref.rgb, (logo_gray.shape[1], logo_gray.shape[0]), interpolation=cv2.INTER_AREA)
+        warped_rgb = cv2.warpAffine(logo_rgb, warp, size, flags=flags, borderValue=(255, 255, 255))
         colour = _colour_distance(crop_rgb, warped_rgb, mask)
 
     # logo corners -> crop -> page
@@ -250,13 +338,18 @@ def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: f
     return Measurement(ref, score, global_score, weakest, colour, box_px, width_px, busy)
 
 
-def _plausible(warp: np.ndarray) -> bool:
+def _plausible(warp: np.ndarray, start: np.ndarray) -> bool:
+    """ECC may wander off on look-alikes or busy backgrounds: keep only near-similarity, near-start warps."""
     a = warp[:, :2].astype(np.float64)
     det = float(np.linalg.det(a))
-    if not 0.6 < det < 1.6:
+    if not 0.75 < det / max(1e-9, float(np.linalg.det(start[:, :2].astype(np.float64)))) < 1.33:
         return False
-    # no more than ~8 degrees of rotation or visible shear: drafts are at most 5 degrees off
-    return abs(float(a[0, 1]) + float(a[1, 0])) < 0.15 * math.sqrt(det) * 2 and abs(float(a[0, 1])) < 0.2
+    sx, sy = float(np.hypot(a[0, 0], a[1, 0])), float(np.hypot(a[0, 1], a[1, 1]))
+    if not 0.9 < sx / sy < 1.11:
+        return False  # aspect ratio is fixed: logos are not stretched
+    shear = abs(float(a[0, 0] * a[0, 1] + a[1, 0] * a[1, 1])) / (sx * sy)
+    angle = math.degrees(math.atan2(float(a[1, 0]), float(a[0, 0])))
+    return shear < 0.06 and abs(angle) < 8.0
 
 
 def _colour_distance(crop_rgb: np.ndarray, logo_rgb: np.ndarray, mask: np.ndarray) -> float | None:

@@ -33,6 +33,7 @@ class ReferenceLogo:
     lab: np.ndarray  # H x W x 3 float32 (L 0..100)
     has_colour: bool
     _templates: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    _masks: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -64,6 +65,17 @@ class ReferenceLogo:
             filled = self.gray * self.alpha + mean * (1.0 - self.alpha)
             cached = cv2.resize(filled, (width, height), interpolation=cv2.INTER_AREA)
             self._templates[width] = cached
+        return cached
+
+
+    def template_mask(self, width: int) -> np.ndarray:
+        """The opaque part of the logo at the size of `template(width)`, as a float mask for masked matching."""
+        cached = self._masks.get(width)
+        if cached is None:
+            templ = self.template(width)
+            small = cv2.resize(self.alpha, (templ.shape[1], templ.shape[0]), interpolation=cv2.INTER_AREA)
+            cached = (small > 0.5).astype(np.float32)
+            self._masks[width] = cached
         return cached
 
 

@@ -24,6 +24,8 @@ MAIL_KINDS = (
 )
 NBSP = "\u00a0"
 NNBSP = "\u202f"  # narrow no-break space, before ; ! ? in French
+# Every character a mail client or a header parser may treat as a line break, plus ordinary blanks.
+_BREAKS = re.compile("[ \t\r\n\f\v\x1c\x1d\x1e\x85\u2028\u2029]+")
 
 _DAYS = {
     "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
@@ -120,14 +122,17 @@ def deadline_sentence(deadline: datetime, timezone: str, language: str, *, artic
             f"conformément à l’article {article} de la convention."
         )
     return (
-        f"Without an answer from you by {when} at the latest, your agreement will be deemed given, "
+        f"If we have not received your answer by {when}, your approval will be deemed given, "
         f"in accordance with Article {article} of the agreement."
     )
 
 
 def oneline(value: object) -> str:
-    """Collapse any whitespace run (CR/LF included) into one space, for titles, names and subjects."""
-    return re.sub(r"\s+", " ", str(value)).strip()
+    """Collapse line breaks and blank runs into one space, for titles, names and subjects.
+
+    No-break spaces are kept on purpose: they carry the French typography.
+    """
+    return _BREAKS.sub(" ", str(value)).strip(" ")
 
 
 def short_hash(value: object, length: int = 12) -> str:
