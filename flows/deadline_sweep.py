@@ -31,7 +31,7 @@ def apply_deadlines(ctx: AppContext) -> dict[str, int]:
 
 @flow(name="deadline-sweep", log_prints=False)
 def deadline_sweep(now: str | None = None) -> dict[str, dict[str, int]]:
-    """Apply the deadlines as of `now` (ISO 8601; the real clock by default), then deliver the mail it queued."""
+    """Apply the deadlines as of `now` (ISO 8601; default: the real clock), then deliver what it queued."""
     ctx = flow_context(now, by="flow:deadline-sweep")
     try:
         swept = apply_deadlines(ctx)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     cache_policy=NO_CACHE,  # the context holds an engine: nothing to hash, nothing to cache
 )
 def check_and_route(
-    ctx: AppContext, file: str, convention_id: str, party_id: str, title: str, officer_email: str | None
+    ctx: AppContext, *, file: str, convention_id: str, party_id: str, title: str, officer_email: str | None
 ) -> dict[str, object]:
     """Store the draft by hash, run the logo check and open the requests, in the service's transaction."""
     from comms_approval.services.logo_check import default_logo_checker
@@ -48,7 +48,14 @@ def submit_draft(
     """Submit a draft for a party; the requests' clocks start when the relay accepts their mail."""
     ctx = flow_context(by="flow:submit-draft")
     try:
-        submitted = check_and_route(ctx, file, convention_id, party_id, title, officer_email)
+        submitted = check_and_route(
+            ctx,
+            file=file,
+            convention_id=convention_id,
+            party_id=party_id,
+            title=title,
+            officer_email=officer_email,
+        )
         delivered = deliver_mail(ctx)
     finally:
         ctx.engine.dispose()

@@ -73,17 +73,26 @@ def departement(obsolete: bool) -> Image.Image:
     """Departmental council: a hexagon of three facets; the pre-2015 'conseil général' version is plum."""
     image, d = canvas()
     cx, cy, r = 130, 150, 110
-    pts = [(cx + r * dx, cy + r * dy) for dx, dy in
-           ((0, -1), (0.866, -0.5), (0.866, 0.5), (0, 1), (-0.866, 0.5), (-0.866, -0.5))]
-    colours = ((230, 110, 20), (250, 160, 40), (190, 70, 10)) if not obsolete else (
-        (120, 40, 110), (160, 70, 150), (90, 25, 80))
+    pts = [
+        (cx + r * dx, cy + r * dy)
+        for dx, dy in ((0, -1), (0.866, -0.5), (0.866, 0.5), (0, 1), (-0.866, 0.5), (-0.866, -0.5))
+    ]
+    colours = (
+        ((230, 110, 20), (250, 160, 40), (190, 70, 10))
+        if not obsolete
+        else ((120, 40, 110), (160, 70, 150), (90, 25, 80))
+    )
     d.polygon([(cx, cy), pts[5], pts[0], pts[1]], fill=colours[0])
     d.polygon([(cx, cy), pts[1], pts[2], pts[3]], fill=colours[1])
     d.polygon([(cx, cy), pts[3], pts[4], pts[5]], fill=colours[2])
     ink = (70, 40, 20) if not obsolete else (90, 25, 80)
     d.text((265, 70), "Conseil", font=font(BOLD, 64), fill=ink)
-    d.text((265, 150), "général" if obsolete else "départemental", font=font(BOLD, 38 if not obsolete else 60),
-           fill=colours[0])
+    d.text(
+        (265, 150),
+        "général" if obsolete else "départemental",
+        font=font(BOLD, 38 if not obsolete else 60),
+        fill=colours[0],
+    )
     return image
 
 
@@ -112,10 +121,11 @@ def main() -> None:
         box = image.getbbox()
         assert box is not None
         pad = 12
-        cropped = image.crop((max(0, box[0] - pad), max(0, box[1] - pad),
-                              min(W, box[2] + pad), min(H, box[3] + pad)))
+        cropped = image.crop(
+            (max(0, box[0] - pad), max(0, box[1] - pad), min(W, box[2] + pad), min(H, box[3] + pad))
+        )
         cropped.save(OUT / name, optimize=True)
-        print(f"{name}: {cropped.size}")
+        print(f"{name}: {cropped.size}")  # noqa: T201 - script output
 
 
 if __name__ == "__main__":

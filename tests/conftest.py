@@ -36,8 +36,8 @@ def reset_postgres_schema(url: str = POSTGRES_URL) -> None:
     from sqlalchemy import text
 
     engine = create_db_engine(url)
-    with engine.connect() as conn:
-        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+    with engine.connect() as raw:
+        conn = raw.execution_options(isolation_level="AUTOCOMMIT")
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()

@@ -43,11 +43,13 @@ def build_context(
     settings = settings or Settings()
     override = now or settings.clock_override
     overridden = override is not None
-    if overridden:
+    if override is not None:
         settings.ensure_clock_override_allowed()
         clock = ManualClock(override)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_db_engine(settings.effective_database_url)
     if migrate:
         upgrade(engine)
-    return AppContext(settings=settings, engine=engine, clock=clock or SystemClock(), clock_overridden=overridden)
+    return AppContext(
+        settings=settings, engine=engine, clock=clock or SystemClock(), clock_overridden=overridden
+    )

@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from comms_approval.domain.errors import ConfigurationError
 
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "dev-secret-change-me", "secret"})
-DEV_SECRET = "dev-secret-change-me"
+DEV_SECRET = "dev-secret-change-me"  # noqa: S105 - the known placeholder refused in production
 
 
 class Environment(enum.StrEnum):
@@ -72,9 +72,10 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _production_guards(self) -> Settings:
         if self.env is Environment.PRODUCTION:
-            if self.secret_key.get_secret_value() in PLACEHOLDER_SECRETS or len(
-                self.secret_key.get_secret_value()
-            ) < 32:
+            if (
+                self.secret_key.get_secret_value() in PLACEHOLDER_SECRETS
+                or len(self.secret_key.get_secret_value()) < 32
+            ):
                 raise ConfigurationError(
                     "COMMS_APPROVAL_SECRET_KEY is a placeholder or shorter than 32 characters; "
                     "set a long random value in production"

@@ -28,7 +28,9 @@ class FakeLogoChecker:
     statuses: dict[str, LogoStatus] = field(default_factory=dict)
     calls: int = 0
 
-    def check(self, document: Path, convention: Convention, *, annotate_dir: Path | None = None) -> LogoReport:
+    def check(
+        self, document: Path, convention: Convention, *, annotate_dir: Path | None = None
+    ) -> LogoReport:
         self.calls += 1
         results = tuple(
             PartyLogoResult(
@@ -44,7 +46,9 @@ class FakeLogoChecker:
         return LogoReport(file=document.name, pages=1, parties=results, elapsed_ms=1.0)
 
 
-def make_draft(directory: Path, name: str = "affiche.png", colour: str = "#f4efe6", text: str = "Affiche") -> Path:
+def make_draft(
+    directory: Path, name: str = "affiche.png", colour: str = "#f4efe6", text: str = "Affiche"
+) -> Path:
     """A small but real PNG draft (a poster mock-up)."""
     directory.mkdir(parents=True, exist_ok=True)
     image = Image.new("RGB", (620, 877), colour)

@@ -27,13 +27,30 @@ _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0
 _IDENT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 _CONVENTION_FIELDS = {
-    "id", "title", "territory", "timezone", "silence_days", "reminders", "deadline_rule",
-    "signed_on", "duration_years", "tacit_renewal", "auditors",
+    "id",
+    "title",
+    "territory",
+    "timezone",
+    "silence_days",
+    "reminders",
+    "deadline_rule",
+    "signed_on",
+    "duration_years",
+    "tacit_renewal",
+    "auditors",
 }
 _REMINDER_FIELDS = {"after_delivery_days", "before_deadline_days"}
 _PARTY_FIELDS = {
-    "id", "name", "short_name", "approvers", "officers", "logos", "obsolete_logos", "aliases",
-    "language", "min_logo_width_mm",
+    "id",
+    "name",
+    "short_name",
+    "approvers",
+    "officers",
+    "logos",
+    "obsolete_logos",
+    "aliases",
+    "language",
+    "min_logo_width_mm",
 }
 _LOGO_SUFFIXES = {".png", ".svg"}
 
@@ -85,7 +102,9 @@ class _Reader:
                 raise self.fail(f"{prefix}{key}", f"bad e-mail address {address!r}")
         return tuple(a.strip().lower() for a in value)
 
-    def logo_paths(self, table: Mapping[str, Any], key: str, prefix: str, *, required: bool) -> tuple[Path, ...]:
+    def logo_paths(
+        self, table: Mapping[str, Any], key: str, prefix: str, *, required: bool
+    ) -> tuple[Path, ...]:
         if key not in table:
             if required:
                 raise self.fail(f"{prefix}{key}", "missing required field")
@@ -135,13 +154,16 @@ def parse_convention(text: str, path: Path) -> Convention:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise reader.fail("convention.timezone", f"unknown time zone {timezone!r}") from exc
-    silence_days = reader.days(head.get("silence_days", DEFAULT_SILENCE_DAYS), "convention.silence_days",
-                               allow_zero=False)
+    silence_days = reader.days(
+        head.get("silence_days", DEFAULT_SILENCE_DAYS), "convention.silence_days", allow_zero=False
+    )
     rule_text = head.get("deadline_rule", DeadlineRule.CPC.value)
     try:
         rule = DeadlineRule(rule_text)
     except ValueError as exc:
-        raise reader.fail("convention.deadline_rule", f"must be 'cpc' or 'calendar', got {rule_text!r}") from exc
+        raise reader.fail(
+            "convention.deadline_rule", f"must be 'cpc' or 'calendar', got {rule_text!r}"
+        ) from exc
     reminders = _reminders(reader, head.get("reminders", {}), silence_days)
     signed_on = reader.required(head, "signed_on", p)
     if not isinstance(signed_on, date) or isinstance(signed_on, datetime):
@@ -194,8 +216,10 @@ def _reminders(reader: _Reader, raw: Any, silence_days: int) -> ReminderSchedule
         days = tuple(reader.days(v, f"convention.reminders.{key}", allow_zero=False) for v in items)
         for d in days:
             if d >= silence_days:
-                raise reader.fail(f"convention.reminders.{key}",
-                                  f"{d} days is not inside the {silence_days}-day silence period")
+                raise reader.fail(
+                    f"convention.reminders.{key}",
+                    f"{d} days is not inside the {silence_days}-day silence period",
+                )
         values[key] = tuple(sorted(set(days)))
     return ReminderSchedule(**values)
 

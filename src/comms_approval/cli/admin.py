@@ -21,8 +21,10 @@ app.add_typer(convention_app, name="convention")
 def init_command() -> None:
     """Create the data directory and bring the database schema to the latest version."""
     ctx = context()
-    console.print(f"[green]✓[/] base de données prête ({ctx.engine.dialect.name}, "
-                  f"révision {current_revision(ctx.engine)}) — données : {ctx.settings.data_dir}")
+    console.print(
+        f"[green]✓[/] base de données prête ({ctx.engine.dialect.name}, "
+        f"révision {current_revision(ctx.engine)}) — données : {ctx.settings.data_dir}"
+    )
 
 
 @convention_app.command("load")

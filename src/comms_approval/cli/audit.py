@@ -40,7 +40,9 @@ def verify_command(
             f"tête n° {result.head_seq} [dim]{result.head_hash}[/]"
         )
         if result.payloads_erased:
-            console.print(f"  ({result.payloads_erased} contenu(s) purgé(s) selon la politique de conservation)")
+            console.print(
+                f"  ({result.payloads_erased} contenu(s) purgé(s) selon la politique de conservation)"
+            )
         return
     err_console.print(
         f"[bold red]✗ piste d'audit altérée[/] au n° {result.first_bad_seq} : {result.problem} "

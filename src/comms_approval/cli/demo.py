@@ -15,7 +15,8 @@ from comms_approval.cli.main import app
 @handle_errors
 def demo_command(
     data_dir: Annotated[
-        Path | None, typer.Option("--data-dir", help="Where the demo keeps its database and mail (reset each run)")
+        Path | None,
+        typer.Option("--data-dir", help="Where the demo keeps its database and mail (reset each run)"),
     ] = None,
 ) -> None:
     """Play a complete story: logo check, routing, decisions, reminders, silence = approval, audit, objection."""

@@ -16,17 +16,36 @@ from comms_approval.cli.main import app
 from comms_approval.services.conventions import load_convention_file
 
 STATUS_STYLE = {
-    "approved": "green", "approved_with_remarks": "green", "deemed_approved": "cyan", "objected": "red",
-    "awaiting": "yellow", "pending_delivery": "yellow", "undeliverable": "bold red", "withdrawn": "dim",
-    "cleared": "bold green", "blocked": "bold red", "routing": "yellow", "rejected_by_check": "red",
-    "superseded": "dim", "checking": "yellow",
+    "approved": "green",
+    "approved_with_remarks": "green",
+    "deemed_approved": "cyan",
+    "objected": "red",
+    "awaiting": "yellow",
+    "pending_delivery": "yellow",
+    "undeliverable": "bold red",
+    "withdrawn": "dim",
+    "cleared": "bold green",
+    "blocked": "bold red",
+    "routing": "yellow",
+    "rejected_by_check": "red",
+    "superseded": "dim",
+    "checking": "yellow",
 }
 
 STATUS_FR = {
-    "approved": "approuvé", "approved_with_remarks": "approuvé avec remarques", "deemed_approved": "accord tacite",
-    "objected": "objection", "awaiting": "en attente", "pending_delivery": "envoi en cours",
-    "undeliverable": "non distribuable", "withdrawn": "retiré", "cleared": "validée", "blocked": "bloquée",
-    "routing": "en circulation", "rejected_by_check": "refusée (logos)", "superseded": "remplacée",
+    "approved": "approuvé",
+    "approved_with_remarks": "approuvé avec remarques",
+    "deemed_approved": "accord tacite",
+    "objected": "objection",
+    "awaiting": "en attente",
+    "pending_delivery": "envoi en cours",
+    "undeliverable": "non distribuable",
+    "withdrawn": "retiré",
+    "cleared": "validée",
+    "blocked": "bloquée",
+    "routing": "en circulation",
+    "rejected_by_check": "refusée (logos)",
+    "superseded": "remplacée",
     "checking": "vérification",
 }
 
@@ -50,10 +69,15 @@ def submit_command(
     convention: Annotated[str, typer.Option("--convention", help="Convention id or file")],
     by: Annotated[str, typer.Option("--by", help="Submitting party id")],
     title: Annotated[str, typer.Option("--title", help="Title of the communication")],
-    officer: Annotated[str | None, typer.Option("--officer", help="Officer e-mail (default: party's first)")] = None,
-    communication: Annotated[int | None, typer.Option("--communication", help="Submit a new version of it")] = None,
+    officer: Annotated[
+        str | None, typer.Option("--officer", help="Officer e-mail (default: party's first)")
+    ] = None,
+    communication: Annotated[
+        int | None, typer.Option("--communication", help="Submit a new version of it")
+    ] = None,
     override: Annotated[
-        list[str] | None, typer.Option("--override", help="PARTY=justification (logo present, detector missed it)")
+        list[str] | None,
+        typer.Option("--override", help="PARTY=justification (logo present, detector missed it)"),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
     now: Annotated[str | None, typer.Option("--now", help="Move the clock (not in production)")] = None,
@@ -92,7 +116,9 @@ def submit_command(
     for party, status in result.requests:
         console.print(f"  → {party}: {styled(status)}")
     if not result.requests:
-        console.print("  Aucune demande envoyée : corrigez les logos ou enregistrez une dérogation justifiée.")
+        console.print(
+            "  Aucune demande envoyée : corrigez les logos ou enregistrez une dérogation justifiée."
+        )
     raise typer.Exit(0 if result.requests else 1)
 
 
@@ -100,8 +126,20 @@ def _status_table(data: list[dict[str, Any]]) -> None:
     if not data:
         console.print("Aucune communication.")
     for comm in data:
-        table = Table(title=f"n° {comm['communication']} — {comm['title']} ({comm['submitted_by']})", title_justify="left")
-        for column in ("v", "version", "partenaire", "demande", "remis le", "échéance", "relances", "décision"):
+        table = Table(
+            title=f"n° {comm['communication']} — {comm['title']} ({comm['submitted_by']})",
+            title_justify="left",
+        )
+        for column in (
+            "v",
+            "version",
+            "partenaire",
+            "demande",
+            "remis le",
+            "échéance",
+            "relances",
+            "décision",
+        ):
             table.add_column(column)
         for version in comm["versions"]:
             first = True
@@ -144,7 +182,9 @@ def status_command(
 @app.command("sweep")
 @handle_errors
 def sweep_command(
-    now: Annotated[str | None, typer.Option("--now", help="Run as if it were this instant (not in production)")] = None,
+    now: Annotated[
+        str | None, typer.Option("--now", help="Run as if it were this instant (not in production)")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """One sweep (deemed approvals, reminders, conclusions) then one delivery pass of the outbox."""
@@ -157,8 +197,18 @@ def sweep_command(
     with open_mailer(ctx) as mailer:
         sent = asyncio.run(dispatch_outbox(ctx, mailer))
     if as_json:
-        print(json.dumps({"deemed": report.deemed, "reminders": report.reminders, "concluded": report.concluded,  # noqa: T201
-                          "sent": sent.sent, "retried": sent.retried, "failed": sent.failed}))
+        print(
+            json.dumps(
+                {
+                    "deemed": report.deemed,
+                    "reminders": report.reminders,
+                    "concluded": report.concluded,
+                    "sent": sent.sent,
+                    "retried": sent.retried,
+                    "failed": sent.failed,
+                }
+            )
+        )
         return
     console.print(
         f"Balayage à {ctx.clock.now().isoformat()} : {report.deemed} accord(s) tacite(s), {report.reminders} "
@@ -193,9 +243,13 @@ def decide_command(
     from comms_approval.services.decisions import record_decision_for_request
 
     ctx = context(parse_instant(now))
-    result = record_decision_for_request(ctx, request_id=request, approver=approver, decision=decision, text=text)
-    console.print(f"Demande {result.request_id} : {styled(result.state)}"
-                  f"{' (déjà enregistrée)' if result.replay else ''} — version {styled(result.version_status)}")
+    result = record_decision_for_request(
+        ctx, request_id=request, approver=approver, decision=decision, text=text
+    )
+    console.print(
+        f"Demande {result.request_id} : {styled(result.state)}"
+        f"{' (déjà enregistrée)' if result.replay else ''} — version {styled(result.version_status)}"
+    )
 
 
 @app.command("resend")
@@ -225,6 +279,7 @@ def override_command(
     from comms_approval.services.submission import override_logo_check
 
     ctx = context()
-    result = override_logo_check(ctx, version_id=version, party_id=party, justification=justification,
-                                 officer_email=officer)
+    result = override_logo_check(
+        ctx, version_id=version, party_id=party, justification=justification, officer_email=officer
+    )
     console.print(f"Version {result.version} : {styled(result.status)}")

@@ -14,7 +14,11 @@ _FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/t
 
 
 def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    names = ("DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf") if bold else ("DejaVuSans.ttf", "LiberationSans-Regular.ttf")
+    names = (
+        ("DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf")
+        if bold
+        else ("DejaVuSans.ttf", "LiberationSans-Regular.ttf")
+    )
     for directory in _FONT_DIRS:
         for name in names:
             if (directory / name).is_file():
@@ -27,7 +31,9 @@ def _paste_logo(page: Image.Image, logo_path: Path, box: tuple[int, int, int, in
         logo = opened.convert("RGBA")
     x0, y0, x1, y1 = box
     scale = min((x1 - x0) / logo.width, (y1 - y0) / logo.height)
-    logo = logo.resize((max(1, int(logo.width * scale)), max(1, int(logo.height * scale))), Image.Resampling.LANCZOS)
+    logo = logo.resize(
+        (max(1, int(logo.width * scale)), max(1, int(logo.height * scale))), Image.Resampling.LANCZOS
+    )
     # Composite on the page (never convert('RGB') directly: transparent areas would turn black).
     page.paste(logo, (x0 + ((x1 - x0) - logo.width) // 2, y0 + ((y1 - y0) - logo.height) // 2), logo)
 
@@ -50,16 +56,17 @@ def draw_poster(
     draw.text((90, 150), title, font=_font(84, bold=True), fill="white")
     draw.text((90, 290), subtitle, font=_font(40), fill="#e8eef7")
     body = (
-        "Chaque jour compte : l'assiduité scolaire se construit ensemble,",
-        "avec les familles, l'école et les partenaires du territoire.",
+        "Chaque jour compte : l'assiduité scolaire se construit",
+        "ensemble, avec les familles, l'école et les partenaires",
+        "du territoire.",
         "",
         "Permanences d'écoute, ateliers parents, accompagnement",
         "personnalisé : renseignez-vous auprès de votre établissement.",
     )
     for index, line in enumerate(body):
-        draw.text((90, 640 + index * 62), line, font=_font(38), fill="#222222")
-    draw.rounded_rectangle((90, 1020, width - 90, 1240), radius=28, fill="#f0c75e")
-    draw.text((130, 1090), "Du 5 au 9 octobre — entrée libre", font=_font(52, bold=True), fill="#3a2a00")
+        draw.text((90, 620 + index * 58), line, font=_font(34), fill="#222222")
+    draw.rounded_rectangle((90, 1040, width - 90, 1240), radius=28, fill="#f0c75e")
+    draw.text((130, 1105), "Du 5 au 9 octobre — entrée libre", font=_font(52, bold=True), fill="#3a2a00")
     band_top = height - 330
     draw.line((90, band_top - 30, width - 90, band_top - 30), fill="#cccccc", width=3)
     parties = [p for p in convention.parties if p.id not in omit]

@@ -102,23 +102,53 @@ def verify_chain(
     for event in events:
         count += 1
         if event.seq != expected_seq:
-            return VerificationResult(False, count - 1, last_seq, last_hash, event.seq if event.seq < expected_seq
-                                      else expected_seq,
-                                      f"sequence gap or reorder: expected {expected_seq}, found {event.seq}",
-                                      checked, erased)
+            return VerificationResult(
+                False,
+                count - 1,
+                last_seq,
+                last_hash,
+                event.seq if event.seq < expected_seq else expected_seq,
+                f"sequence gap or reorder: expected {expected_seq}, found {event.seq}",
+                checked,
+                erased,
+            )
         if event.prev_hash != prev_hash:
-            return VerificationResult(False, count - 1, last_seq, last_hash, event.seq,
-                                      "link to the previous event does not match", checked, erased)
+            return VerificationResult(
+                False,
+                count - 1,
+                last_seq,
+                last_hash,
+                event.seq,
+                "link to the previous event does not match",
+                checked,
+                erased,
+            )
         if event.compute_hash() != event.hash:
-            return VerificationResult(False, count - 1, last_seq, last_hash, event.seq,
-                                      "event content does not match its hash", checked, erased)
+            return VerificationResult(
+                False,
+                count - 1,
+                last_seq,
+                last_hash,
+                event.seq,
+                "event content does not match its hash",
+                checked,
+                erased,
+            )
         if payloads is not None:
             text = payloads.get(event.seq)
             if text is None:
                 erased += 1
             elif sha256_hex(text) != event.payload_sha256:
-                return VerificationResult(False, count - 1, last_seq, last_hash, event.seq,
-                                          "payload does not match its committed digest", checked, erased)
+                return VerificationResult(
+                    False,
+                    count - 1,
+                    last_seq,
+                    last_hash,
+                    event.seq,
+                    "payload does not match its committed digest",
+                    checked,
+                    erased,
+                )
             else:
                 checked += 1
         seen[event.seq] = event.hash
@@ -128,10 +158,25 @@ def verify_chain(
     if expected_head is not None:
         head_seq, head_hash = expected_head
         if head_seq > last_seq:
-            return VerificationResult(False, count, last_seq, last_hash, last_seq + 1,
-                                      f"trail ends at event {last_seq} but an anchor shows event {head_seq}",
-                                      checked, erased)
+            return VerificationResult(
+                False,
+                count,
+                last_seq,
+                last_hash,
+                last_seq + 1,
+                f"trail ends at event {last_seq} but an anchor shows event {head_seq}",
+                checked,
+                erased,
+            )
         if seen.get(head_seq) != head_hash:
-            return VerificationResult(False, count, last_seq, last_hash, head_seq,
-                                      f"event {head_seq} differs from the anchored hash", checked, erased)
+            return VerificationResult(
+                False,
+                count,
+                last_seq,
+                last_hash,
+                head_seq,
+                f"event {head_seq} differs from the anchored hash",
+                checked,
+                erased,
+            )
     return VerificationResult(True, count, last_seq, last_hash, None, None, checked, erased)

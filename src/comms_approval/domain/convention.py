@@ -11,9 +11,7 @@ DEFAULT_SILENCE_DAYS = 15
 DEFAULT_TIMEZONE = "Europe/Paris"
 DEFAULT_MIN_LOGO_WIDTH_MM = 10.0
 
-METROPOLITAN_DEPARTEMENTS = frozenset(
-    [f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B"]
-)
+METROPOLITAN_DEPARTEMENTS = frozenset([f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B"])
 OVERSEAS_DEPARTEMENTS = frozenset({"971", "972", "973", "974", "976"})
 # 975 (Saint-Pierre-et-Miquelon) is a collectivity, not a département, but conventions there use the code.
 OVERSEAS_TERRITORIES = OVERSEAS_DEPARTEMENTS | {"975"}

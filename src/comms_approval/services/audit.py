@@ -85,8 +85,19 @@ def iter_export(session: Session) -> Iterator[ExportedEvent]:
 
 
 CSV_COLUMNS = [
-    "seq", "occurred_at", "recorded_at", "kind", "convention_id", "communication_id", "version_id",
-    "request_id", "party_id", "payload", "payload_sha256", "prev_hash", "hash",
+    "seq",
+    "occurred_at",
+    "recorded_at",
+    "kind",
+    "convention_id",
+    "communication_id",
+    "version_id",
+    "request_id",
+    "party_id",
+    "payload",
+    "payload_sha256",
+    "prev_hash",
+    "hash",
 ]
 
 

@@ -151,7 +151,7 @@ def consume_signin(ctx: AppContext, token: str) -> tuple[str, WebUser]:
         digest = _digest(ctx, _SESSION, cookie)
         session.add(WebSessionRow(session_hash=digest, email=link.email, created_at=now,
                                   expires_at=now + SESSION_VALIDITY))
-        record(session, ctx.clock, "WebSignedIn", AuditRefs(), {"email": link.email})
+        record(session, ctx.clock, "web_signed_in", AuditRefs(), {"email": link.email})
         uow.commit()
         return cookie, WebUser(link.email, officer, auditor, digest)
 

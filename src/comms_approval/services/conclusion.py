@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlmodel import Session
 
 from comms_approval.adapters.db import audit as audit_store
@@ -69,7 +71,9 @@ def withdraw_open_requests(
     return withdrawn
 
 
-def conclude_if_decided(session: Session, ctx: AppContext, communication: CommunicationRow, version: VersionRow) -> Outcome:
+def conclude_if_decided(
+    session: Session, ctx: AppContext, communication: CommunicationRow, version: VersionRow
+) -> Outcome:
     """Apply the version outcome once its requests allow it; idempotent (a concluded version stays as it is).
 
     Callers hold the version's lock (services.locks), so the requests read here are the committed truth.
@@ -115,17 +119,25 @@ def conclude_if_decided(session: Session, ctx: AppContext, communication: Commun
         )
     version.concluded_at = now
     session.add(version)
-    _queue_conclusion_mails(session, ctx, convention, communication, version, requests, (event_row.seq, event_row.hash))
+    _queue_conclusion_mails(
+        session, ctx, convention, communication, version, requests, (event_row.seq, event_row.hash)
+    )
     return outcome
 
 
 def party_outcome_rows(
-    convention: Convention, submitting_party: str, requests: list[RequestRow] | tuple[RequestRow, ...]
+    convention: Convention, submitting_party: str, requests: Sequence[RequestRow]
 ) -> list[dict[str, object]]:
     """Per party: how it answered (explicitly, with remarks, by silence, objection), who and when."""
     rows: list[dict[str, object]] = [
-        {"name": convention.party(submitting_party).name, "outcome": "submitted", "decided_at": None,
-         "decided_by": None, "remarks": None, "deadline": None}
+        {
+            "name": convention.party(submitting_party).name,
+            "outcome": "submitted",
+            "decided_at": None,
+            "decided_by": None,
+            "remarks": None,
+            "deadline": None,
+        }
     ]
     for request in requests:
         deadline = Deadline.from_dict(request.deadline_basis).deadline if request.deadline_basis else None
@@ -148,7 +160,7 @@ def _queue_conclusion_mails(
     convention: Convention,
     communication: CommunicationRow,
     version: VersionRow,
-    requests: list[RequestRow] | tuple[RequestRow, ...],
+    requests: Sequence[RequestRow],
     anchor: tuple[int, str],
 ) -> None:
     submitter = convention.party(communication.submitting_party)

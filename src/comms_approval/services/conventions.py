@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from comms_approval.adapters.convention_file import (
     convention_from_spec,
@@ -41,25 +41,46 @@ def load_convention_file(ctx: AppContext, path: Path | str) -> LoadResult:
         if row is not None and row.spec_sha256 == digest:
             return LoadResult(convention, created=False, changed=False)
         if row is None:
-            row = ConventionRow(id=convention.id, title=convention.title, territory=convention.territory,
-                                timezone=convention.timezone, spec=spec, spec_sha256=digest,
-                                loaded_at=ctx.clock.now())
+            row = ConventionRow(
+                id=convention.id,
+                title=convention.title,
+                territory=convention.territory,
+                timezone=convention.timezone,
+                spec=spec,
+                spec_sha256=digest,
+                loaded_at=ctx.clock.now(),
+            )
         else:
-            row.title, row.territory, row.timezone = convention.title, convention.territory, convention.timezone
+            row.title, row.territory, row.timezone = (
+                convention.title,
+                convention.territory,
+                convention.timezone,
+            )
             row.spec, row.spec_sha256, row.loaded_at = spec, digest, ctx.clock.now()
         session.add(row)
         session.flush()
         for party in convention.parties:
             party_row = session.get(PartyRow, (convention.id, party.id))
             if party_row is None:
-                party_row = PartyRow(convention_id=convention.id, party_id=party.id, name=party.name,
-                                     short_name=party.short_name)
+                party_row = PartyRow(
+                    convention_id=convention.id,
+                    party_id=party.id,
+                    name=party.name,
+                    short_name=party.short_name,
+                )
             party_row.name, party_row.short_name = party.name, party.short_name
             session.add(party_row)
-        record(session, ctx.clock, "ConventionLoaded" if created else "ConventionUpdated",
-               AuditRefs(convention_id=convention.id),
-               {"spec_sha256": digest, "parties": list(convention.party_ids()),
-                "source": str(convention.source) if convention.source else None})
+        record(
+            session,
+            ctx.clock,
+            "ConventionLoaded" if created else "ConventionUpdated",
+            AuditRefs(convention_id=convention.id),
+            {
+                "spec_sha256": digest,
+                "parties": list(convention.party_ids()),
+                "source": str(convention.source) if convention.source else None,
+            },
+        )
         uow.commit()
     return LoadResult(convention, created=created, changed=True)
 
@@ -72,9 +93,9 @@ def get_convention(session: Session, convention_id: str) -> Convention:
 
 
 def list_conventions(session: Session) -> list[ConventionRow]:
-    return list(session.execute(select(ConventionRow).order_by(ConventionRow.id)).scalars())  # type: ignore[arg-type]
+    return list(session.execute(select(ConventionRow).order_by(col(ConventionRow.id))).scalars())
 
 
 def party_rows(session: Session, convention_id: str) -> dict[str, PartyRow]:
-    rows = session.execute(select(PartyRow).where(PartyRow.convention_id == convention_id)).scalars()  # type: ignore[arg-type]
+    rows = session.execute(select(PartyRow).where(col(PartyRow.convention_id) == convention_id)).scalars()
     return {row.party_id: row for row in rows}

@@ -73,7 +73,9 @@ class DecisionResult:
 
 def resolve_link(session: Session, ctx: AppContext, token: str) -> LinkTarget:
     """Find the request behind a token; unknown and malformed tokens look the same (NotFound)."""
-    digest = token_hash(token, ctx.settings.secret_key.get_secret_value()) if looks_like_token(token) else None
+    digest = (
+        token_hash(token, ctx.settings.secret_key.get_secret_value()) if looks_like_token(token) else None
+    )
     link = (
         session.execute(select(LinkRow).where(LinkRow.token_hash == digest)).scalar_one_or_none()  # type: ignore[arg-type]
         if digest
@@ -103,7 +105,7 @@ def _validate_text(kind: DecisionKind, text: str | None) -> str | None:
 def apply_deemed_approval(session: Session, ctx: AppContext, target: LinkTarget) -> None:
     """Silence became approval at the deadline; the same rule as the sweep, applied on the spot."""
     request = target.request
-    assert request.deadline_at is not None  # noqa: S101 - only called for delivered requests
+    assert request.deadline_at is not None
     request.status = next_request_state(RequestState(request.status), RequestEvent.DEEM_APPROVED).value
     request.decision = RequestState.DEEMED_APPROVED.value
     request.decided_at = request.deadline_at
@@ -124,7 +126,9 @@ def apply_deemed_approval(session: Session, ctx: AppContext, target: LinkTarget)
     )
 
 
-def record_decision(ctx: AppContext, *, token: str, decision: DecisionKind | str, text: str | None = None) -> DecisionResult:
+def record_decision(
+    ctx: AppContext, *, token: str, decision: DecisionKind | str, text: str | None = None
+) -> DecisionResult:
     """Record a decision from a review link; a replay of the same decision records nothing new."""
     kind = DecisionKind(decision)
     cleaned = _validate_text(kind, text)
@@ -155,11 +159,20 @@ def record_decision_for_request(
         convention = get_convention(session, communication.convention_id)
         if not convention.party(request.party_id).may_approve(approver):
             raise DecisionRefused(f"{approver} is not an approver of {request.party_id}")
-        link = session.execute(
-            select(LinkRow).where(LinkRow.request_id == request_id).order_by(LinkRow.id.desc())  # type: ignore[arg-type,union-attr]
-        ).scalars().first()
-        target = LinkTarget(link or LinkRow(token_hash="", request_id=request_id, recipient=approver,
-                                            created_at=ctx.clock.now()), request, version, communication)
+        link = (
+            session.execute(
+                select(LinkRow).where(LinkRow.request_id == request_id).order_by(LinkRow.id.desc())  # type: ignore[arg-type,union-attr]
+            )
+            .scalars()
+            .first()
+        )
+        target = LinkTarget(
+            link
+            or LinkRow(token_hash="", request_id=request_id, recipient=approver, created_at=ctx.clock.now()),
+            request,
+            version,
+            communication,
+        )
         try:
             result = _decide(session, ctx, target, kind, cleaned, approver.lower())
         except _TooLate:
@@ -175,7 +188,7 @@ def _decide(
     # Lock the version first (the one lock order of the product): two simultaneous POSTs serialise here
     # and the second sees the first's decision.
     version = lock_version(session, target.version.id or 0)
-    assert version is not None  # noqa: S101 - foreign key
+    assert version is not None
     request = reload_request(session, target.request.id or 0)
     target = LinkTarget(target.link, request, version, target.communication)
     state = RequestState(request.status)
@@ -189,7 +202,9 @@ def _decide(
     if state is RequestState.WITHDRAWN or target.link.revoked_at is not None:
         raise LinkGone("this request was withdrawn (new version or version concluded)")
     if state is not RequestState.AWAITING or request.deadline_at is None:
-        raise DecisionRefused("this request is not yet registered as delivered; please retry in a few minutes")
+        raise DecisionRefused(
+            "this request is not yet registered as delivered; please retry in a few minutes"
+        )
     now = ctx.clock.now()
     if silence_has_elapsed(request.deadline_at, now):
         apply_deemed_approval(session, ctx, target)
@@ -223,7 +238,9 @@ def _decide(
     return DecisionResult(request.id or 0, request.status, False, target.version.status)
 
 
-def _queue_acknowledgement(session: Session, ctx: AppContext, target: LinkTarget, who: str, now: datetime) -> None:
+def _queue_acknowledgement(
+    session: Session, ctx: AppContext, target: LinkTarget, who: str, now: datetime
+) -> None:
     convention = get_convention(session, target.communication.convention_id)
     party = convention.party(target.request.party_id)
     enqueue(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from comms_approval.adapters.db.tables import OutboxRow, RequestRow
 from comms_approval.bootstrap import AppContext
@@ -26,7 +26,7 @@ def mark_request_delivered(session: Session, ctx: AppContext, request_id: int, a
     """First accepted request mail of the current round: the request awaits, its deadline is fixed and kept."""
     request = reload_request(session, request_id)
     version = lock_version(session, request.version_id)
-    assert version is not None  # noqa: S101 - foreign key
+    assert version is not None
     request = reload_request(session, request_id)
     if request.status != RequestState.PENDING_DELIVERY.value:
         return False
@@ -67,7 +67,7 @@ def note_permanent_failure(session: Session, ctx: AppContext, row: OutboxRow, de
         return
     request = reload_request(session, row.request_id)
     version = lock_version(session, request.version_id)
-    assert version is not None  # noqa: S101 - foreign key
+    assert version is not None
     request = reload_request(session, row.request_id)
     communication = get_communication(session, version.communication_id)
     convention = get_convention(session, communication.convention_id)
@@ -100,10 +100,10 @@ def note_permanent_failure(session: Session, ctx: AppContext, row: OutboxRow, de
         return
     prefix = f"request:{request.id}:round{request.send_round}:"
     still_possible = session.execute(
-        select(OutboxRow.id).where(
-            OutboxRow.idempotency_key.startswith(prefix),  # type: ignore[attr-defined]
-            OutboxRow.status != OutboxStatus.FAILED,  # type: ignore[arg-type]
-            OutboxRow.id != row.id,  # type: ignore[arg-type]
+        select(col(OutboxRow.id)).where(
+            col(OutboxRow.idempotency_key).startswith(prefix),
+            col(OutboxRow.status) != OutboxStatus.FAILED,
+            col(OutboxRow.id) != row.id,
         )
     ).first()
     if still_possible is not None:
@@ -132,7 +132,7 @@ def record_bounce(ctx: AppContext, *, request_id: int, detail: str) -> None:
         if request is None:
             raise NotFound(f"unknown request {request_id}")
         version = lock_version(session, request.version_id)
-        assert version is not None  # noqa: S101 - foreign key
+        assert version is not None
         request = reload_request(session, request_id)
         request.status = next_request_state(RequestState(request.status), RequestEvent.BOUNCE).value
         request.next_reminder_at = None
@@ -164,7 +164,7 @@ def resend_request(
         if request is None:
             raise NotFound(f"unknown request {request_id}")
         version = lock_version(session, request.version_id)
-        assert version is not None  # noqa: S101 - foreign key
+        assert version is not None
         request = reload_request(session, request_id)
         communication = get_communication(session, version.communication_id)
         convention = get_convention(session, communication.convention_id)
@@ -201,6 +201,8 @@ def resend_request(
             request_refs(communication, version, request),
         )
         mail_context, preview = request_mail_context(session, ctx, convention, communication, version)
-        queue_request_mails(session, ctx, convention, communication, version, request, party, mail_context, preview)
+        queue_request_mails(
+            session, ctx, convention, communication, version, request, party, mail_context, preview
+        )
         uow.commit()
         return request

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from email.utils import parseaddr
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from comms_approval.adapters.db.tables import OutboxRow
 from comms_approval.adapters.mail.message import Attachment, OutgoingMessage
@@ -56,7 +56,7 @@ def enqueue(
     attachments: Sequence[Attachment] = (),
 ) -> OutboxRow | None:
     """Queue one message in the caller's transaction; a key already queued is not queued again."""
-    existing = session.execute(select(OutboxRow.id).where(OutboxRow.idempotency_key == key)).first()  # type: ignore[arg-type]
+    existing = session.execute(select(col(OutboxRow.id)).where(col(OutboxRow.idempotency_key) == key)).first()
     if existing is not None:
         return None
     mail = renderer(ctx).render(template, language, context)

@@ -38,7 +38,9 @@ class DispatchReport:
     details: list[str] = field(default_factory=list)
 
 
-def claim_batch(ctx: AppContext, worker_id: str, limit: int, lease: timedelta = DEFAULT_LEASE) -> list[OutboxRow]:
+def claim_batch(
+    ctx: AppContext, worker_id: str, limit: int, lease: timedelta = DEFAULT_LEASE
+) -> list[OutboxRow]:
     """Claim ready rows; SKIP LOCKED lets several workers share the queue without taking the same row."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
@@ -67,7 +69,9 @@ def claim_batch(ctx: AppContext, worker_id: str, limit: int, lease: timedelta = 
     return rows
 
 
-def settle(ctx: AppContext, row_id: int, worker_id: str, result: DeliveryResult, report: DispatchReport) -> None:
+def settle(
+    ctx: AppContext, row_id: int, worker_id: str, result: DeliveryResult, report: DispatchReport
+) -> None:
     """Record the relay's answer for one row, and its business consequence, in one transaction."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
@@ -99,7 +103,7 @@ def settle(ctx: AppContext, row_id: int, worker_id: str, result: DeliveryResult,
         elif status is DeliveryStatus.TEMPORARY_FAILURE:
             row.status = OutboxStatus.RETRY
             row.last_error = result.detail[:1000]
-            row.next_attempt_at = now + timedelta(seconds=retry_delay(row.attempts, rng=random.Random()))
+            row.next_attempt_at = now + timedelta(seconds=retry_delay(row.attempts, rng=random.Random()))  # noqa: S311 - jitter, not secrecy
             report.retried += 1
         else:
             row.status = OutboxStatus.FAILED

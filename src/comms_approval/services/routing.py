@@ -100,7 +100,9 @@ def open_requests(
             ),
             request_refs(communication, version, request),
         )
-        queue_request_mails(session, ctx, convention, communication, version, request, party, mail_context, preview)
+        queue_request_mails(
+            session, ctx, convention, communication, version, request, party, mail_context, preview
+        )
         requests.append(request)
     return requests
 
@@ -143,7 +145,7 @@ def queue_request_mails(
             content_type="text/calendar; method=PUBLISH",
             data=deadline_ics(
                 uid=f"request-{request.id}-round{request.send_round}@comms-approval",
-                summary=f"Échéance : avis sur « {communication.title} » (v{version.number})",
+                summary=f"Échéance\u00a0: avis sur «\u00a0{communication.title}\u00a0» (v{version.number})",
                 description=f"{deadline_sentence(deadline, convention.timezone, party.language)} "
                 f"{review_url(ctx, token)}",
                 deadline=deadline,
@@ -172,7 +174,11 @@ def overrides_of(session: Session, version_id: int) -> dict[str, LogoOverrideRow
 
 
 def request_mail_context(
-    session: Session, ctx: AppContext, convention: Convention, communication: CommunicationRow, version: VersionRow
+    session: Session,
+    ctx: AppContext,
+    convention: Convention,
+    communication: CommunicationRow,
+    version: VersionRow,
 ) -> tuple[dict[str, object], Attachment | None]:
     """What every request or reminder mail of a version says, and its inline preview image."""
     from comms_approval.domain.logos import LogoReport
@@ -198,7 +204,10 @@ def request_mail_context(
                 "party": convention.party(r.party).short_name,
                 "found": r.status.value == "present",
                 "override": (
-                    {"officer": overrides[r.party].recorded_by, "justification": overrides[r.party].justification}
+                    {
+                        "officer": overrides[r.party].recorded_by,
+                        "justification": overrides[r.party].justification,
+                    }
                     if r.party in overrides
                     else None
                 ),
@@ -206,7 +215,8 @@ def request_mail_context(
             for r in report.parties
         ],
         "overrides": [
-            {"party": convention.party(p).short_name, "justification": o.justification} for p, o in overrides.items()
+            {"party": convention.party(p).short_name, "justification": o.justification}
+            for p, o in overrides.items()
         ],
         "previous_version": previous.number if previous else None,
         "changes": describe_changes(previous, version) or "",

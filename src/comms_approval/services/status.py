@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from comms_approval.adapters.db.tables import CommunicationRow, ReminderRow, RequestRow
 from comms_approval.bootstrap import AppContext
@@ -20,13 +20,14 @@ def communication_status(session: Session, communication: CommunicationRow) -> d
     versions = []
     for version in versions_of(session, communication.id or 0):
         requests = requests_of(session, version.id or 0)
-        reminder_counts = dict(
-            session.execute(
-                select(ReminderRow.request_id, func.count())
-                .where(ReminderRow.request_id.in_([r.id for r in requests]))  # type: ignore[union-attr,attr-defined]
-                .group_by(ReminderRow.request_id)
-            ).all()
-        ) if requests else {}
+        reminder_counts: dict[int, int] = {}
+        if requests:
+            counted = session.execute(
+                select(col(ReminderRow.request_id), func.count())
+                .where(col(ReminderRow.request_id).in_([r.id for r in requests]))
+                .group_by(col(ReminderRow.request_id))
+            )
+            reminder_counts = {int(request_id): int(count) for request_id, count in counted}
         versions.append(
             {
                 "version": version.number,
@@ -36,7 +37,7 @@ def communication_status(session: Session, communication: CommunicationRow) -> d
                 "submitted_at": _iso(version.submitted_at),
                 "concluded_at": _iso(version.concluded_at),
                 "compliant": bool(version.logo_report.get("compliant")),
-                "requests": [request_status(r, reminder_counts.get(r.id, 0)) for r in requests],
+                "requests": [request_status(r, reminder_counts.get(r.id or 0, 0)) for r in requests],
             }
         )
     return {

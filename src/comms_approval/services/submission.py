@@ -6,6 +6,7 @@ import hashlib
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from sqlmodel import Session
@@ -128,7 +129,11 @@ def submit_draft(
     _, officer = _check_submitter(convention, party_id, officer_email)
     today = local_today(convention, ctx.clock.now())
     if not convention_is_in_force(
-        convention.signed_on, convention.duration_years, convention.tacit_renewal, today, convention_row_expired
+        convention.signed_on,
+        convention.duration_years,
+        convention.tacit_renewal,
+        today,
+        convention_row_expired,
     ):
         raise SubmissionRefused(f"convention {convention.id!r} is not in force on {today.isoformat()}")
     if not title.strip():
@@ -164,7 +169,9 @@ def submit_draft(
         else:
             communication = get_communication(session, communication_id)
             if communication.convention_id != convention.id or communication.submitting_party != party_id:
-                raise SubmissionRefused("a new version must come from the party that submitted the communication")
+                raise SubmissionRefused(
+                    "a new version must come from the party that submitted the communication"
+                )
             existing = versions_of(session, communication_id)
             previous = lock_version(session, existing[-1].id or 0) if existing else None
         version = VersionRow(
@@ -208,19 +215,24 @@ def submit_draft(
                 version_id=str(version.id),
                 passed=report.compliant,
                 found_party_ids=tuple(r.party for r in report.parties if r.status is LogoStatus.PRESENT),
-                missing_party_ids=tuple(r.party for r in report.parties if r.status is not LogoStatus.PRESENT),
+                missing_party_ids=tuple(
+                    r.party for r in report.parties if r.status is not LogoStatus.PRESENT
+                ),
                 details={r.party: r.status.value for r in report.parties},
             ),
             refs,
         )
         version.status = next_version_state(
-            VersionState(version.status), VersionEvent.PASS_CHECK if report.compliant else VersionEvent.FAIL_CHECK
+            VersionState(version.status),
+            VersionEvent.PASS_CHECK if report.compliant else VersionEvent.FAIL_CHECK,
         ).value
         session.add(version)
         for party, justification in (overrides or {}).items():
             _record_override(session, ctx, convention, communication, version, party, justification, officer)
         requests: list[RequestRow] = []
-        if version.status == VersionState.REJECTED_BY_CHECK.value and _overrides_cover(session, version, report):
+        if version.status == VersionState.REJECTED_BY_CHECK.value and _overrides_cover(
+            session, version, report
+        ):
             version.status = next_version_state(VersionState(version.status), VersionEvent.OVERRIDE).value
         if version.status == VersionState.ROUTING.value:
             requests = _route(session, ctx, convention, communication, version)
@@ -249,20 +261,31 @@ def override_logo_check(
         convention = get_convention(session, communication.convention_id)
         _check_submitter(convention, communication.submitting_party, officer_email)
         if version.status != VersionState.REJECTED_BY_CHECK.value:
-            raise SubmissionRefused(f"version {version.number} is {version.status}; overrides apply to a failed check")
+            raise SubmissionRefused(
+                f"version {version.number} is {version.status}; overrides apply to a failed check"
+            )
         report = LogoReport.from_dict(version.logo_report)
-        _record_override(session, ctx, convention, communication, version, party_id, justification, officer_email)
+        _record_override(
+            session, ctx, convention, communication, version, party_id, justification, officer_email
+        )
         requests: list[RequestRow] = []
         if _overrides_cover(session, version, report):
             version.status = next_version_state(VersionState(version.status), VersionEvent.OVERRIDE).value
             session.add(version)
             requests = _route(session, ctx, convention, communication, version)
         uow.commit()
-        return SubmissionResult(communication.id or 0, version.id or 0, version.number, version.status,
-                                version.sha256, report, [(r.party_id, r.status) for r in requests])
+        return SubmissionResult(
+            communication.id or 0,
+            version.id or 0,
+            version.number,
+            version.status,
+            version.sha256,
+            report,
+            [(r.party_id, r.status) for r in requests],
+        )
 
 
-def _expired_on(session: Session, convention_id: str) -> object:
+def _expired_on(session: Session, convention_id: str) -> date | None:
     from comms_approval.adapters.db.tables import ConventionRow
 
     row = session.get(ConventionRow, convention_id)

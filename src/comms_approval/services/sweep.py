@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from comms_approval.adapters.db.tables import LinkRow, ReminderRow, RequestRow, VersionRow
 from comms_approval.adapters.links import new_token, token_hash
@@ -35,15 +36,15 @@ class SweepReport:
 def _candidates(ctx: AppContext, *, reminders: bool, after_id: int) -> list[tuple[int, int]]:
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        query = select(RequestRow.id, RequestRow.version_id).where(
-            RequestRow.status == RequestState.AWAITING.value,  # type: ignore[arg-type]
-            RequestRow.id > after_id,  # type: ignore[arg-type,operator]
+        query = select(col(RequestRow.id), col(RequestRow.version_id)).where(
+            col(RequestRow.status) == RequestState.AWAITING.value,
+            col(RequestRow.id) > after_id,
         )
         if reminders:
-            query = query.where(RequestRow.next_reminder_at <= now, RequestRow.deadline_at > now)  # type: ignore[arg-type,operator]
+            query = query.where(col(RequestRow.next_reminder_at) <= now, col(RequestRow.deadline_at) > now)
         else:
-            query = query.where(RequestRow.deadline_at <= now)  # type: ignore[arg-type,operator]
-        rows = uow.session.execute(query.order_by(RequestRow.id).limit(BATCH)).all()  # type: ignore[arg-type]
+            query = query.where(col(RequestRow.deadline_at) <= now)
+        rows = uow.session.execute(query.order_by(col(RequestRow.id)).limit(BATCH)).all()
     return [(int(r[0]), int(r[1])) for r in rows]
 
 
@@ -110,7 +111,7 @@ def _remind_due(ctx: AppContext, report: SweepReport) -> None:
 def _remind_one(ctx: AppContext, session: object, version: VersionRow, request_id: int) -> int:
     from sqlmodel import Session
 
-    assert isinstance(session, Session)  # noqa: S101 - narrow the type for mypy
+    assert isinstance(session, Session)
     now = ctx.clock.now()
     request = reload_request(session, request_id)
     if request.status != RequestState.AWAITING.value or request.deadline_basis is None:
@@ -120,7 +121,7 @@ def _remind_one(ctx: AppContext, session: object, version: VersionRow, request_i
     deadline = Deadline.from_dict(request.deadline_basis)
     slots = reminder_slots(deadline, convention.reminders)
     sent = set(
-        session.execute(select(ReminderRow.slot).where(ReminderRow.request_id == request_id)).scalars()  # type: ignore[arg-type]
+        session.execute(select(col(ReminderRow.slot)).where(col(ReminderRow.request_id) == request_id)).scalars()
     )
     slot = due_reminder(slots, sent, now, deadline)
     sent_count = 0
@@ -143,7 +144,9 @@ def _remind_one(ctx: AppContext, session: object, version: VersionRow, request_i
         )
         sent.add(slot.key)
         sent_count = 1
-    upcoming = [s for s in slots if s.key not in sent and s.due_at > now and s.due_at < deadline.deadline_utc()]
+    upcoming = [
+        s for s in slots if s.key not in sent and s.due_at > now and s.due_at < deadline.deadline_utc()
+    ]
     request.next_reminder_at = upcoming[0].due_at if upcoming else None
     session.add(request)
     return sent_count
@@ -194,7 +197,7 @@ def _conclude_pending(ctx: AppContext, report: SweepReport) -> None:
     with ctx.uow() as uow:
         version_ids = list(
             uow.session.execute(
-                select(VersionRow.id).where(VersionRow.status == VersionState.ROUTING.value)  # type: ignore[arg-type]
+                select(col(VersionRow.id)).where(col(VersionRow.status) == VersionState.ROUTING.value)
             ).scalars()
         )
     for version_id in version_ids:

@@ -17,8 +17,13 @@ def append_events(ctx: AppContext, clock: ManualClock, count: int) -> None:
     with ctx.uow() as uow:
         for index in range(count):
             clock.advance(timedelta(minutes=1))
-            record(uow.session, clock, "TestEvent", AuditRefs(convention_id="c1", party_id=f"p{index}"),
-                   {"index": index, "who": f"agent{index}@example.org"})
+            record(
+                uow.session,
+                clock,
+                "TestEvent",
+                AuditRefs(convention_id="c1", party_id=f"p{index}"),
+                {"index": index, "who": f"agent{index}@example.org"},
+            )
         uow.commit()
 
 
@@ -89,7 +94,9 @@ class TestTamperingIsDetected:
     def test_an_edited_payload_is_named(self, ctx: AppContext, clock: ManualClock) -> None:
         """The payload is committed by its digest."""
         append_events(ctx, clock, 5)
-        superuser_sql(ctx, """UPDATE audit_payloads SET payload = '{"index":1,"who":"x@example.org"}' WHERE seq = 2""")
+        superuser_sql(
+            ctx, """UPDATE audit_payloads SET payload = '{"index":1,"who":"x@example.org"}' WHERE seq = 2"""
+        )
         result = verify_trail(ctx)
         assert not result.ok
         assert result.first_bad_seq == 2
@@ -97,7 +104,9 @@ class TestTamperingIsDetected:
     def test_a_deleted_middle_event_is_named(self, ctx: AppContext, clock: ManualClock) -> None:
         """Removing event 3 leaves a gap at 3."""
         append_events(ctx, clock, 5)
-        superuser_sql(ctx, "DELETE FROM audit_payloads WHERE seq = 3", "DELETE FROM audit_events WHERE seq = 3")
+        superuser_sql(
+            ctx, "DELETE FROM audit_payloads WHERE seq = 3", "DELETE FROM audit_events WHERE seq = 3"
+        )
         result = verify_trail(ctx)
         assert not result.ok
         assert result.first_bad_seq == 3
@@ -128,17 +137,23 @@ class TestTamperingIsDetected:
         assert not result.ok
         assert result.first_bad_seq == 4
 
-    def test_a_truncated_tail_is_detected_through_an_anchor(self, ctx: AppContext, clock: ManualClock) -> None:
+    def test_a_truncated_tail_is_detected_through_an_anchor(
+        self, ctx: AppContext, clock: ManualClock
+    ) -> None:
         """Deleting the last events leaves a valid shorter chain; the anchored head held by a party exposes it."""
         append_events(ctx, clock, 5)
         anchor = (verify_trail(ctx).head_seq, verify_trail(ctx).head_hash)
-        superuser_sql(ctx, "DELETE FROM audit_payloads WHERE seq >= 4", "DELETE FROM audit_events WHERE seq >= 4")
+        superuser_sql(
+            ctx, "DELETE FROM audit_payloads WHERE seq >= 4", "DELETE FROM audit_events WHERE seq >= 4"
+        )
         assert verify_trail(ctx).ok  # a bare chain cannot know it lost its tail...
         result = verify_trail(ctx, expected_head=anchor)
         assert not result.ok  # ...but the anchor does
         assert result.first_bad_seq == 4
 
-    def test_an_erased_payload_is_legal_and_the_chain_still_verifies(self, ctx: AppContext, clock: ManualClock) -> None:
+    def test_an_erased_payload_is_legal_and_the_chain_still_verifies(
+        self, ctx: AppContext, clock: ManualClock
+    ) -> None:
         """Retention purges delete personal payloads; the commitments keep the chain whole."""
         append_events(ctx, clock, 3)
         with ctx.engine.begin() as conn:

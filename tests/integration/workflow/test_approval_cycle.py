@@ -44,7 +44,9 @@ def submit(ctx: AppContext, checker: FakeLogoChecker, draft: Path, **kwargs: obj
     )
 
 
-def requests_by_party(ctx: AppContext, communication: int = 1, version: int = 1) -> dict[str, dict[str, object]]:
+def requests_by_party(
+    ctx: AppContext, communication: int = 1, version: int = 1
+) -> dict[str, dict[str, object]]:
     data = status_report(ctx, communication)[0]
     return {r["party"]: r for r in data["versions"][version - 1]["requests"]}
 
@@ -73,7 +75,9 @@ class TestSubmission:
         """The officer vouches for the missed logo; partners see the justification."""
         result = submit(demo, FakeLogoChecker({"caf": LogoStatus.UNCERTAIN}), draft)
         routed = override_logo_check(
-            demo, version_id=result.version_id, party_id="caf",
+            demo,
+            version_id=result.version_id,
+            party_id="caf",
             justification="Le logo de la Caf figure en pied de page, en blanc sur fond bleu.",
             officer_email=OFFICER,
         )
@@ -90,13 +94,24 @@ class TestSubmission:
         from comms_approval.domain.errors import SubmissionRefused
 
         with pytest.raises(SubmissionRefused):
-            submit_draft(demo, checker, convention_id="demo-absenteisme-75", party_id="departement",
-                         title="x", file=draft, officer_email="charge.com@dsden.example.org")
+            submit_draft(
+                demo,
+                checker,
+                convention_id="demo-absenteisme-75",
+                party_id="departement",
+                title="x",
+                file=draft,
+                officer_email="charge.com@dsden.example.org",
+            )
 
 
 class TestDeliveryStartsTheClock:
     def test_the_relay_acceptance_starts_each_request_clock(
-        self, demo: AppContext, clock: ManualClock, checker: FakeLogoChecker, draft: Path,
+        self,
+        demo: AppContext,
+        clock: ManualClock,
+        checker: FakeLogoChecker,
+        draft: Path,
         smtp_server: SmtpTestServer,
     ) -> None:
         """delivered_at is the instant of the 250; the deadline follows the cpc rule from that local date."""
@@ -107,13 +122,19 @@ class TestDeliveryStartsTheClock:
         assert {r["status"] for r in requests.values()} == {"awaiting"}
         assert requests["caf"]["delivered_at"] == clock.now().isoformat()
         # Delivered Thursday 23 April 2026 → day 15 is Friday 8 May (holiday) → Monday 11 May, 24:00 Paris.
-        assert requests["caf"]["deadline"] == datetime(2026, 5, 12, 0, 0, tzinfo=PARIS).astimezone(
-            ZoneInfo("UTC")).isoformat()
+        assert (
+            requests["caf"]["deadline"]
+            == datetime(2026, 5, 12, 0, 0, tzinfo=PARIS).astimezone(ZoneInfo("UTC")).isoformat()
+        )
         mail = smtp_server.messages_to(PARTNERS["caf"])[0]
         assert "lundi 11 mai 2026" in body_of(mail)
 
     def test_a_451_is_retried_and_the_clock_starts_at_the_success(
-        self, demo: AppContext, clock: ManualClock, checker: FakeLogoChecker, draft: Path,
+        self,
+        demo: AppContext,
+        clock: ManualClock,
+        checker: FakeLogoChecker,
+        draft: Path,
         smtp_server: SmtpTestServer,
     ) -> None:
         """Greylisting: one mail, and the clock starts when the relay finally says 250."""
@@ -131,7 +152,11 @@ class TestDeliveryStartsTheClock:
         assert len(smtp_server.messages_to(PARTNERS["caf"])) == 1
 
     def test_a_550_makes_the_request_undeliverable_alerts_the_officer_and_never_deems_approval(
-        self, demo: AppContext, clock: ManualClock, checker: FakeLogoChecker, draft: Path,
+        self,
+        demo: AppContext,
+        clock: ManualClock,
+        checker: FakeLogoChecker,
+        draft: Path,
         smtp_server: SmtpTestServer,
     ) -> None:
         """No delivery, no clock: even a month later silence does not count."""
@@ -149,7 +174,11 @@ class TestDeliveryStartsTheClock:
         assert requests_by_party(demo)["prefet"]["status"] == "deemed_approved"
 
     def test_resending_to_a_corrected_address_starts_a_new_clock(
-        self, demo: AppContext, clock: ManualClock, checker: FakeLogoChecker, draft: Path,
+        self,
+        demo: AppContext,
+        clock: ManualClock,
+        checker: FakeLogoChecker,
+        draft: Path,
         smtp_server: SmtpTestServer,
     ) -> None:
         """The officer fixes the address; the new delivery date drives the deadline."""
@@ -158,7 +187,9 @@ class TestDeliveryStartsTheClock:
         dispatch(demo, smtp_server)
         request_id = int(requests_by_party(demo)["caf"]["request_id"])  # type: ignore[call-overload]
         clock.advance(timedelta(days=3))
-        resend_request(demo, request_id=request_id, officer_email=OFFICER, addresses=["accueil@caf.example.org"])
+        resend_request(
+            demo, request_id=request_id, officer_email=OFFICER, addresses=["accueil@caf.example.org"]
+        )
         dispatch(demo, smtp_server)
         caf = requests_by_party(demo)["caf"]
         assert caf["status"] == "awaiting"
@@ -168,7 +199,11 @@ class TestDeliveryStartsTheClock:
 
 class TestDecisions:
     def test_two_approvals_one_with_remarks_and_silence_clear_the_version(
-        self, demo: AppContext, clock: ManualClock, checker: FakeLogoChecker, draft: Path,
+        self,
+        demo: AppContext,
+        clock: ManualClock,
+        checker: FakeLogoChecker,
+        draft: Path,
         smtp_server: SmtpTestServer,
     ) -> None:
         """The story of Article 8: explicit, with remarks, and by silence at the deadline."""
@@ -176,8 +211,12 @@ class TestDecisions:
         dispatch(demo, smtp_server)
         mails = smtp_server.accepted_messages()
         record_decision(demo, token=tokens_for(mails, PARTNERS["prefet"])[0], decision="approve")
-        record_decision(demo, token=tokens_for(mails, PARTNERS["dsden"])[0], decision="approve_with_remarks",
-                        text="Merci d'agrandir le logo de la DSDEN.")
+        record_decision(
+            demo,
+            token=tokens_for(mails, PARTNERS["dsden"])[0],
+            decision="approve_with_remarks",
+            text="Merci d'agrandir le logo de la DSDEN.",
+        )
         record_decision(demo, token=tokens_for(mails, PARTNERS["dtpjj"])[0], decision="approve")
         deadline = datetime.fromisoformat(str(requests_by_party(demo)["caf"]["deadline"]))
         clock.set(deadline - timedelta(microseconds=1))
@@ -192,32 +231,51 @@ class TestDecisions:
         assert data["versions"][0]["status"] == "cleared"
         smtp_server.reset()
         dispatch(demo, smtp_server)
-        conclusions = [m for m in smtp_server.accepted_messages() if "valid" in str(m.message["Subject"]).lower()]
+        conclusions = [
+            m for m in smtp_server.accepted_messages() if "valid" in str(m.message["Subject"]).lower()
+        ]
         assert conclusions, [str(m.message["Subject"]) for m in smtp_server.accepted_messages()]
         head = verify_trail(demo)
         assert head.ok
         assert any(head.head_hash[:16] in body_of(m) or "piste" in body_of(m) for m in conclusions)
 
     def test_an_objection_blocks_the_version_and_withdraws_the_other_requests(
-        self, demo: AppContext, clock: ManualClock, checker: FakeLogoChecker, draft: Path,
+        self,
+        demo: AppContext,
+        clock: ManualClock,
+        checker: FakeLogoChecker,
+        draft: Path,
         smtp_server: SmtpTestServer,
     ) -> None:
         """Blocked at the first objection; the others get no more reminders; their links say 'withdrawn'."""
         submit(demo, checker, draft)
         dispatch(demo, smtp_server)
         mails = smtp_server.accepted_messages()
-        result = record_decision(demo, token=tokens_for(mails, PARTNERS["caf"])[0], decision="object",
-                                 text="Le logo de la Caf est l'ancienne version.")
+        result = record_decision(
+            demo,
+            token=tokens_for(mails, PARTNERS["caf"])[0],
+            decision="object",
+            text="Le logo de la Caf est l'ancienne version.",
+        )
         assert result.version_status == "blocked"
         states = {p: r["status"] for p, r in requests_by_party(demo).items()}
-        assert states == {"caf": "objected", "dsden": "withdrawn", "prefet": "withdrawn", "dtpjj": "withdrawn"}
+        assert states == {
+            "caf": "objected",
+            "dsden": "withdrawn",
+            "prefet": "withdrawn",
+            "dtpjj": "withdrawn",
+        }
         with pytest.raises(LinkGone):
             record_decision(demo, token=tokens_for(mails, PARTNERS["prefet"])[0], decision="approve")
         clock.advance(timedelta(days=10))
         assert run_sweep(demo).reminders == 0
 
     def test_a_replayed_decision_records_nothing_new_and_a_different_one_is_refused(
-        self, demo: AppContext, checker: FakeLogoChecker, draft: Path, smtp_server: SmtpTestServer,
+        self,
+        demo: AppContext,
+        checker: FakeLogoChecker,
+        draft: Path,
+        smtp_server: SmtpTestServer,
     ) -> None:
         """Double submissions are harmless; a decision is final for its version."""
         submit(demo, checker, draft)
@@ -232,7 +290,11 @@ class TestDecisions:
             record_decision(demo, token=token, decision="object", text="Finalement non.")
 
     def test_an_objection_without_reason_is_refused(
-        self, demo: AppContext, checker: FakeLogoChecker, draft: Path, smtp_server: SmtpTestServer,
+        self,
+        demo: AppContext,
+        checker: FakeLogoChecker,
+        draft: Path,
+        smtp_server: SmtpTestServer,
     ) -> None:
         """The reason is required."""
         submit(demo, checker, draft)
@@ -242,7 +304,11 @@ class TestDecisions:
             record_decision(demo, token=token, decision="object", text="   ")
 
     def test_a_decision_after_the_deadline_is_refused_and_silence_applies(
-        self, demo: AppContext, clock: ManualClock, checker: FakeLogoChecker, draft: Path,
+        self,
+        demo: AppContext,
+        clock: ManualClock,
+        checker: FakeLogoChecker,
+        draft: Path,
         smtp_server: SmtpTestServer,
     ) -> None:
         """The decision path applies the same rule as the sweep, whatever the sweep's delay."""
@@ -265,7 +331,11 @@ class TestDecisions:
 
 class TestReminders:
     def test_reminders_go_out_once_per_slot_even_when_the_sweep_runs_three_times(
-        self, demo: AppContext, clock: ManualClock, checker: FakeLogoChecker, draft: Path,
+        self,
+        demo: AppContext,
+        clock: ManualClock,
+        checker: FakeLogoChecker,
+        draft: Path,
         smtp_server: SmtpTestServer,
     ) -> None:
         """Seven days after delivery, then two days before the deadline; never twice."""
@@ -284,14 +354,19 @@ class TestReminders:
         assert requests_by_party(demo)["caf"]["reminders_sent"] == 2
 
     def test_no_reminder_after_a_decision(
-        self, demo: AppContext, clock: ManualClock, checker: FakeLogoChecker, draft: Path,
+        self,
+        demo: AppContext,
+        clock: ManualClock,
+        checker: FakeLogoChecker,
+        draft: Path,
         smtp_server: SmtpTestServer,
     ) -> None:
         """A party that answered is left alone."""
         submit(demo, checker, draft)
         dispatch(demo, smtp_server)
-        record_decision(demo, token=tokens_for(smtp_server.accepted_messages(), PARTNERS["caf"])[0],
-                        decision="approve")
+        record_decision(
+            demo, token=tokens_for(smtp_server.accepted_messages(), PARTNERS["caf"])[0], decision="approve"
+        )
         clock.advance(timedelta(days=7, hours=1))
         run_sweep(demo)
         assert requests_by_party(demo)["caf"]["reminders_sent"] == 0
@@ -300,7 +375,11 @@ class TestReminders:
 
 class TestVersions:
     def test_a_new_version_supersedes_the_previous_one_with_a_fresh_clock(
-        self, demo: AppContext, clock: ManualClock, checker: FakeLogoChecker, tmp_path: Path,
+        self,
+        demo: AppContext,
+        clock: ManualClock,
+        checker: FakeLogoChecker,
+        tmp_path: Path,
         smtp_server: SmtpTestServer,
     ) -> None:
         """Open requests are withdrawn; everyone is asked again; old links are gone."""
@@ -308,8 +387,9 @@ class TestVersions:
         dispatch(demo, smtp_server)
         old_token = tokens_for(smtp_server.accepted_messages(), PARTNERS["caf"])[0]
         clock.advance(timedelta(days=2))
-        second = submit(demo, checker, make_draft(tmp_path, "v2.png", text="v2"),
-                        communication_id=first.communication_id)
+        second = submit(
+            demo, checker, make_draft(tmp_path, "v2.png", text="v2"), communication_id=first.communication_id
+        )
         assert second.version == 2
         data = status_report(demo, first.communication_id)[0]
         assert data["versions"][0]["status"] == "superseded"

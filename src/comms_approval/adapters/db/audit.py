@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from comms_approval.adapters.db.tables import AuditEventRow, AuditHeadRow, AuditPayloadRow
 from comms_approval.domain.audit_chain import (
@@ -49,7 +49,7 @@ def append_event(
     kind: str,
     occurred_at: datetime,
     recorded_at: datetime,
-    refs: AuditRefs = AuditRefs(),  # noqa: B008 - immutable default
+    refs: AuditRefs = AuditRefs(),
     payload: Mapping[str, object] | None = None,
 ) -> AuditEventRow:
     """Append one event to the chain in the current transaction (commit is the unit of work's job)."""
@@ -126,7 +126,8 @@ def iter_events(session: Session, *, batch: int = 5000) -> Iterator[AuditEventRo
 
 
 def payload_map(session: Session) -> dict[int, str]:
-    return {seq: payload for seq, payload in session.execute(select(AuditPayloadRow.seq, AuditPayloadRow.payload))}
+    rows = session.execute(select(col(AuditPayloadRow.seq), col(AuditPayloadRow.payload)))
+    return {int(seq): str(payload) for seq, payload in rows}
 
 
 def head(session: Session) -> tuple[int, str]:
@@ -162,6 +163,8 @@ APPEND_ONLY_POSTGRES = [
 
 
 def install_append_only_triggers(session: Session) -> None:
-    statements = APPEND_ONLY_POSTGRES if session.get_bind().dialect.name == "postgresql" else APPEND_ONLY_SQLITE
+    statements = (
+        APPEND_ONLY_POSTGRES if session.get_bind().dialect.name == "postgresql" else APPEND_ONLY_SQLITE
+    )
     for statement in statements:
         session.execute(text(statement))

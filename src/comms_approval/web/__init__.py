@@ -1,0 +1,1 @@
+"""The web app: FastAPI routes and Jinja2 pages for partners, officers and auditors."""

@@ -1,0 +1,60 @@
+"""The web app factory: partners' review pages, the officers' desk and the auditors' room on one FastAPI app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from comms_approval.bootstrap import AppContext
+from comms_approval.services.logo_check import LogoChecker
+from comms_approval.web import auditors, officers, partners
+from comms_approval.web.common import SignInRequired, error_page, get_lang, make_templates, optional_user
+from comms_approval.web.security import SecurityHeadersMiddleware, install_log_redaction
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def create_app(ctx: AppContext, *, logo_checker: LogoChecker | None = None) -> FastAPI:
+    """Build the app around an existing context; the logo checker defaults to the OpenCV one, built lazily."""
+    install_log_redaction()
+    app = FastAPI(title="comms-approval", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.ctx = ctx
+    app.state.logo_checker = logo_checker
+    app.state.templates = make_templates()
+    app.state.secure_cookies = ctx.settings.base_url.startswith("https://")
+    app.add_middleware(SecurityHeadersMiddleware, hsts=app.state.secure_cookies)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(partners.router)
+    app.include_router(officers.router)
+    app.include_router(auditors.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> PlainTextResponse:
+        """Liveness, and the floor of the web benchmark (no database, no template)."""
+        return PlainTextResponse("ok")
+
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(request: Request, exc: SignInRequired) -> Response:
+        return RedirectResponse("/signin", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> Response:
+        lang = get_lang(request)
+        user = None
+        if exc.status_code == 403:
+            user = optional_user(request)
+            return error_page(request, 403, lang, "forbidden_title", "forbidden_text", user=user)
+        if exc.status_code == 404:
+            return error_page(request, 404, lang, "not_found_title", "not_found_text")
+        return error_page(request, exc.status_code, lang, "error", "err_refused")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        return error_page(request, 422, get_lang(request), "error", "err_form_expired")
+
+    return app

@@ -1,0 +1,69 @@
+"""Image answers of the web app: page previews, annotated logo-check pages and difference pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from fastapi import HTTPException
+from PIL import Image
+from sqlmodel import Session
+from starlette.responses import FileResponse
+
+from comms_approval.adapters.db.tables import VersionRow
+from comms_approval.adapters.logos.annotate import annotate_page
+from comms_approval.bootstrap import AppContext
+from comms_approval.domain.logos import LogoReport
+from comms_approval.services.conventions import get_convention
+from comms_approval.services.records import get_communication, versions_of
+from comms_approval.services.visual_diff import MAX_PAGES, derived_dir, page_images, version_differences
+
+KINDS = ("pages", "annotated", "diff")
+
+
+def annotated_images(ctx: AppContext, session: Session, version: VersionRow) -> list[Path]:
+    """The logo checker's annotated pages when it wrote them; otherwise drawn from the stored report."""
+    folder = derived_dir(ctx, version.sha256)
+    count = min(version.pages or 1, MAX_PAGES)
+    from_checker = [folder / f"{version.sha256}-page{n}.png" for n in range(1, count + 1)]
+    if all(p.is_file() for p in from_checker):
+        return from_checker
+    ours = [folder / f"annotated-page{n}.png" for n in range(1, count + 1)]
+    if all(p.is_file() for p in ours):
+        return ours
+    convention = get_convention(session, get_communication(session, version.communication_id).convention_id)
+    names = {p.id: p.short_name for p in convention.parties}
+    report = LogoReport.from_dict(version.logo_report)
+    for number, (page, target) in enumerate(zip(page_images(ctx, version), ours, strict=False), start=1):
+        with Image.open(page) as image:
+            rgb = np.asarray(image.convert("RGB"))
+        partial = target.with_name(target.name + ".part")
+        annotate_page(rgb, number, report.parties, names).save(partial, "PNG", optimize=True)
+        partial.replace(target)
+    return ours
+
+
+def previous_version(session: Session, version: VersionRow) -> VersionRow | None:
+    earlier = [v for v in versions_of(session, version.communication_id) if v.number < version.number]
+    return earlier[-1] if earlier else None
+
+
+def version_image(ctx: AppContext, session: Session, version: VersionRow, kind: str, number: int) -> FileResponse:
+    """One image of a version, or 404 when that page or comparison does not exist."""
+    paths: list[Path | None]
+    if kind == "pages":
+        paths = list(page_images(ctx, version))
+    elif kind == "annotated":
+        paths = list(annotated_images(ctx, session, version))
+    elif kind == "diff":
+        previous = previous_version(session, version)
+        if previous is None:
+            raise HTTPException(status_code=404)
+        paths = [d.image for d in version_differences(ctx, previous, version)]
+    else:
+        raise HTTPException(status_code=404)
+    if not 1 <= number <= len(paths) or paths[number - 1] is None:
+        raise HTTPException(status_code=404)
+    path = paths[number - 1]
+    assert path is not None  # noqa: S101 - checked just above
+    return FileResponse(path, media_type="image/png")
