@@ -143,14 +143,17 @@ def consume_signin(ctx: AppContext, token: str) -> tuple[str, WebUser]:
         if used.rowcount != 1:  # type: ignore[attr-defined]
             raise NotFound("unknown, expired or used sign-in link")
         link = _signin_row(session, ctx, token)
-        assert link is not None  # noqa: S101 - the update above just matched it
+        assert link is not None
         officer, auditor = roles_of(session, link.email)
         if not officer and not auditor:
             raise NotFound("this address is no longer declared in any convention")
         cookie = new_token()
         digest = _digest(ctx, _SESSION, cookie)
-        session.add(WebSessionRow(session_hash=digest, email=link.email, created_at=now,
-                                  expires_at=now + SESSION_VALIDITY))
+        session.add(
+            WebSessionRow(
+                session_hash=digest, email=link.email, created_at=now, expires_at=now + SESSION_VALIDITY
+            )
+        )
         record(session, ctx.clock, "web_signed_in", AuditRefs(), {"email": link.email})
         uow.commit()
         return cookie, WebUser(link.email, officer, auditor, digest)

@@ -65,8 +65,10 @@ _TEXT = {
     "events": ("Événements d'audit", "Audit events"),
     "deadline_rule": ("Calcul de l'échéance", "Deadline computation"),
     "chain": ("Chaîne d'audit au moment de l'édition", "Audit chain when issued"),
-    "chain_ok": ("intacte jusqu'à l'événement n° {n}, empreinte de tête {h}",
-                 "intact up to event no. {n}, head hash {h}"),
+    "chain_ok": (
+        "intacte jusqu'à l'événement n° {n}, empreinte de tête {h}",
+        "intact up to event no. {n}, head hash {h}",
+    ),
     "chain_bad": ("ROMPUE à l'événement n° {n} : {p}", "BROKEN at event no. {n}: {p}"),
     "issued": ("Document édité le {when}.", "Issued on {when}."),
     "attest_body": (
@@ -199,9 +201,11 @@ class _Loaded:
 
 
 def _events_of(session: Session, version_id: int) -> list[AuditEventRow]:
-    return list(session.execute(
-        select(AuditEventRow).where(AuditEventRow.version_id == version_id).order_by(AuditEventRow.seq)  # type: ignore[arg-type]
-    ).scalars())
+    return list(
+        session.execute(
+            select(AuditEventRow).where(AuditEventRow.version_id == version_id).order_by(AuditEventRow.seq)  # type: ignore[arg-type]
+        ).scalars()
+    )
 
 
 def _load(session: Session, communication_id: int, version_number: int | None) -> _Loaded:
@@ -229,8 +233,12 @@ def _load(session: Session, communication_id: int, version_number: int | None) -
         requests=list(requests_of(session, version.id or 0)),
         events=by_request,
         version_events=[e for e in events if e.request_id is None],
-        chain=(verified.ok, verified.head_seq if verified.ok else (verified.first_bad_seq or 0),
-               verified.head_hash, verified.problem),
+        chain=(
+            verified.ok,
+            verified.head_seq if verified.ok else (verified.first_bad_seq or 0),
+            verified.head_hash,
+            verified.problem,
+        ),
     )
 
 
@@ -256,8 +264,11 @@ def _event_lines(pdf: _Pdf, events: list[AuditEventRow], tz: str, lang: str) -> 
     for event in events:
         pdf.set_font(pdf.mono, "", 7.5)
         pdf.set_text_color(*GREY)
-        pdf.multi_cell(0, 4, pdf.clean(f"#{event.seq} {event.kind} — {_when(event.occurred_at, tz, lang)}\n"
-                                       f"    {event.hash}"))
+        pdf.multi_cell(
+            0,
+            4,
+            pdf.clean(f"#{event.seq} {event.kind} — {_when(event.occurred_at, tz, lang)}\n    {event.hash}"),
+        )
     pdf.set_text_color(*INK)
 
 
@@ -276,6 +287,7 @@ def approval_certificate_pdf(
     lang = "en" if language == "en" else "fr"
     with ctx.uow() as uow:
         data = _load(uow.session, communication_id, version_number)
+        uow.session.expunge_all()  # read-only: keep the rows readable once the session closes
     tz = data.convention.timezone
     cleared = data.version.status == "cleared"
     title = _t("cert_title" if cleared else "record_title", lang)
@@ -331,6 +343,7 @@ def silence_attestation_pdf(ctx: AppContext, request_id: int, *, language: str =
             raise CertificateRefused(f"request {request_id} is {request.status}, not a deemed approval")
         version = get_version(session, request.version_id)
         data = _load(session, version.communication_id, version.number)
+        session.expunge_all()
     tz = data.convention.timezone
     party = data.convention.party(request.party_id)
     title = _t("attest_title", lang)
@@ -339,8 +352,17 @@ def silence_attestation_pdf(ctx: AppContext, request_id: int, *, language: str =
     pdf.add_page()
     pdf.heading(title)
     pdf.para(_t("article", lang), 9, GREY)
-    pdf.para(_t("attest_body", lang, party=party.name, v=data.version.number, title=data.communication.title,
-                when=_when(request.decided_at, tz, lang)), 10.5)
+    pdf.para(
+        _t(
+            "attest_body",
+            lang,
+            party=party.name,
+            v=data.version.number,
+            title=data.communication.title,
+            when=_when(request.decided_at, tz, lang),
+        ),
+        10.5,
+    )
     _header(pdf, data, lang)
     pdf.field(_t("recipients", lang), ", ".join(request.recipients) or _t("none", lang))
     pdf.subheading(_t("deadline_rule", lang))

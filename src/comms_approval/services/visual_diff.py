@@ -48,9 +48,12 @@ def page_images(ctx: AppContext, version: VersionRow) -> list[Path]:
     paths = [folder / f"page{n}-w{PAGE_WIDTH_PX}.png" for n in range(1, count + 1)]
     if all(p.is_file() for p in paths):
         return paths
-    rendered = render_page_pngs(ctx.settings.data_dir / version.stored_path, width_px=PAGE_WIDTH_PX,
-                                max_pages=MAX_PAGES)
-    return [_write(folder / f"page{n}-w{PAGE_WIDTH_PX}.png", data) for n, data in enumerate(rendered, start=1)]
+    rendered = render_page_pngs(
+        ctx.settings.data_dir / version.stored_path, width_px=PAGE_WIDTH_PX, max_pages=MAX_PAGES
+    )
+    return [
+        _write(folder / f"page{n}-w{PAGE_WIDTH_PX}.png", data) for n, data in enumerate(rendered, start=1)
+    ]
 
 
 def difference_png(before: Image.Image, after: Image.Image) -> tuple[bytes, float]:
@@ -64,7 +67,9 @@ def difference_png(before: Image.Image, after: Image.Image) -> tuple[bytes, floa
     ratio = histogram[255] / total if total else 0.0
     # Widen the changed areas a little so thin strokes stay visible on a reduced page.
     visible = mask.filter(ImageFilter.MaxFilter(5))
-    faded = Image.blend(after_rgb.convert("L").convert("RGB"), Image.new("RGB", after_rgb.size, "white"), 0.55)
+    faded = Image.blend(
+        after_rgb.convert("L").convert("RGB"), Image.new("RGB", after_rgb.size, "white"), 0.55
+    )
     overlay = Image.new("RGB", after_rgb.size, HIGHLIGHT)
     composed = Image.composite(overlay, faded, visible)
     buffer = io.BytesIO()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
+from sqlmodel import Session
 from starlette.responses import HTMLResponse, Response
 
 from comms_approval.bootstrap import TEMPLATES_DIR, AppContext
@@ -30,6 +32,14 @@ BADGES = {
 _STATE_PREFIX = {"request": "rs_", "version": "vs_", "logo": "ls_"}
 
 
+@contextmanager
+def reading(ctx: AppContext) -> Iterator[Session]:
+    """A read-only unit of work whose rows stay readable after it ends (detached, not expired)."""
+    with ctx.uow() as uow:
+        yield uow.session
+        uow.session.expunge_all()
+
+
 def get_ctx(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
@@ -38,7 +48,7 @@ def get_ctx(request: Request) -> AppContext:
 def get_checker(request: Request) -> LogoChecker:
     checker: LogoChecker | None = request.app.state.logo_checker
     if checker is None:
-        from comms_approval.services.logo_check import default_logo_checker  # noqa: PLC0415 - lazy OpenCV
+        from comms_approval.services.logo_check import default_logo_checker
 
         checker = default_logo_checker(get_ctx(request).settings)
         request.app.state.logo_checker = checker
@@ -93,7 +103,9 @@ def nonce_for(ctx: AppContext, purpose: str, subject: str) -> str:
     return make_nonce(secret(ctx), purpose, subject)
 
 
-def form_is_genuine(request: Request, ctx: AppContext, purpose: str, subject: str, nonce: str | None) -> str | None:
+def form_is_genuine(
+    request: Request, ctx: AppContext, purpose: str, subject: str, nonce: str | None
+) -> str | None:
     """None when the POST comes from our own page; otherwise the message key explaining the refusal."""
     if not is_same_origin(request, ctx.settings.base_url):
         return "err_cross_site"
@@ -173,11 +185,24 @@ def render(
 def remember_language(request: Request, response: Response) -> None:
     asked = request.query_params.get("lang")
     if asked in LANGUAGES:
-        response.set_cookie(LANG_COOKIE, asked, max_age=365 * 86400, httponly=True, samesite="lax",
-                            secure=request.app.state.secure_cookies)
+        response.set_cookie(
+            LANG_COOKIE,
+            asked,
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="lax",
+            secure=request.app.state.secure_cookies,
+        )
 
 
-def error_page(request: Request, status_code: int, lang: str, title_key: str, text_key: str,
-               user: WebUser | None = None) -> HTMLResponse:
-    return render(request, "error.html", {"title_key": title_key, "text_key": text_key, "status": status_code},
-                  lang=lang, status_code=status_code, user=user)
+def error_page(
+    request: Request, status_code: int, lang: str, title_key: str, text_key: str, user: WebUser | None = None
+) -> HTMLResponse:
+    return render(
+        request,
+        "error.html",
+        {"title_key": title_key, "text_key": text_key, "status": status_code},
+        lang=lang,
+        status_code=status_code,
+        user=user,
+    )

@@ -57,9 +57,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "elapsed": ("échéance dépassée", "deadline passed"),
     "previews": ("Aperçu du projet", "Preview of the draft"),
     "page_n_of": ("Page {n} sur {total}", "Page {n} of {total}"),
-    "page_alt": ("Page {n} du projet « {title} », version {v}", "Page {n} of the draft “{title}”, version {v}"),
+    "page_alt": (
+        "Page {n} du projet « {title} », version {v}",
+        "Page {n} of the draft “{title}”, version {v}",
+    ),
     "pages_truncated": (
-        "Seules les {n} premières pages sont affichées.", "Only the first {n} pages are shown."
+        "Seules les {n} premières pages sont affichées.",
+        "Only the first {n} pages are shown.",
     ),
     "logo_report": ("Contrôle des logos (article 8)", "Logo check (Article 8)"),
     "logo_report_intro": (
@@ -78,8 +82,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Annotated page {n}: frames show the logos found",
     ),
     "changes": ("Modifications depuis la version précédente", "Changes since the previous version"),
-    "first_version": ("Il s'agit de la première version de cette communication.",
-                      "This is the first version of this communication."),
+    "first_version": (
+        "Il s'agit de la première version de cette communication.",
+        "This is the first version of this communication.",
+    ),
     "identical": ("Le fichier est identique à la version {n}.", "The file is identical to version {n}."),
     "changes_intro": (
         "Comparaison avec la version {n} : les zones modifiées sont surlignées en magenta.",
@@ -115,17 +121,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Your answer is final for this version; an acknowledgement will be e-mailed to you.",
     ),
     "recorded_title": ("Réponse enregistrée", "Answer recorded"),
-    "recorded_by": ("Réponse « {decision} » enregistrée le {when} par {who}.",
-                    "Answer “{decision}” recorded on {when} by {who}."),
+    "recorded_by": (
+        "Réponse « {decision} » enregistrée le {when} par {who}.",
+        "Answer “{decision}” recorded on {when} by {who}.",
+    ),
     "recorded_text": ("Texte joint :", "Attached text:"),
     "recorded_deemed": (
         "Aucune réponse n'a été reçue avant l'échéance : votre accord est réputé acquis depuis le {when}.",
         "No answer was received by the deadline: your approval has been deemed given since {when}.",
     ),
-    "thanks": ("Merci, votre réponse a bien été enregistrée. Un accusé de réception vous est envoyé par courriel.",
-               "Thank you, your answer has been recorded. An acknowledgement is being e-mailed to you."),
+    "thanks": (
+        "Merci, votre réponse a bien été enregistrée. Un accusé de réception vous est envoyé par courriel.",
+        "Thank you, your answer has been recorded. An acknowledgement is being e-mailed to you.",
+    ),
     "err_choose": ("Veuillez choisir l'une des trois réponses.", "Please choose one of the three answers."),
-    "err_reason": ("Veuillez indiquer le motif de votre objection.", "Please give the reason for your objection."),
+    "err_reason": (
+        "Veuillez indiquer le motif de votre objection.",
+        "Please give the reason for your objection.",
+    ),
     "err_remarks": ("Veuillez saisir vos remarques.", "Please write your remarks."),
     "err_too_long": ("Le texte dépasse 5 000 caractères.", "The text is longer than 5,000 characters."),
     "err_already": (
@@ -166,7 +179,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "forbidden_title": ("Accès refusé", "Access refused"),
     "forbidden_text": ("Vous n'avez pas accès à cette page.", "You do not have access to this page."),
-    "too_large": ("Le fichier dépasse la taille autorisée ({mb} Mo).", "The file exceeds the size limit ({mb} MB)."),
+    "too_large": (
+        "Le fichier dépasse la taille autorisée ({mb} Mo).",
+        "The file exceeds the size limit ({mb} MB).",
+    ),
     # states
     "rs_pending_delivery": ("Envoi en cours", "Being delivered"),
     "rs_awaiting": ("En attente de réponse", "Awaiting answer"),
@@ -244,7 +260,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The file is checked (every party's logo) and, if compliant, sent to the other parties for approval.",
     ),
     "for_party": ("Au nom de", "On behalf of"),
-    "title_hint": ("Par exemple : Affiche « Semaine de l'assiduité »", "For example: “Attendance week” poster"),
+    "title_hint": (
+        "Par exemple : Affiche « Semaine de l'assiduité »",
+        "For example: “Attendance week” poster",
+    ),
     "file_label": ("Fichier du projet", "Draft file"),
     "file_hint": (
         "PDF, PNG, JPEG ou WebP, {mb} Mo au plus. Vous pouvez aussi déposer le fichier sur cette zone.",
@@ -261,8 +280,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "err_title": ("Veuillez saisir un titre.", "Please enter a title."),
     "err_file": ("Veuillez choisir un fichier.", "Please choose a file."),
     "err_party": ("Vous ne pouvez pas déposer au nom de cette partie.", "You cannot submit for this party."),
-    "check_passed": ("Tous les logos sont présents : la version a été transmise pour avis.",
-                     "Every logo is present: the version was sent for approval."),
+    "check_passed": (
+        "Tous les logos sont présents : la version a été transmise pour avis.",
+        "Every logo is present: the version was sent for approval.",
+    ),
     "check_failed": (
         "Le contrôle des logos n'est pas concluant : la version n'a pas été transmise. Corrigez le projet et "
         "déposez une nouvelle version, ou enregistrez une dérogation motivée pour chaque partie concernée.",
@@ -279,8 +300,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "is recorded in the audit trail and shown to every party.",
     ),
     "record_override": ("Enregistrer la dérogation", "Record the override"),
-    "err_justification": ("La justification doit compter au moins 10 caractères.",
-                          "The justification needs at least 10 characters."),
+    "err_justification": (
+        "La justification doit compter au moins 10 caractères.",
+        "The justification needs at least 10 characters.",
+    ),
     "resend_title": ("Renvoyer la demande", "Resend the request"),
     "resend_hint": (
         "Le courriel n'a pas pu être remis. Corrigez l'adresse si nécessaire : un nouveau lien est envoyé "
@@ -288,8 +311,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The e-mail could not be delivered. Correct the address if needed: a new link is sent and a new "
         "period runs from delivery.",
     ),
-    "resend_address": ("Adresse(s) du destinataire, séparées par des virgules",
-                       "Recipient address(es), comma-separated"),
+    "resend_address": (
+        "Adresse(s) du destinataire, séparées par des virgules",
+        "Recipient address(es), comma-separated",
+    ),
     "resend": ("Renvoyer", "Resend"),
     "resent": ("La demande a été renvoyée.", "The request was sent again."),
     "override_recorded": ("La dérogation a été enregistrée.", "The override was recorded."),
@@ -309,10 +334,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Read-only access. Every page you open is itself recorded in the audit trail.",
     ),
     "chain_status": ("État de la chaîne d'audit", "Audit chain status"),
-    "chain_ok": ("Chaîne intacte jusqu'à l'événement n° {n}, empreinte de tête {hash}",
-                 "Chain intact up to event no. {n}, head hash {hash}"),
-    "chain_broken": ("Chaîne rompue à l'événement n° {n} : {problem}",
-                     "Chain broken at event no. {n}: {problem}"),
+    "chain_ok": (
+        "Chaîne intacte jusqu'à l'événement n° {n}, empreinte de tête {hash}",
+        "Chain intact up to event no. {n}, head hash {hash}",
+    ),
+    "chain_broken": (
+        "Chaîne rompue à l'événement n° {n} : {problem}",
+        "Chain broken at event no. {n}: {problem}",
+    ),
     "filters": ("Filtres", "Filters"),
     "all": ("Toutes", "All"),
     "period_from": ("Du", "From"),
@@ -332,8 +361,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "attestation": ("Attestation d'accord tacite (PDF)", "Attestation of approval by silence (PDF)"),
     "history": ("Historique", "History"),
     "no_events": ("Aucun événement ne correspond aux filtres.", "No event matches the filters."),
-    "shown_n": ("{n} événement(s) affiché(s) (les 500 plus récents au plus).",
-                "{n} event(s) shown (the 500 most recent at most)."),
+    "shown_n": (
+        "{n} événement(s) affiché(s) (les 500 plus récents au plus).",
+        "{n} event(s) shown (the 500 most recent at most).",
+    ),
     "back": ("Retour", "Back"),
 }
 

@@ -48,7 +48,9 @@ def previous_version(session: Session, version: VersionRow) -> VersionRow | None
     return earlier[-1] if earlier else None
 
 
-def version_image(ctx: AppContext, session: Session, version: VersionRow, kind: str, number: int) -> FileResponse:
+def version_image(
+    ctx: AppContext, session: Session, version: VersionRow, kind: str, number: int
+) -> FileResponse:
     """One image of a version, or 404 when that page or comparison does not exist."""
     paths: list[Path | None]
     if kind == "pages":
@@ -65,5 +67,5 @@ def version_image(ctx: AppContext, session: Session, version: VersionRow, kind: 
     if not 1 <= number <= len(paths) or paths[number - 1] is None:
         raise HTTPException(status_code=404)
     path = paths[number - 1]
-    assert path is not None  # noqa: S101 - checked just above
+    assert path is not None
     return FileResponse(path, media_type="image/png")

@@ -18,7 +18,13 @@ from comms_approval.adapters.db.tables import CommunicationRow, VersionRow
 from comms_approval.bootstrap import AppContext
 from comms_approval.domain.errors import DocumentError, NotFound, SubmissionRefused
 from comms_approval.domain.logos import LogoReport, LogoStatus, reason_text
-from comms_approval.services.auth import WebUser, consume_signin, request_signin, sign_out, signin_link_is_valid
+from comms_approval.services.auth import (
+    WebUser,
+    consume_signin,
+    request_signin,
+    sign_out,
+    signin_link_is_valid,
+)
 from comms_approval.services.conventions import get_convention
 from comms_approval.services.delivery import resend_request
 from comms_approval.services.records import get_communication
@@ -36,6 +42,7 @@ from comms_approval.web.common import (
     error_page,
     form_is_genuine,
     nonce_for,
+    reading,
     render,
 )
 from comms_approval.web.images import version_image
@@ -67,14 +74,21 @@ def home(user: UserDep) -> Response:
 
 @router.get("/signin")
 def signin_form(request: Request, ctx: CtxDep, lang: LangDep, user: UserDep) -> Response:
-    return render(request, "officer/signin.html",
-                  {"nonce": nonce_for(ctx, "signin", "anonymous"), "email": "", "error_key": None},
-                  lang=lang, user=user)
+    return render(
+        request,
+        "officer/signin.html",
+        {"nonce": nonce_for(ctx, "signin", "anonymous"), "email": "", "error_key": None},
+        lang=lang,
+        user=user,
+    )
 
 
 @router.post("/signin")
 def signin_request(
-    request: Request, ctx: CtxDep, lang: LangDep, nonce: Annotated[str, Form()] = "",
+    request: Request,
+    ctx: CtxDep,
+    lang: LangDep,
+    nonce: Annotated[str, Form()] = "",
     email: Annotated[str, Form(max_length=320)] = "",
 ) -> Response:
     """Queue a link for a declared address; the answer is the same for any well-formed address."""
@@ -83,9 +97,13 @@ def signin_request(
     if refusal is None and not _EMAIL.match(address):
         refusal = "err_email"
     if refusal is not None:
-        return render(request, "officer/signin.html",
-                      {"nonce": nonce_for(ctx, "signin", "anonymous"), "email": address, "error_key": refusal},
-                      lang=lang, status_code=403 if refusal.startswith("err_c") else 422)
+        return render(
+            request,
+            "officer/signin.html",
+            {"nonce": nonce_for(ctx, "signin", "anonymous"), "email": address, "error_key": refusal},
+            lang=lang,
+            status_code=403 if refusal.startswith("err_c") else 422,
+        )
     request_signin(ctx, address, language=lang)
     return render(request, "officer/signin_sent.html", {"email": address}, lang=lang)
 
@@ -94,39 +112,54 @@ def signin_request(
 def signin_confirm(request: Request, token: str, ctx: CtxDep, lang: LangDep) -> Response:
     """Ask before using the link: a scanner fetching it must not burn the one-time link."""
     valid = signin_link_is_valid(ctx, token)
-    return render(request, "officer/signin_confirm.html",
-                  {"valid": valid, "nonce": nonce_for(ctx, "signin-confirm", token[:16])},
-                  lang=lang, status_code=200 if valid else 404)
+    return render(
+        request,
+        "officer/signin_confirm.html",
+        {"valid": valid, "nonce": nonce_for(ctx, "signin-confirm", token[:16])},
+        lang=lang,
+        status_code=200 if valid else 404,
+    )
 
 
 @router.post("/signin/{token}")
-def signin_consume(request: Request, token: str, ctx: CtxDep, lang: LangDep,
-                   nonce: Annotated[str, Form()] = "") -> Response:
+def signin_consume(
+    request: Request, token: str, ctx: CtxDep, lang: LangDep, nonce: Annotated[str, Form()] = ""
+) -> Response:
     refusal = form_is_genuine(request, ctx, "signin-confirm", token[:16], nonce)
     if refusal is not None:
         return error_page(request, 403, lang, "forbidden_title", refusal)
     try:
         cookie, user = consume_signin(ctx, token)
     except NotFound:
-        return render(request, "officer/signin_confirm.html", {"valid": False, "nonce": ""}, lang=lang,
-                      status_code=404)
+        return render(
+            request, "officer/signin_confirm.html", {"valid": False, "nonce": ""}, lang=lang, status_code=404
+        )
     response = RedirectResponse(_home_for(user), status_code=303)
-    response.set_cookie(SESSION_COOKIE, cookie, max_age=8 * 3600, httponly=True, samesite="lax",
-                        secure=request.app.state.secure_cookies, path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        max_age=8 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.secure_cookies,
+        path="/",
+    )
     return response
 
 
 @router.post("/signout")
-def signout(request: Request, ctx: CtxDep, lang: LangDep, user: UserDep,
-            nonce: Annotated[str, Form()] = "") -> Response:
+def signout(
+    request: Request, ctx: CtxDep, lang: LangDep, user: UserDep, nonce: Annotated[str, Form()] = ""
+) -> Response:
     if user is not None:
         refusal = form_is_genuine(request, ctx, "signout", user.session_hash, nonce)
         if refusal is not None:
             return error_page(request, 403, lang, "forbidden_title", refusal, user=user)
         sign_out(ctx, request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/signin", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", secure=request.app.state.secure_cookies, httponly=True,
-                           samesite="lax")
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", secure=request.app.state.secure_cookies, httponly=True, samesite="lax"
+    )
     return response
 
 
@@ -144,8 +177,7 @@ def _visible_communication(session: Session, user: WebUser, communication_id: in
 def _board(ctx: AppContext, user: WebUser, lang: str) -> list[dict[str, Any]]:
     now = ctx.clock.now()
     rows: list[dict[str, Any]] = []
-    with ctx.uow() as uow:
-        session = uow.session
+    with reading(ctx) as session:
         query = (
             select(CommunicationRow)
             .where(CommunicationRow.convention_id.in_(sorted(user.officer_conventions)))  # type: ignore[attr-defined]
@@ -159,34 +191,54 @@ def _board(ctx: AppContext, user: WebUser, lang: str) -> list[dict[str, Any]]:
             requests = []
             for item in latest["requests"] if latest else []:
                 deadline_at = _parse(item["deadline"])
-                requests.append({**item, "name": names.get(item["party"], item["party"]),
-                                 "countdown": countdown(deadline_at, now, lang) if item["status"] == "awaiting"
-                                 else None})
-            rows.append({"communication": communication, "latest": latest, "requests": requests,
-                         "submitter": names.get(communication.submitting_party, communication.submitting_party)})
+                requests.append(
+                    {
+                        **item,
+                        "name": names.get(item["party"], item["party"]),
+                        "countdown": countdown(deadline_at, now, lang)
+                        if item["status"] == "awaiting"
+                        else None,
+                    }
+                )
+            rows.append(
+                {
+                    "communication": communication,
+                    "latest": latest,
+                    "requests": requests,
+                    "submitter": names.get(communication.submitting_party, communication.submitting_party),
+                }
+            )
     return rows
 
 
 def _parse(value: str | None) -> Any:
-    from datetime import datetime  # noqa: PLC0415
+    from datetime import datetime
 
     return datetime.fromisoformat(value) if value else None
 
 
 @router.get("/desk")
 def desk(request: Request, ctx: CtxDep, lang: LangDep, user: OfficerDep) -> Response:
-    return render(request, "officer/desk.html",
-                  {"rows": _board(ctx, user, lang), "signout_nonce": nonce_for(ctx, "signout", user.session_hash)},
-                  lang=lang, user=user)
+    return render(
+        request,
+        "officer/desk.html",
+        {"rows": _board(ctx, user, lang), "signout_nonce": nonce_for(ctx, "signout", user.session_hash)},
+        lang=lang,
+        user=user,
+    )
 
 
 def _upload_context(ctx: AppContext, user: WebUser) -> dict[str, Any]:
     choices = []
-    with ctx.uow() as uow:
+    with reading(ctx) as session:
         for convention_id, party_id in user.officer_of:
-            convention = get_convention(uow.session, convention_id)
-            choices.append({"value": f"{convention_id}/{party_id}",
-                            "label": f"{convention.party(party_id).name} — {convention.title}"})
+            convention = get_convention(session, convention_id)
+            choices.append(
+                {
+                    "value": f"{convention_id}/{party_id}",
+                    "label": f"{convention.party(party_id).name} — {convention.title}",
+                }
+            )
     return {
         "choices": choices,
         "nonce": nonce_for(ctx, "upload", user.session_hash),
@@ -240,7 +292,11 @@ async def _save_upload(upload: UploadFile, folder: Path, limit: int) -> Path:
 @router.post("/desk/new")
 @router.post("/desk/communications/{communication_id}/versions")
 async def upload(
-    request: Request, ctx: CtxDep, lang: LangDep, user: OfficerDep, checker: CheckerDep,
+    request: Request,
+    ctx: CtxDep,
+    lang: LangDep,
+    user: OfficerDep,
+    checker: CheckerDep,
     communication_id: int | None = None,
 ) -> Response:
     """Receive a draft (size limited while streaming, type judged by content), check it and route it."""
@@ -250,10 +306,14 @@ async def upload(
 
     def fail(message: str, status: int) -> Response:
         if communication_id is not None:
-            return RedirectResponse(f"/desk/communications/{communication_id}?error={status}", status_code=303)
-        return render(request, template, {**context, "error": message}, lang=lang, status_code=status, user=user)
+            return RedirectResponse(
+                f"/desk/communications/{communication_id}?error={status}", status_code=303
+            )
+        return render(
+            request, template, {**context, "error": message}, lang=lang, status_code=status, user=user
+        )
 
-    from comms_approval.web.i18n import t  # noqa: PLC0415
+    from comms_approval.web.i18n import t
 
     try:
         form = await _read_limited_form(request, limit)
@@ -266,8 +326,8 @@ async def upload(
     title = str(form.get("title") or "").strip()
     context["title"] = title
     if communication_id is not None:
-        with ctx.uow() as uow:
-            existing = _visible_communication(uow.session, user, communication_id)
+        with reading(ctx) as session:
+            existing = _visible_communication(session, user, communication_id)
         convention_id, party_id = existing.convention_id, existing.submitting_party
         title = title or existing.title
     else:
@@ -284,9 +344,17 @@ async def upload(
         return fail(t("too_large", lang, mb=limit // (1024 * 1024)), 413)
     try:
         result = await run_in_threadpool(
-            submit_draft, ctx, checker, convention_id=convention_id, party_id=party_id, title=title, file=path,
-            officer_email=user.email, original_filename=upload_file.filename,
-            declared_type=upload_file.content_type, communication_id=communication_id,
+            submit_draft,
+            ctx,
+            checker,
+            convention_id=convention_id,
+            party_id=party_id,
+            title=title,
+            file=path,
+            officer_email=user.email,
+            original_filename=upload_file.filename,
+            declared_type=upload_file.content_type,
+            communication_id=communication_id,
         )
     except DocumentError as exc:
         return fail(exc.message_en if lang == "en" else exc.message_fr, 422)
@@ -298,8 +366,7 @@ async def upload(
 
 
 def _version_context(ctx: AppContext, user: WebUser, version_id: int, lang: str) -> dict[str, Any]:
-    with ctx.uow() as uow:
-        session = uow.session
+    with reading(ctx) as session:
         version = session.get(VersionRow, version_id)
         if version is None:
             raise HTTPException(status_code=404)
@@ -338,11 +405,16 @@ def version_page(request: Request, version_id: int, ctx: CtxDep, lang: LangDep, 
 
 @router.post("/desk/versions/{version_id}/overrides")
 def record_override(
-    request: Request, version_id: int, ctx: CtxDep, lang: LangDep, user: OfficerDep,
-    nonce: Annotated[str, Form()] = "", party: Annotated[str, Form()] = "",
+    request: Request,
+    version_id: int,
+    ctx: CtxDep,
+    lang: LangDep,
+    user: OfficerDep,
+    nonce: Annotated[str, Form()] = "",
+    party: Annotated[str, Form()] = "",
     justification: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
-    from comms_approval.web.i18n import t  # noqa: PLC0415
+    from comms_approval.web.i18n import t
 
     context = _version_context(ctx, user, version_id, lang)
     refusal = form_is_genuine(request, ctx, "override", user.session_hash, nonce)
@@ -351,24 +423,35 @@ def record_override(
         error = t("err_justification", lang)
     if error is None:
         try:
-            override_logo_check(ctx, version_id=version_id, party_id=party, justification=justification,
-                                officer_email=user.email)
+            override_logo_check(
+                ctx,
+                version_id=version_id,
+                party_id=party,
+                justification=justification,
+                officer_email=user.email,
+            )
         except SubmissionRefused as exc:
             error = str(exc)
     if error is not None:
         context["error"] = error
         context["notice"] = None
-        return render(request, "officer/version.html", context, lang=lang, user=user,
-                      status_code=403 if refusal else 422)
+        return render(
+            request,
+            "officer/version.html",
+            context,
+            lang=lang,
+            user=user,
+            status_code=403 if refusal else 422,
+        )
     return RedirectResponse(f"/desk/versions/{version_id}?notice=override_recorded", status_code=303)
 
 
 @router.get("/desk/communications/{communication_id}")
-def communication_page(request: Request, communication_id: int, ctx: CtxDep, lang: LangDep,
-                       user: OfficerDep) -> Response:
+def communication_page(
+    request: Request, communication_id: int, ctx: CtxDep, lang: LangDep, user: OfficerDep
+) -> Response:
     now = ctx.clock.now()
-    with ctx.uow() as uow:
-        session = uow.session
+    with reading(ctx) as session:
         communication = _visible_communication(session, user, communication_id)
         convention = get_convention(session, communication.convention_id)
         status = communication_status(session, communication)
@@ -376,53 +459,67 @@ def communication_page(request: Request, communication_id: int, ctx: CtxDep, lan
     for version in status["versions"]:
         for item in version["requests"]:
             item["name"] = names.get(item["party"], item["party"])
-            item["countdown"] = countdown(_parse(item["deadline"]), now, lang) if item["status"] == "awaiting" \
-                else None
+            item["countdown"] = (
+                countdown(_parse(item["deadline"]), now, lang) if item["status"] == "awaiting" else None
+            )
             item["deadline_at"] = _parse(item["deadline"])
             item["delivered"] = _parse(item["delivered_at"])
             item["decided"] = _parse(item["decided_at"])
             item["address"] = ", ".join(convention.party(item["party"]).approvers)
-    return render(request, "officer/communication.html", {
-        "communication": communication,
-        "convention": convention,
-        "status": status,
-        "versions": list(reversed(status["versions"])),
-        "submitter": convention.party(communication.submitting_party),
-        "may_act": user.may_submit_for(communication.convention_id, communication.submitting_party),
-        "nonce": nonce_for(ctx, "upload", user.session_hash),
-        "resend_nonce": nonce_for(ctx, "resend", user.session_hash),
-        "signout_nonce": nonce_for(ctx, "signout", user.session_hash),
-        "max_mb": ctx.settings.max_upload_bytes // (1024 * 1024),
-        "notice": request.query_params.get("notice"),
-        "error": request.query_params.get("error"),
-        "timezone": convention.timezone,
-    }, lang=lang, user=user)
+    return render(
+        request,
+        "officer/communication.html",
+        {
+            "communication": communication,
+            "convention": convention,
+            "status": status,
+            "versions": list(reversed(status["versions"])),
+            "submitter": convention.party(communication.submitting_party),
+            "may_act": user.may_submit_for(communication.convention_id, communication.submitting_party),
+            "nonce": nonce_for(ctx, "upload", user.session_hash),
+            "resend_nonce": nonce_for(ctx, "resend", user.session_hash),
+            "signout_nonce": nonce_for(ctx, "signout", user.session_hash),
+            "max_mb": ctx.settings.max_upload_bytes // (1024 * 1024),
+            "notice": request.query_params.get("notice"),
+            "error": request.query_params.get("error"),
+            "timezone": convention.timezone,
+        },
+        lang=lang,
+        user=user,
+    )
 
 
 @router.post("/desk/requests/{request_id}/resend")
 def resend(
-    request: Request, request_id: int, ctx: CtxDep, lang: LangDep, user: OfficerDep,
-    nonce: Annotated[str, Form()] = "", addresses: Annotated[str, Form(max_length=2000)] = "",
+    request: Request,
+    request_id: int,
+    ctx: CtxDep,
+    lang: LangDep,
+    user: OfficerDep,
+    nonce: Annotated[str, Form()] = "",
+    addresses: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     refusal = form_is_genuine(request, ctx, "resend", user.session_hash, nonce)
     if refusal is not None:
         return error_page(request, 403, lang, "forbidden_title", refusal, user=user)
-    from comms_approval.adapters.db.tables import RequestRow  # noqa: PLC0415
+    from comms_approval.adapters.db.tables import RequestRow
 
-    with ctx.uow() as uow:
-        row = uow.session.get(RequestRow, request_id)
+    with reading(ctx) as session:
+        row = session.get(RequestRow, request_id)
         if row is None:
             raise HTTPException(status_code=404)
-        version = uow.session.get(VersionRow, row.version_id)
-        assert version is not None  # noqa: S101 - foreign key
-        communication = _visible_communication(uow.session, user, version.communication_id)
+        version = session.get(VersionRow, row.version_id)
+        assert version is not None
+        communication = _visible_communication(session, user, version.communication_id)
     wanted = [a.strip() for a in addresses.replace(";", ",").split(",") if a.strip()]
     try:
         resend_request(ctx, request_id=request_id, officer_email=user.email, addresses=wanted or None)
     except (SubmissionRefused, NotFound) as exc:
         return error_page(request, 422, lang, "error", str(exc), user=user)
-    except Exception as exc:  # an illegal transition (not undeliverable) is the officer's mistake, not a crash
-        from comms_approval.domain.errors import IllegalTransition  # noqa: PLC0415
+    except (
+        Exception
+    ) as exc:  # an illegal transition (not undeliverable) is the officer's mistake, not a crash
+        from comms_approval.domain.errors import IllegalTransition
 
         if isinstance(exc, IllegalTransition):
             return error_page(request, 409, lang, "error", str(exc), user=user)
@@ -431,16 +528,17 @@ def resend(
 
 
 @router.get("/v/{version_id}/{kind}/{number}.png")
-def signed_in_image(request: Request, version_id: int, kind: str, number: int, ctx: CtxDep,
-                    user: UserDep) -> Response:
+def signed_in_image(
+    request: Request, version_id: int, kind: str, number: int, ctx: CtxDep, user: UserDep
+) -> Response:
     """Images of a version for its convention's officers and auditors."""
     if user is None:
         raise HTTPException(status_code=404)
-    with ctx.uow() as uow:
-        version = uow.session.get(VersionRow, version_id)
+    with reading(ctx) as session:
+        version = session.get(VersionRow, version_id)
         if version is None:
             raise HTTPException(status_code=404)
-        communication = get_communication(uow.session, version.communication_id)
+        communication = get_communication(session, version.communication_id)
         if communication.convention_id not in user.officer_conventions | set(user.auditor_of):
             raise HTTPException(status_code=404)
-        return version_image(ctx, uow.session, version, kind, number)
+        return version_image(ctx, session, version, kind, number)

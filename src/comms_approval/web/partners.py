@@ -13,21 +13,48 @@ from comms_approval.adapters.links import token_hash
 from comms_approval.bootstrap import AppContext
 from comms_approval.domain.deadlines import Deadline, silence_has_elapsed
 from comms_approval.domain.errors import DecisionRefused, NotFound
-from comms_approval.domain.french import explain_deadline_en, explain_deadline_fr, format_deadline_en, format_deadline_fr
+from comms_approval.domain.french import (
+    explain_deadline_en,
+    explain_deadline_fr,
+    format_deadline_en,
+    format_deadline_fr,
+)
 from comms_approval.domain.logos import LogoReport
 from comms_approval.domain.requests import FINAL_VERSION_STATES, RequestState, VersionState
 from comms_approval.services.conventions import get_convention
-from comms_approval.services.decisions import MAX_TEXT, DecisionKind, LinkGone, LinkTarget, record_decision, resolve_link
+from comms_approval.services.decisions import (
+    MAX_TEXT,
+    DecisionKind,
+    LinkGone,
+    LinkTarget,
+    record_decision,
+    resolve_link,
+)
 from comms_approval.services.routing import overrides_of
 from comms_approval.services.visual_diff import MAX_PAGES, version_differences
-from comms_approval.web.common import CtxDep, LangDep, countdown, error_page, form_is_genuine, nonce_for, render, secret
+from comms_approval.web.common import (
+    CtxDep,
+    LangDep,
+    countdown,
+    error_page,
+    form_is_genuine,
+    nonce_for,
+    reading,
+    render,
+    secret,
+)
 from comms_approval.web.images import previous_version, version_image
 
 router = APIRouter()
 # Unknown and revoked links answer after the same floor, so timing does not tell them apart.
 FAILURE_FLOOR_SECONDS = 0.04
 DECIDED = frozenset(
-    {RequestState.APPROVED, RequestState.APPROVED_WITH_REMARKS, RequestState.OBJECTED, RequestState.DEEMED_APPROVED}
+    {
+        RequestState.APPROVED,
+        RequestState.APPROVED_WITH_REMARKS,
+        RequestState.OBJECTED,
+        RequestState.DEEMED_APPROVED,
+    }
 )
 _REFUSALS = (
     ("different decision", "err_already"),
@@ -65,8 +92,7 @@ def _is_gone(target: LinkTarget) -> bool:
 
 
 def _load(ctx: AppContext, token: str, lang: str) -> Review:
-    with ctx.uow() as uow:
-        session = uow.session
+    with reading(ctx) as session:
         target = resolve_link(session, ctx, token)
         if _is_gone(target):
             raise _Gone
@@ -102,9 +128,13 @@ def _load(ctx: AppContext, token: str, lang: str) -> Review:
             "pages_shown": min(target.version.pages or 1, MAX_PAGES),
             "deadline": deadline,
             "deadline_text": (format_deadline_en(deadline) if lang == "en" else format_deadline_fr(deadline))
-            if deadline else None,
-            "deadline_steps": (explain_deadline_en(deadline) if lang == "en" else explain_deadline_fr(deadline))
-            if deadline else (),
+            if deadline
+            else None,
+            "deadline_steps": (
+                explain_deadline_en(deadline) if lang == "en" else explain_deadline_fr(deadline)
+            )
+            if deadline
+            else (),
             "countdown": countdown(request.deadline_at, now, lang),
             "deadline_iso": request.deadline_at.isoformat() if request.deadline_at else None,
             "decided": state in DECIDED,
@@ -119,8 +149,15 @@ def _link_subject(ctx: AppContext, token: str) -> str:
     return token_hash(token, secret(ctx))
 
 
-def _page(request: Request, ctx: AppContext, token: str, lang: str, *, status_code: int = 200,
-          extra: dict[str, Any] | None = None) -> Response:
+def _page(
+    request: Request,
+    ctx: AppContext,
+    token: str,
+    lang: str,
+    *,
+    status_code: int = 200,
+    extra: dict[str, Any] | None = None,
+) -> Response:
     started = time.perf_counter()
     try:
         review = _load(ctx, token, lang)
@@ -164,16 +201,22 @@ def decide(
     if refusal is not None:
         started = time.perf_counter()
         try:
-            with ctx.uow() as uow:
-                resolve_link(uow.session, ctx, token)
+            with reading(ctx) as session:
+                resolve_link(session, ctx, token)
         except NotFound:
             _pad(started)
             return error_page(request, 404, lang, "not_found_title", "not_found_text")
         return _page(request, ctx, token, lang, status_code=403, extra={"error_key": refusal})
     error_key = _validate(decision, text)
     if error_key is not None:
-        return _page(request, ctx, token, lang, status_code=422,
-                     extra={"error_key": error_key, "chosen": decision, "text": text})
+        return _page(
+            request,
+            ctx,
+            token,
+            lang,
+            status_code=422,
+            extra={"error_key": error_key, "chosen": decision, "text": text},
+        )
     try:
         record_decision(ctx, token=token, decision=decision, text=text)
     except NotFound:
@@ -203,16 +246,18 @@ def _validate(decision: str, text: str) -> str | None:
 
 
 @router.get("/r/{token}/{kind}/{number}.png")
-def review_image(request: Request, token: str, kind: str, number: int, ctx: CtxDep, lang: LangDep) -> Response:
+def review_image(
+    request: Request, token: str, kind: str, number: int, ctx: CtxDep, lang: LangDep
+) -> Response:
     """Page previews, annotated pages and difference pages of the version behind a link."""
     started = time.perf_counter()
-    with ctx.uow() as uow:
+    with reading(ctx) as session:
         try:
-            target = resolve_link(uow.session, ctx, token)
+            target = resolve_link(session, ctx, token)
         except NotFound:
             _pad(started)
             return error_page(request, 404, lang, "not_found_title", "not_found_text")
         if _is_gone(target):
             _pad(started)
             return error_page(request, 410, lang, "gone_title", "gone_text")
-        return version_image(ctx, uow.session, target.version, kind, number)
+        return version_image(ctx, session, target.version, kind, number)

@@ -40,7 +40,9 @@ class SecurityHeadersMiddleware(BaseHTTPMiddleware):
         super().__init__(app)  # type: ignore[arg-type]
         self.hsts = hsts
 
-    async def dispatch(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def dispatch(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
@@ -58,11 +60,15 @@ def make_nonce(secret: str, purpose: str, subject: str, *, now: float | None = N
     """A form nonce bound to one page (`purpose` + `subject`, e.g. a link hash or a session hash)."""
     issued = int(now if now is not None else time.time())
     salt = secrets.token_hex(8)
-    mac = hmac.new(secret.encode(), f"{purpose}|{subject}|{issued}|{salt}".encode(), hashlib.sha256).hexdigest()
+    mac = hmac.new(
+        secret.encode(), f"{purpose}|{subject}|{issued}|{salt}".encode(), hashlib.sha256
+    ).hexdigest()
     return f"{issued}.{salt}.{mac}"
 
 
-def check_nonce(secret: str, purpose: str, subject: str, nonce: str | None, *, now: float | None = None) -> bool:
+def check_nonce(
+    secret: str, purpose: str, subject: str, nonce: str | None, *, now: float | None = None
+) -> bool:
     """Whether `nonce` was issued by this server for this page and is less than 12 hours old."""
     if not nonce or nonce.count(".") != 2:
         return False
@@ -135,7 +141,7 @@ def install_log_redaction() -> None:
 
 async def equalise(started: float, floor_seconds: float) -> None:
     """Pad a token lookup's answer to a fixed floor, so unknown and revoked links take the same time."""
-    import anyio  # noqa: PLC0415 - only token pages need it
+    import anyio
 
     remaining = floor_seconds - (time.perf_counter() - started)
     if remaining > 0:
