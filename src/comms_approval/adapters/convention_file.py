@@ -228,11 +228,11 @@ def _party(reader: _Reader, raw: Any, index: int) -> Party:
     prefix = f"parties[{index}]."
     if not isinstance(raw, dict):
         raise reader.fail(f"parties[{index}]", "must be a table")
-    reader.check_unknown(raw, _PARTY_FIELDS, prefix)
     party_id = reader.string(raw, "id", prefix)
     if not _IDENT.match(party_id):
         raise reader.fail(f"{prefix}id", "use lowercase letters, digits, '-' or '_' (max 63)")
     prefix = f"parties[{party_id}]."
+    reader.check_unknown(raw, _PARTY_FIELDS, prefix)
     aliases = raw.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
         raise reader.fail(f"{prefix}aliases", "must be a list of names")

@@ -212,7 +212,7 @@ def _decide(
         session.flush()
         raise _TooLate("the deadline has passed: silence already counts as approval")
     request.status = next_request_state(state, _EVENTS[kind]).value
-    request.decision = kind.value
+    request.decision = request.status
     request.decision_text = text
     request.decided_at = now
     request.decided_by = who

@@ -118,7 +118,7 @@ def _load(ctx: AppContext, token: str, lang: str) -> Review:
             "recipient": target.link.recipient,
             "communication": target.communication,
             "version": target.version,
-            "request": request,
+            "req": request,
             "state": state.value,
             "report": report,
             "names": {p.id: p.short_name for p in convention.parties},

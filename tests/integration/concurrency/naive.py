@@ -35,6 +35,7 @@ def naive_deem_due(ctx: AppContext, *, race_window: float = 0.5) -> int:
                 )
             ).scalars()
         )
+        uow.commit()  # keeps the loaded rows usable after the session closes
     time.sleep(race_window)  # stands for the time a real sweep spends between its read and its write
     deemed = 0
     for listed in stale:
@@ -70,6 +71,7 @@ async def naive_dispatch(
                 .order_by(OutboxRow.id)  # type: ignore[arg-type]
             ).scalars()
         )
+        uow.commit()
     await asyncio.sleep(race_window)
     report.claimed = len(rows)
     results = [await mailer.send(to_outgoing(row)) for row in rows]

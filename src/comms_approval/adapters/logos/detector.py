@@ -237,6 +237,7 @@ def _initial_warp(crop_gray: np.ndarray, ref: ReferenceLogo, tw: int) -> np.ndar
     for s in _SCALES:
         width = max(8, round(tw * s))
         templ = ref.template(width)
+        tmask = ref.template_mask(width)
         th = templ.shape[0]
         if th + 2 >= crop_gray.shape[0] or width + 2 >= crop_gray.shape[1]:
             continue
@@ -244,9 +245,14 @@ def _initial_warp(crop_gray: np.ndarray, ref: ReferenceLogo, tw: int) -> np.ndar
         centre = (width / 2.0, th / 2.0)
         for angle in _ANGLES:
             rot = cv2.getRotationMatrix2D(centre, angle, 1.0)
-            rotated = templ if angle == 0 else cv2.warpAffine(
-                templ, rot, (width, th), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=mean)
-            result = cv2.matchTemplate(crop_gray, rotated, cv2.TM_CCOEFF_NORMED)
+            rotated, rmask = templ, tmask
+            if angle != 0:
+                rotated = cv2.warpAffine(templ, rot, (width, th), flags=cv2.INTER_LINEAR,
+                                         borderMode=cv2.BORDER_CONSTANT, borderValue=mean)
+                rmask = (cv2.warpAffine(tmask, rot, (width, th), flags=cv2.INTER_LINEAR) > 0.5).astype(np.float32)
+            # Masked: only the logo's own pixels count (a flattened white box or clutter must not steer it).
+            result = cv2.matchTemplate(crop_gray, rotated, cv2.TM_CCOEFF_NORMED, mask=rmask)
+            result[~np.isfinite(result)] = -1.0
             _, value, _, (ox, oy) = cv2.minMaxLoc(result)
             if best is None or value > best[0]:
                 inv = cv2.invertAffineTransform(rot)
