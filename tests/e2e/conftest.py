@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from comms_approval.services.submission import submit_draft
 from comms_approval.web.app import create_app
 from tests.conftest import DEMO_CONVENTION
 from tests.support.smtp_server import SmtpTestServer, make_smtp_server, smtp_server  # noqa: F401  (fixtures)
-from tests.support.workflow import FakeLogoChecker, dispatch, make_draft, tokens_for
+from tests.support.workflow import FakeLogoChecker, body_of, dispatch, make_draft, tokens_for
 
 ORIGIN = "http://testserver"
 OFFICER = "com@departement.example.org"
@@ -77,3 +78,38 @@ def route_draft(ctx: AppContext, checker: FakeLogoChecker, server: SmtpTestServe
 @pytest.fixture
 def routed(demo: AppContext, checker: FakeLogoChecker, smtp_server: SmtpTestServer, tmp_path: Path) -> Routed:
     return route_draft(demo, checker, smtp_server, tmp_path / "drafts")
+
+
+SIGNIN_LINK = re.compile(r"https?://[^\s\"'<>]+/signin/([A-Za-z0-9_-]{30,64})")
+NONCE = re.compile(r'name="nonce" value="([^"]+)"')
+
+
+def nonce_of(html: str) -> str:
+    found = NONCE.search(html)
+    assert found, "the page has no form nonce"
+    return found.group(1)
+
+
+def signin_token(server: SmtpTestServer, address: str) -> str:
+    tokens = [t for m in server.messages_to(address) for t in SIGNIN_LINK.findall(body_of(m))]
+    assert tokens, f"no sign-in link reached {address}"
+    return tokens[-1]
+
+
+def sign_in(client: TestClient, ctx: AppContext, server: SmtpTestServer, address: str) -> None:
+    """The whole one-time-link dance: ask, receive the mail, confirm."""
+    page = client.get("/signin")
+    client.post("/signin", data={"nonce": nonce_of(page.text), "email": address}, headers={"origin": ORIGIN})
+    dispatch(ctx, server)
+    token = signin_token(server, address)
+    confirm = client.get(f"/signin/{token}")
+    done = client.post(f"/signin/{token}", data={"nonce": nonce_of(confirm.text)}, headers={"origin": ORIGIN})
+    assert done.status_code == 303, done.text
+
+
+def form_nonce(html: str, action: str) -> str:
+    """The nonce of the form posting to `action` (pages may hold several forms, e.g. sign-out)."""
+    found = re.search(r'<form[^>]*action="' + re.escape(action) + r'"[^>]*>\s*<input type="hidden" name="nonce" '
+                      r'value="([^"]+)"', html)
+    assert found, f"no form posting to {action}"
+    return found.group(1)

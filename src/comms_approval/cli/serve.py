@@ -24,7 +24,7 @@ from comms_approval.cli.main import app
 
 logger = logging.getLogger("comms_approval.serve")
 
-JOIN_TIMEOUT = 10.0  # a flow run in progress gets this long to finish; its claims are leased anyway
+JOIN_TIMEOUT = 4.0  # a flow run in progress gets this long to finish; its claims are leased anyway
 HEALTH_TIMEOUT = 3.0
 
 
@@ -315,14 +315,15 @@ def serve_command(
     if sweep_every <= 0 or dispatch_every <= 0:
         raise typer.BadParameter("intervals must be positive")
     ctx = context()
-    server = uvicorn.Server(uvicorn.Config(web_app(ctx), host=host, port=port, log_level="info"))
     stopping = threading.Event()
+    servers: list[uvicorn.Server] = []
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         # Installed before uvicorn's own handlers: uvicorn re-raises the signal into this one when it is done,
         # so the default SIGTERM action (kill the process) never skips the clean shutdown below.
         stopping.set()
-        server.should_exit = True
+        for server in servers:
+            server.should_exit = True
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     watcher: MailWatcher | None = None
@@ -336,9 +337,11 @@ def serve_command(
                 f"({len(watcher.seen)} déjà présent(s)) ; les nouveaux sont listés ci-dessous."
             )
         background = start_schedule(choose_schedule(schedule), sweep_every, dispatch_every)
+        # Configured after Prefect is imported: Prefect's logging set-up would otherwise silence uvicorn's.
+        servers.append(uvicorn.Server(uvicorn.Config(web_app(ctx), host=host, port=port, log_level="info")))
         console.print(f"Application web : [bold]http://{host}:{port}/[/] — arrêt par Ctrl-C ou SIGTERM.")
         if not stopping.is_set():
-            server.run()
+            servers[0].run()
     finally:
         console.print("Arrêt en cours…")
         if background is not None:
@@ -348,7 +351,7 @@ def serve_command(
         ctx.engine.dispose()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    if server.started or stopping.is_set():
+    if stopping.is_set() or servers[0].started:
         console.print("Arrêt terminé.")
     else:
         err_console.print(f"[bold red]Erreur :[/] le serveur web n'a pas pu démarrer sur {host}:{port}.")

@@ -137,6 +137,7 @@ def queue_request_mails(
             "recipient_address": address,
             "review_url": review_url(ctx, token),
             "deadline": deadline,
+            "changes": mail_context["changes_by_language"][party.language],  # type: ignore[index]
         }
         if preview is not None:
             context["preview_cid"] = preview.inline_cid
@@ -219,7 +220,7 @@ def request_mail_context(
             for p, o in overrides.items()
         ],
         "previous_version": previous.number if previous else None,
-        "changes": describe_changes(previous, version) or "",
+        "changes_by_language": describe_changes(previous, version),
         "silence_days": convention.silence_days,
     }
     preview_path = ctx.settings.data_dir / "derived" / version.sha256 / "preview.png"
@@ -236,12 +237,17 @@ def request_mail_context(
     return context, preview
 
 
-def describe_changes(previous: VersionRow | None, version: VersionRow) -> str | None:
+def describe_changes(previous: VersionRow | None, version: VersionRow) -> dict[str, str]:
+    """A one-line summary of what changed since the previous version, in each language."""
     if previous is None:
-        return None
+        return {"fr": "", "en": ""}
     if previous.sha256 == version.sha256:
-        return "identical file"
-    return (
-        f"v{previous.number} → v{version.number}: {previous.pages} → {version.pages} page(s), "
-        f"{previous.size_bytes // 1024} → {version.size_bytes // 1024} KiB"
-    )
+        return {"fr": "Fichier identique à la version précédente.", "en": "Same file as the previous version."}
+    size_fr = f"{previous.size_bytes / 1024:.0f}\u00a0Ko → {version.size_bytes / 1024:.0f}\u00a0Ko"
+    size_en = f"{previous.size_bytes / 1024:.0f} KiB → {version.size_bytes / 1024:.0f} KiB"
+    return {
+        "fr": f"Nouveau fichier (version {previous.number} → {version.number}) : {previous.pages} → {version.pages}"
+        f" page(s), {size_fr}. La page de consultation montre les différences visuelles.",
+        "en": f"New file (version {previous.number} → {version.number}): {previous.pages} → {version.pages}"
+        f" page(s), {size_en}. The review page shows the visual differences.",
+    }

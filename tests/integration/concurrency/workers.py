@@ -108,6 +108,19 @@ _ACTIONS: dict[str, Callable[[Any, str, dict[str, Any]], object]] = {
 }
 
 
+def allow_child_bytecode_cache() -> None:
+    """Let spawned interpreters cache compiled modules outside the source tree.
+
+    With PYTHONDONTWRITEBYTECODE set (as on the development machine) every spawned worker would compile
+    the whole stack again (several seconds each); a pycache prefix in the temporary directory avoids it.
+    """
+    import tempfile
+
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        os.environ.pop("PYTHONDONTWRITEBYTECODE")
+        os.environ.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "comms-approval-pycache"))
+
+
 def spawn_workers(
     specs: list[tuple[str, str, dict[str, Any]]],
     *,
@@ -120,6 +133,7 @@ def spawn_workers(
     import multiprocessing
 
     mp = multiprocessing.get_context("spawn")
+    allow_child_bytecode_cache()
     barrier = mp.Barrier(len(specs))
     results = mp.Queue()
     processes = [

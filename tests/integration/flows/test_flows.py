@@ -63,10 +63,12 @@ class TestDispatchOutboxFlow:
         second = dispatch_outbox()
         assert first["sent"] == len(smtp_server.accepted_messages()) >= 4
         assert second["claimed"] == 0
-        assert {party: len(smtp_server.messages_to(address)) for party, address in PARTNERS.items()} == dict.fromkeys(
-            PARTNERS, 1
+        assert {
+            party: len(smtp_server.messages_to(address)) for party, address in PARTNERS.items()
+        } == dict.fromkeys(PARTNERS, 1)
+        assert all(
+            r["status"] == "awaiting" and r["delivered_at"] for r in requests_by_party(officer_ctx).values()
         )
-        assert all(r["status"] == "awaiting" and r["delivered_at"] for r in requests_by_party(officer_ctx).values())
 
 
 class TestDeadlineSweepFlow:
@@ -94,7 +96,9 @@ class TestDeadlineSweepFlow:
         caf = requests_by_party(officer_ctx)["caf"]
         assert (caf["status"], caf["decided_at"]) == ("deemed_approved", deadline.isoformat())
         assert status_report(officer_ctx, 1)[0]["versions"][0]["status"] == "cleared"
-        conclusions = [m for m in smtp_server.accepted_messages() if "valid" in str(m.message["Subject"]).lower()]
+        conclusions = [
+            m for m in smtp_server.accepted_messages() if "valid" in str(m.message["Subject"]).lower()
+        ]
         assert result["delivery"]["sent"] == len(smtp_server.accepted_messages()) >= len(conclusions) > 0
         assert verify_trail(officer_ctx).ok
 
@@ -113,7 +117,11 @@ class TestDeadlineSweepFlow:
         assert json.loads(payload)["overridden_by"] == "flow:deadline-sweep"
 
     def test_moving_the_clock_is_refused_in_production_and_nothing_is_deemed(
-        self, officer_ctx: AppContext, smtp_server: SmtpTestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+        self,
+        officer_ctx: AppContext,
+        smtp_server: SmtpTestServer,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         """The production guard holds for flows too: the run fails and the silent partners keep their time."""
         from flows.deadline_sweep import deadline_sweep

@@ -398,3 +398,5 @@ class TestVersions:
             record_decision(demo, token=old_token, decision="approve")
         dispatch(demo, smtp_server)
         assert requests_by_party(demo, 1, 2)["caf"]["delivered_at"] == clock.now().isoformat()
+        latest = smtp_server.messages_to(PARTNERS["caf"])[-1]
+        assert "version 1 → 2" in " ".join(body_of(latest).split())  # partners see what changed

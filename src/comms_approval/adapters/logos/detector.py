@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from comms_approval.adapters.logos.references import ReferenceLogo
+from comms_approval.adapters.logos.references import ReferenceLogo, edge_strength
 from comms_approval.domain.logos import Box, LogoEvidence, LogoVersion
 
 WORK_WIDTH = 1240  # pages are matched at about 150 dpi on A4: enough for a 5 %-wide logo (62 px)
@@ -58,6 +58,7 @@ class PreparedPage:
     number: int
     rgb: np.ndarray  # float32 0..255
     gray_levels: list[np.ndarray]
+    edge_levels: list[np.ndarray]
     width_mm: float
     height_mm: float
     grayscale: bool
@@ -86,7 +87,22 @@ def prepare_page(rgb8: np.ndarray, number: int, width_mm: float, height_mm: floa
     small = cv2.resize(rgb8, (max(1, rgb8.shape[1] // 8), max(1, rgb8.shape[0] // 8)), interpolation=cv2.INTER_AREA)
     spread = small.max(axis=2).astype(np.int16) - small.min(axis=2).astype(np.int16)
     grayscale = float(np.percentile(spread, 99.5)) < 14.0
-    return PreparedPage(number, rgb, levels, width_mm, height_mm, grayscale)
+    edges = [edge_strength(level) for level in levels]
+    return PreparedPage(number, rgb, levels, edges, width_mm, height_mm, grayscale)
+
+
+def _match_edges(image: np.ndarray, templ: np.ndarray) -> np.ndarray:
+    """Normalised correlation of edge maps, with windows that hold almost no edges ruled out.
+
+    On a blank area the edge map is ~0 plus rounding noise, and a normalised correlation of noise can be
+    anything up to 1: those windows are set to -1.
+    """
+    result = cv2.matchTemplate(image, templ, cv2.TM_CCOEFF_NORMED)
+    th, tw = templ.shape
+    energy = cv2.boxFilter(image, -1, (tw, th), anchor=(0, 0), normalize=True,
+                           borderType=cv2.BORDER_CONSTANT)[: result.shape[0], : result.shape[1]]
+    result[(energy < 0.3 * float(templ.mean())) | ~np.isfinite(result)] = -1.0
+    return result
 
 
 def _widths(page_width: int) -> list[float]:
@@ -109,14 +125,14 @@ def propose(page: PreparedPage, ref: ReferenceLogo, *, limit: int = CANDIDATES_P
     found: list[_Candidate] = []
     for width in _widths(page.width):
         level = max(0, min(len(page.gray_levels) - 1, int(math.log2(width / BASE_TEMPLATE))))
-        image = page.gray_levels[level]
+        image = page.edge_levels[level]
         factor = 2**level
         tw = max(8, round(width / factor))
-        templ = ref.template(tw)
+        templ = ref.edges(tw)[0]
         th, tw = templ.shape
         if th < 4 or th >= image.shape[0] or tw >= image.shape[1]:
             continue
-        result = cv2.matchTemplate(image, templ, cv2.TM_CCOEFF_NORMED)
+        result = _match_edges(image, templ)
         for _ in range(PEAKS_PER_SCALE):
             _, best, _, (px, py) = cv2.minMaxLoc(result)
             if best < MIN_PROPOSAL or not math.isfinite(best):
@@ -150,10 +166,10 @@ RESCORE_WIDTH = 64
 def _rescore(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: float,
              coarse_factor: int) -> _Candidate | None:
     level = max(0, min(len(page.gray_levels) - 1, int(math.log2(max(1.0, width / RESCORE_WIDTH)))))
-    image = page.gray_levels[level]
+    image = page.edge_levels[level]
     factor = 2**level
     tw = max(8, round(width / factor))
-    templ = ref.template(tw)
+    templ = ref.edges(tw)[0]
     th = templ.shape[0]
     r = max(2, coarse_factor // factor + 1)
     x0, y0 = round(x / factor) - r, round(y / factor) - r
@@ -163,9 +179,9 @@ def _rescore(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: 
         x1, y1 = min(image.shape[1], x1), min(image.shape[0], y1)
         if x1 - x0 < tw or y1 - y0 < th:
             return None
-    # Masked: clutter behind a transparent logo (text, photo) must not dilute the score.
-    result = cv2.matchTemplate(image[y0:y1, x0:x1], templ, cv2.TM_CCOEFF_NORMED, mask=ref.template_mask(tw))
-    result[~np.isfinite(result)] = -1.0
+    # Edges are zero where the logo is transparent, so clutter there only weighs in the normalisation;
+    # OpenCV's masked correlation was measured to do worse on edge maps.
+    result = _match_edges(image[y0:y1, x0:x1], templ)
     _, best, _, (px, py) = cv2.minMaxLoc(result)
     return _Candidate(ref, (x0 + px) * factor, (y0 + py) * factor, tw * factor, float(best))
 
@@ -220,7 +236,7 @@ def _parts_score(crop: np.ndarray, logo: np.ndarray, mask: np.ndarray, box: tupl
 
 
 COARSE_ALIGN_WIDTH = 72
-_ANGLES = (-4.0, 0.0, 4.0)
+_ANGLES = (-3.5, 0.0, 3.5)
 _SCALES = (0.95, 1.0, 1.05)
 
 
@@ -231,61 +247,72 @@ def _logo_planes(ref: ReferenceLogo, width: int) -> tuple[np.ndarray, np.ndarray
     return gray, alpha
 
 
-def _initial_warp(crop_gray: np.ndarray, ref: ReferenceLogo, tw: int) -> np.ndarray | None:
-    """Translation, scale and rotation by correlation of a few rotated/scaled templates (warp: crop -> logo)."""
-    best: tuple[float, np.ndarray] | None = None
-    for s in _SCALES:
-        width = max(8, round(tw * s))
-        templ = ref.template(width)
-        tmask = ref.template_mask(width)
+@dataclass(frozen=True)
+class _Pose:
+    score: float
+    angle: float  # degrees, counter-clockwise
+    scale: float  # relative to the nominal template width
+    ox: float  # top-left of the (rotated) template in the crop
+    oy: float
+    width: int  # template width used (nominal * scale)
+    height: int
+
+    def warp(self, nominal: int) -> np.ndarray:
+        """Affine map crop -> nominal-size logo coordinates."""
+        rot = cv2.getRotationMatrix2D((self.width / 2.0, self.height / 2.0), self.angle, 1.0)
+        inv = cv2.invertAffineTransform(rot)
+        k = self.width / nominal
+        a = inv[:, :2] / k
+        b = (inv[:, 2] - inv[:, :2] @ np.array([self.ox, self.oy], np.float64)) / k
+        return np.hstack([a, b[:, None]]).astype(np.float32)
+
+
+def _search_pose(
+    crop_gray: np.ndarray,
+    ref: ReferenceLogo,
+    nominal: int,
+    angles: Sequence[float],
+    scales: Sequence[float],
+    window: tuple[float, float, float] | None = None,
+) -> _Pose | None:
+    """Best masked correlation over a few rotations and scales of the template (optionally near a point)."""
+    best: _Pose | None = None
+    for s in scales:
+        width = max(8, round(nominal * s))
+        templ = ref.edges(width)[0]
         th = templ.shape[0]
         if th + 2 >= crop_gray.shape[0] or width + 2 >= crop_gray.shape[1]:
             continue
-        mean = float(templ.mean())
         centre = (width / 2.0, th / 2.0)
-        for angle in _ANGLES:
-            rot = cv2.getRotationMatrix2D(centre, angle, 1.0)
-            rotated, rmask = templ, tmask
+        image, x_off, y_off = crop_gray, 0, 0
+        if window is not None:
+            cx, cy, r = window  # expected template centre and search radius, crop pixels
+            x_off = max(0, round(cx - width / 2 - r))
+            y_off = max(0, round(cy - th / 2 - r))
+            x_end = min(crop_gray.shape[1], round(cx + width / 2 + r) + 1)
+            y_end = min(crop_gray.shape[0], round(cy + th / 2 + r) + 1)
+            if x_end - x_off <= width or y_end - y_off <= th:
+                continue
+            image = crop_gray[y_off:y_end, x_off:x_end]
+        for angle in angles:
+            rotated = templ
             if angle != 0:
+                rot = cv2.getRotationMatrix2D(centre, angle, 1.0)
                 rotated = cv2.warpAffine(templ, rot, (width, th), flags=cv2.INTER_LINEAR,
-                                         borderMode=cv2.BORDER_CONSTANT, borderValue=mean)
-                rmask = (cv2.warpAffine(tmask, rot, (width, th), flags=cv2.INTER_LINEAR) > 0.5).astype(np.float32)
-            # Masked: only the logo's own pixels count (a flattened white box or clutter must not steer it).
-            result = cv2.matchTemplate(crop_gray, rotated, cv2.TM_CCOEFF_NORMED, mask=rmask)
-            result[~np.isfinite(result)] = -1.0
+                                         borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+            result = _match_edges(image, rotated)
             _, value, _, (ox, oy) = cv2.minMaxLoc(result)
-            if best is None or value > best[0]:
-                inv = cv2.invertAffineTransform(rot)
-                a = inv[:, :2] / (width / tw)
-                b = (inv[:, 2] - inv[:, :2] @ np.array([ox, oy], np.float64)) / (width / tw)
-                best = (float(value), np.hstack([a, b[:, None]]).astype(np.float32))
-    return None if best is None else best[1]
-
-
-def _ecc(crop_gray: np.ndarray, logo_gray: np.ndarray, logo_alpha: np.ndarray, warp: np.ndarray) -> np.ndarray:
-    mask8 = (logo_alpha > 0.5).astype(np.uint8)
-    if min(logo_gray.shape) < 8 or mask8.sum() < 30:
-        return warp
-    try:
-        _, refined = cv2.findTransformECC(
-            crop_gray, logo_gray, warp.copy(), cv2.MOTION_AFFINE,
-            (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 20, 1e-3), mask8, 3,
-        )
-    except cv2.error:
-        return warp
-    return refined if _plausible(refined, warp) else warp
+            if best is None or value > best.score:
+                best = _Pose(float(value), angle, width / nominal, float(ox + x_off), float(oy + y_off), width, th)
+    return best
 
 
 HOPELESS = 0.3
 
 
-def _aligned_score(crop_gray: np.ndarray, logo_gray: np.ndarray, logo_alpha: np.ndarray, warp: np.ndarray) -> float:
-    size = (crop_gray.shape[1], crop_gray.shape[0])
-    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-    mask = cv2.warpAffine(logo_alpha, warp, size, flags=flags, borderValue=0) > 0.6
-    if mask.sum() < 16:
-        return -1.0
-    return _zncc(crop_gray[mask], cv2.warpAffine(logo_gray, warp, size, flags=flags, borderValue=0)[mask])
+def _scaled_pose(pose: _Pose, k: float) -> _Pose:
+    return _Pose(pose.score, pose.angle, pose.scale, pose.ox * k, pose.oy * k, round(pose.width * k),
+                 round(pose.height * k))
 
 
 def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: float) -> Measurement | None:
@@ -304,47 +331,59 @@ def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: f
             full, (max(8, round((cx1 - cx0) * f)), max(8, round((cy1 - cy0) * f))), interpolation=cv2.INTER_AREA)
         return rgb, cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), rgb.shape[1] / (cx1 - cx0)
 
-    # coarse frame: rotated/scaled template search, then ECC
+    # coarse frame (~72 px): rotation, scale and position among a few hypotheses, on edges
     _, coarse_gray, fc = frame(COARSE_ALIGN_WIDTH)
     tc = max(8, round(width * fc))
-    warp = _initial_warp(coarse_gray, ref, tc)
-    if warp is None:
-        return None
-    coarse_logo, coarse_alpha = _logo_planes(ref, tc)
-    warp = _ecc(coarse_gray, coarse_logo, coarse_alpha, warp)
-    if _aligned_score(coarse_gray, coarse_logo, coarse_alpha, warp) < HOPELESS:
-        return None  # not worth the fine alignment: nothing like this logo here
-    # fine frame: the same warp in finer pixels, refined again
+    pose = _search_pose(edge_strength(coarse_gray), ref, tc, _ANGLES, _SCALES)
+    if pose is None or pose.score < HOPELESS:
+        return None  # nothing like this logo here: not worth the fine alignment
+    # fine frame (<= 160 px): refine angle and scale in small steps near the coarse pose
     crop_rgb, crop_gray, ff = frame(VERIFY_WIDTH)
     tf = max(8, round(width * ff))
-    warp = warp.copy()
-    warp[:, :2] *= (tf / tc) / (ff / fc)
-    warp[:, 2] *= tf / tc
+    k = ff / fc
+    if k > 1.3:
+        centre = ((pose.ox + pose.width / 2) * k, (pose.oy + pose.height / 2) * k)
+        fine = _search_pose(
+            edge_strength(crop_gray), ref, tf,
+            (pose.angle - 2.0, pose.angle - 1.0, pose.angle, pose.angle + 1.0, pose.angle + 2.0),
+            (pose.scale * 0.975, pose.scale, pose.scale * 1.025),
+            window=(centre[0], centre[1], 2.0 * k + 2),
+        )
+        warp = fine.warp(tf) if fine is not None else _scaled_pose(pose, k).warp(tf)
+    else:
+        warp = _scaled_pose(pose, k).warp(tf)
     logo_gray, logo_alpha = _logo_planes(ref, tf)
-    if ff > fc * 1.3:
-        warp = _ecc(crop_gray, logo_gray, logo_alpha, warp)
     fx = fy = ff
 
     size = (crop_gray.shape[1], crop_gray.shape[0])
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-    warped_gray = cv2.warpAffine(logo_gray, warp, size, flags=flags, borderValue=0)
-    warped_alpha = cv2.warpAffine(logo_alpha, warp, size, flags=flags, borderValue=0)
-    mask = warped_alpha > 0.6
-    if mask.sum() < 24:
+    logo_rgb = cv2.resize(ref.rgb, (logo_gray.shape[1], logo_gray.shape[0]), interpolation=cv2.INTER_AREA)
+    ink = (logo_rgb - 255.0 * (1.0 - logo_alpha[:, :, None])).astype(np.float32)  # premultiplied colour
+    a = cv2.warpAffine(logo_alpha, warp, size, flags=flags, borderValue=0)
+    ink_w = cv2.warpAffine(ink, warp, size, flags=flags, borderValue=(0, 0, 0))
+    footprint = a > 0.05
+    if footprint.sum() < 24:
         return None
-    ys, xs = np.nonzero(mask)
+    ys, xs = np.nonzero(footprint)
     tight = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
-    # A light blur on both sides: half-pixel misalignment and JPEG ringing should not decide identity.
-    soft_crop = cv2.GaussianBlur(crop_gray, (0, 0), 0.8)
-    soft_logo = cv2.GaussianBlur(warped_gray, (0, 0), 0.8)
-    global_score = _zncc(soft_crop[mask], soft_logo[mask])
-    weakest = _parts_score(soft_crop, soft_logo, mask, tight)
+    # What the page should look like if this logo sits here: its ink over the local background, the
+    # background estimated from the pixels around and between the logo's strokes (normalised convolution).
+    weight = (1.0 - a).astype(np.float32)
+    sigma = max(2.0, 0.08 * tf)
+    background = cv2.GaussianBlur(crop_rgb * weight[:, :, None], (0, 0), sigma) / (
+        cv2.GaussianBlur(weight, (0, 0), sigma)[:, :, None] + 1e-3)
+    predicted = ink_w + (1.0 - a[:, :, None]) * background
+    region = np.zeros(footprint.shape, bool)
+    region[tight[1]: tight[3], tight[0]: tight[2]] = True  # the whole box: extra ink of a look-alike counts
+    pred_gray = cv2.GaussianBlur(cv2.cvtColor(predicted.astype(np.float32), cv2.COLOR_RGB2GRAY), (0, 0), 0.7)
+    soft_crop = cv2.GaussianBlur(crop_gray, (0, 0), 0.7)
+    global_score = _zncc(soft_crop[region], pred_gray[region])
+    weakest = _parts_score(soft_crop, pred_gray, region, tight)
+    mask = a > 0.6
 
     colour = None
-    if not page.grayscale and ref.has_colour:
-        logo_rgb = cv2.resize(ref.rgb, (logo_gray.shape[1], logo_gray.shape[0]), interpolation=cv2.INTER_AREA)
-        warped_rgb = cv2.warpAffine(logo_rgb, warp, size, flags=flags, borderValue=(255, 255, 255))
-        colour = _colour_distance(crop_rgb, warped_rgb, mask)
+    if not page.grayscale and ref.has_colour and mask.sum() >= 12:
+        colour = _colour_distance(crop_rgb, np.clip(predicted, 0, 255).astype(np.float32), mask)
 
     # logo corners -> crop -> page
     inverse = cv2.invertAffineTransform(warp)
@@ -359,20 +398,6 @@ def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: f
     busy = bool(ring.sum() > 30 and float(cv2.Laplacian(crop_gray, cv2.CV_32F)[ring].std()) > 18.0)
     score = (global_score + weakest) / 2.0
     return Measurement(ref, score, global_score, weakest, colour, box_px, width_px, busy)
-
-
-def _plausible(warp: np.ndarray, start: np.ndarray) -> bool:
-    """ECC may wander off on look-alikes or busy backgrounds: keep only near-similarity, near-start warps."""
-    a = warp[:, :2].astype(np.float64)
-    det = float(np.linalg.det(a))
-    if not 0.75 < det / max(1e-9, float(np.linalg.det(start[:, :2].astype(np.float64)))) < 1.33:
-        return False
-    sx, sy = float(np.hypot(a[0, 0], a[1, 0])), float(np.hypot(a[0, 1], a[1, 1]))
-    if not 0.9 < sx / sy < 1.11:
-        return False  # aspect ratio is fixed: logos are not stretched
-    shear = abs(float(a[0, 0] * a[0, 1] + a[1, 0] * a[1, 1])) / (sx * sy)
-    angle = math.degrees(math.atan2(float(a[1, 0]), float(a[0, 0])))
-    return shear < 0.06 and abs(angle) < 8.0
 
 
 def _colour_distance(crop_rgb: np.ndarray, logo_rgb: np.ndarray, mask: np.ndarray) -> float | None:

@@ -34,6 +34,7 @@ class ReferenceLogo:
     has_colour: bool
     _templates: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
     _masks: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    _edges: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -68,6 +69,25 @@ class ReferenceLogo:
         return cached
 
 
+    def edges(self, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """Edge-strength template `width` px wide and the mask of where the logo can have edges.
+
+        The boundary of a transparent logo shows against any background, light or dark: take the stronger
+        of the edges of the logo composed on white and on black. Edges ignore the background's colour.
+        """
+        cached = self._edges.get(width)
+        if cached is None:
+            height = max(3, round(width * self.aspect))
+            on_white = cv2.resize(self.gray, (width, height), interpolation=cv2.INTER_AREA)
+            alpha = cv2.resize(self.alpha, (width, height), interpolation=cv2.INTER_AREA)
+            on_black = on_white - 255.0 * (1.0 - alpha)
+            cached = (
+                np.maximum(edge_strength(on_white), edge_strength(on_black)),
+                (cv2.dilate((alpha > 0.3).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0).astype(np.float32),
+            )
+            self._edges[width] = cached
+        return cached
+
     def template_mask(self, width: int) -> np.ndarray:
         """The opaque part of the logo at the size of `template(width)`, as a float mask for masked matching."""
         cached = self._masks.get(width)
@@ -77,6 +97,13 @@ class ReferenceLogo:
             cached = (small > 0.5).astype(np.float32)
             self._masks[width] = cached
         return cached
+
+
+def edge_strength(gray: np.ndarray) -> np.ndarray:
+    """Gradient magnitude, lightly blurred so that a pixel of misalignment costs little."""
+    gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
+    return cv2.GaussianBlur(cv2.magnitude(gx, gy), (0, 0), 1.0)
 
 
 def _rgba_from_png(path: Path) -> np.ndarray:
