@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from comms_approval.bootstrap import AppContext
 
 # Short, growing pauses: a database restart or a lock wait is over in seconds, a business refusal never is.
-RETRY_DELAYS = [2, 10, 30]
+RETRY_DELAYS: list[float] = [2.0, 10.0, 30.0]
 RETRIES = len(RETRY_DELAYS)
 
 

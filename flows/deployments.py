@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+from prefect.schedules import Cron
 
 from flows.deadline_sweep import deadline_sweep
 from flows.dispatch_outbox import dispatch_outbox
+from flows.retention import apply_retention
 from flows.submit_draft import submit_draft
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
 
 SWEEP_EVERY = timedelta(minutes=5)
+RETENTION_CRON = "30 3 * * *"  # nightly, Paris time, away from office hours
 DISPATCH_EVERY = timedelta(minutes=1)
 TAGS = ["comms-approval"]
 
@@ -25,8 +28,9 @@ SWEEP_CONCURRENCY = ConcurrencyLimitConfig(limit=1, collision_strategy=Concurren
 def build_deployments(
     *, sweep_every: timedelta = SWEEP_EVERY, dispatch_every: timedelta = DISPATCH_EVERY
 ) -> list[RunnerDeployment]:
-    """The product's three deployments: the scheduled sweep and outbox, and submission on demand."""
-    return [
+    """The scheduled sweep, outbox and retention passes, and submission on demand."""
+    # to_deployment returns the deployment itself when called from synchronous code, as here.
+    deployments = [
         deadline_sweep.to_deployment(
             "deadline-sweep",
             interval=sweep_every,
@@ -40,12 +44,20 @@ def build_deployments(
             tags=TAGS,
             description="Send the queued mail (leased claims: overlapping runs never send a row twice).",
         ),
+        apply_retention.to_deployment(
+            "apply-retention",
+            schedules=[Cron(RETENTION_CRON, timezone="Europe/Paris")],
+            concurrency_limit=1,
+            tags=TAGS,
+            description="Erase what has been kept past its retention period; each purge is audited.",
+        ),
         submit_draft.to_deployment(
             "submit-draft",
             tags=TAGS,
             description="Check a draft's logos, route it if compliant, deliver the requests.",
         ),
     ]
+    return cast("list[RunnerDeployment]", deployments)
 
 
 def main() -> None:

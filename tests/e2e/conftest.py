@@ -61,12 +61,24 @@ class Routed:
     tokens: dict[str, str]
 
 
-def route_draft(ctx: AppContext, checker: FakeLogoChecker, server: SmtpTestServer, folder: Path,
-                *, communication_id: int | None = None, colour: str = "#f4efe6") -> Routed:
+def route_draft(
+    ctx: AppContext,
+    checker: FakeLogoChecker,
+    server: SmtpTestServer,
+    folder: Path,
+    *,
+    communication_id: int | None = None,
+    colour: str = "#f4efe6",
+) -> Routed:
     draft = make_draft(folder, name=f"affiche-{colour.strip('#')}.png", colour=colour)
     result = submit_draft(
-        ctx, checker, convention_id="demo-absenteisme-75", party_id="departement",
-        title="Affiche « Semaine de l'assiduité »", file=draft, officer_email=OFFICER,
+        ctx,
+        checker,
+        convention_id="demo-absenteisme-75",
+        party_id="departement",
+        title="Affiche « Semaine de l'assiduité »",
+        file=draft,
+        officer_email=OFFICER,
         communication_id=communication_id,
     )
     dispatch(ctx, server)
@@ -76,7 +88,7 @@ def route_draft(ctx: AppContext, checker: FakeLogoChecker, server: SmtpTestServe
 
 
 @pytest.fixture
-def routed(demo: AppContext, checker: FakeLogoChecker, smtp_server: SmtpTestServer, tmp_path: Path) -> Routed:
+def routed(demo: AppContext, checker: FakeLogoChecker, smtp_server: SmtpTestServer, tmp_path: Path) -> Routed:  # noqa: F811
     return route_draft(demo, checker, smtp_server, tmp_path / "drafts")
 
 
@@ -109,7 +121,10 @@ def sign_in(client: TestClient, ctx: AppContext, server: SmtpTestServer, address
 
 def form_nonce(html: str, action: str) -> str:
     """The nonce of the form posting to `action` (pages may hold several forms, e.g. sign-out)."""
-    found = re.search(r'<form[^>]*action="' + re.escape(action) + r'"[^>]*>\s*<input type="hidden" name="nonce" '
-                      r'value="([^"]+)"', html)
+    found = re.search(
+        r'<form[^>]*action="' + re.escape(action) + r'"[^>]*>\s*<input type="hidden" name="nonce" '
+        r'value="([^"]+)"',
+        html,
+    )
     assert found, f"no form posting to {action}"
     return found.group(1)

@@ -36,15 +36,23 @@ def pdf_text(data: bytes) -> str:
 def decide(client: TestClient, token: str, decision: str, text: str = "") -> None:
     partner = TestClient(client.app, base_url=ORIGIN, follow_redirects=False)
     page = partner.get(f"/r/{token}")
-    response = partner.post(f"/r/{token}", headers={"origin": ORIGIN},
-                            data={"nonce": nonce_of(page.text), "decision": decision, "text": text})
+    response = partner.post(
+        f"/r/{token}",
+        headers={"origin": ORIGIN},
+        data={"nonce": nonce_of(page.text), "decision": decision, "text": text},
+    )
     assert response.status_code == 303
 
 
 def cleared_by_silence(client: TestClient, demo: AppContext, routed: Routed) -> None:
     """Three explicit approvals (one with remarks), the CAF stays silent until its deadline passes."""
     decide(client, routed.tokens["dsden"], "approve")
-    decide(client, routed.tokens["prefet"], "approve_with_remarks", "Merci de citer la préfecture en toutes lettres.")
+    decide(
+        client,
+        routed.tokens["prefet"],
+        "approve_with_remarks",
+        "Merci de citer la préfecture en toutes lettres.",
+    )
     decide(client, routed.tokens["dtpjj"], "approve")
     clock = demo.clock
     assert isinstance(clock, ManualClock)
@@ -63,9 +71,13 @@ class TestRoom:
         assert page.status_code == 200
         assert "Chaîne intacte jusqu&#39;à l&#39;événement n°" in page.text or "Chaîne intacte" in page.text
         with demo.uow() as uow:
-            head = uow.session.execute(select(AuditEventRow).order_by(AuditEventRow.seq.desc())).scalars().first()  # type: ignore[attr-defined]
+            head = (
+                uow.session.execute(select(AuditEventRow).order_by(AuditEventRow.seq.desc()))
+                .scalars()
+                .first()
+            )  # type: ignore[attr-defined]
             assert head is not None
-        assert head.hash in page.text
+            assert head.hash in page.text
         assert count(demo, "auditor_page_viewed") == before + 1
         client.get(f"/audit/communications/{routed.communication_id}")
         assert count(demo, "auditor_page_viewed") == before + 2

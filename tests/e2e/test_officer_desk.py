@@ -17,13 +17,22 @@ from tests.support.smtp_server import SmtpTestServer
 from tests.support.workflow import FakeLogoChecker, dispatch, make_draft
 
 
-def upload(client: TestClient, path: Path, *, title: str = "Dépliant « Assiduité »", party: str = "departement",
-           url: str = "/desk/new", origin: str = ORIGIN, content_type: str = "image/png"):  # type: ignore[no-untyped-def]
+def upload(
+    client: TestClient,
+    path: Path,
+    *,
+    title: str = "Dépliant « Assiduité »",
+    party: str = "departement",
+    url: str = "/desk/new",
+    origin: str = ORIGIN,
+    content_type: str = "image/png",
+):  # type: ignore[no-untyped-def]
     form_page = client.get("/desk/new" if url == "/desk/new" else url.rsplit("/versions", 1)[0])
     data = {"nonce": form_nonce(form_page.text, url), "title": title, "party": f"demo-absenteisme-75/{party}"}
     with path.open("rb") as handle:
-        return client.post(url, data=data, files={"file": (path.name, handle, content_type)},
-                           headers={"origin": origin})
+        return client.post(
+            url, data=data, files={"file": (path.name, handle, content_type)}, headers={"origin": origin}
+        )
 
 
 def statuses(ctx: AppContext) -> dict[str, str]:
@@ -37,20 +46,25 @@ class TestSignIn:
     ) -> None:
         """Ask, receive the mail, confirm: a secure, HTTP-only, SameSite session cookie; the link works once."""
         page = client.get("/signin")
-        sent = client.post("/signin", data={"nonce": nonce_of(page.text), "email": OFFICER},
-                           headers={"origin": ORIGIN})
+        sent = client.post(
+            "/signin", data={"nonce": nonce_of(page.text), "email": OFFICER}, headers={"origin": ORIGIN}
+        )
         assert "Vérifiez votre messagerie" in sent.text
         dispatch(demo, smtp_server)
         token = signin_token(smtp_server, OFFICER)
         for _ in range(2):  # a mail scanner may open the link: nothing is consumed by a GET
             confirm = client.get(f"/signin/{token}")
             assert confirm.status_code == 200 and "Me connecter" in confirm.text
-        done = client.post(f"/signin/{token}", data={"nonce": nonce_of(confirm.text)}, headers={"origin": ORIGIN})
+        done = client.post(
+            f"/signin/{token}", data={"nonce": nonce_of(confirm.text)}, headers={"origin": ORIGIN}
+        )
         assert done.status_code == 303 and done.headers["location"] == "/desk"
         cookie = done.headers["set-cookie"].lower()
         assert "httponly" in cookie and "samesite=lax" in cookie
         assert client.get("/desk").status_code == 200
-        again = client.post(f"/signin/{token}", data={"nonce": nonce_of(confirm.text)}, headers={"origin": ORIGIN})
+        again = client.post(
+            f"/signin/{token}", data={"nonce": nonce_of(confirm.text)}, headers={"origin": ORIGIN}
+        )
         assert again.status_code == 404
         with demo.uow() as uow:
             stored = uow.session.execute(select(SigninLinkRow)).scalar_one()
@@ -61,8 +75,11 @@ class TestSignIn:
     ) -> None:
         """No enumeration: the page reads the same; nothing is sent."""
         page = client.get("/signin")
-        sent = client.post("/signin", data={"nonce": nonce_of(page.text), "email": "curieux@example.org"},
-                           headers={"origin": ORIGIN})
+        sent = client.post(
+            "/signin",
+            data={"nonce": nonce_of(page.text), "email": "curieux@example.org"},
+            headers={"origin": ORIGIN},
+        )
         assert sent.status_code == 200 and "Vérifiez votre messagerie" in sent.text
         dispatch(demo, smtp_server)
         assert smtp_server.received_messages() == []
@@ -75,7 +92,9 @@ class TestSignIn:
         sign_in(client, demo, smtp_server, OFFICER)
         cookie = client.cookies.get("ca_session")
         desk = client.get("/desk")
-        out = client.post("/signout", data={"nonce": form_nonce(desk.text, "/signout")}, headers={"origin": ORIGIN})
+        out = client.post(
+            "/signout", data={"nonce": form_nonce(desk.text, "/signout")}, headers={"origin": ORIGIN}
+        )
         assert out.status_code == 303
         replay = TestClient(client.app, base_url=ORIGIN, follow_redirects=False)
         replay.cookies.set("ca_session", cookie or "")
@@ -125,6 +144,42 @@ class TestUpload:
         assert "dépasse la taille autorisée" in response.text
         assert not list(demo.settings.documents_dir.rglob("*.png"))
 
+    def test_a_streamed_upload_without_a_declared_length_is_cut_off_at_the_limit(self) -> None:
+        """Chunked body, no Content-Length: the limit is enforced while receiving, long before the end."""
+        import anyio
+        import pytest
+        from starlette.requests import Request
+
+        from comms_approval.web.officers import UploadTooLarge, _read_limited_form
+
+        received = 0
+
+        async def receive() -> dict[str, object]:
+            nonlocal received
+            received += 1
+            if received == 1:
+                head = (
+                    b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n'
+                    b"Content-Type: image/png\r\n\r\n"
+                )
+                return {"type": "http.request", "body": head, "more_body": True}
+            return {"type": "http.request", "body": b"\0" * 32_000, "more_body": received < 200}
+
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/desk/new",
+            "headers": [(b"content-type", b"multipart/form-data; boundary=XyZ")],
+            "query_string": b"",
+        }
+
+        async def read() -> None:
+            await _read_limited_form(Request(scope, receive), 50_000)
+
+        with pytest.raises(UploadTooLarge):
+            anyio.run(read)
+        assert received < 10  # 6.4 MB offered, about 100 kB read
+
     def test_an_upload_from_another_site_is_refused(
         self, client: TestClient, demo: AppContext, smtp_server: SmtpTestServer, tmp_path: Path
     ) -> None:
@@ -152,15 +207,25 @@ class TestReportAndOverride:
         sign_in(client, demo, smtp_server, OFFICER)
         location = upload(client, make_draft(tmp_path)).headers["location"]
         report = client.get(location)
-        assert "À confirmer" in report.text and "n&#39;a pas été transmise" in report.text or "pas été transmise" in report.text
+        assert "À confirmer" in report.text
+        assert "pas été transmise" in report.text
         assert statuses(demo) == {}
         nonce = form_nonce(report.text, f"{location}/overrides")
-        short = client.post(f"{location}/overrides", data={"nonce": nonce, "party": "caf", "justification": "ok"},
-                            headers={"origin": ORIGIN})
+        short = client.post(
+            f"{location}/overrides",
+            data={"nonce": nonce, "party": "caf", "justification": "ok"},
+            headers={"origin": ORIGIN},
+        )
         assert short.status_code == 422
-        done = client.post(f"{location}/overrides", headers={"origin": ORIGIN}, data={
-            "nonce": nonce, "party": "caf",
-            "justification": "Le logo de la Caf figure en pied de page, en blanc sur fond bleu."})
+        done = client.post(
+            f"{location}/overrides",
+            headers={"origin": ORIGIN},
+            data={
+                "nonce": nonce,
+                "party": "caf",
+                "justification": "Le logo de la Caf figure en pied de page, en blanc sur fond bleu.",
+            },
+        )
         assert done.status_code == 303
         assert "La dérogation a été enregistrée" in client.get(done.headers["location"]).text
         assert sorted(statuses(demo)) == ["caf", "dsden", "dtpjj", "prefet"]
@@ -178,12 +243,22 @@ class TestBoardAndNewVersion:
         routed = route_draft(demo, checker, smtp_server, tmp_path / "v1")
         partner = TestClient(client.app, base_url=ORIGIN, follow_redirects=False)
         review = partner.get(f"/r/{routed.tokens['dtpjj']}")
-        partner.post(f"/r/{routed.tokens['dtpjj']}", headers={"origin": ORIGIN}, data={
-            "nonce": nonce_of(review.text), "decision": "object", "text": "Le logo de la PJJ est l'ancien."})
+        partner.post(
+            f"/r/{routed.tokens['dtpjj']}",
+            headers={"origin": ORIGIN},
+            data={
+                "nonce": nonce_of(review.text),
+                "decision": "object",
+                "text": "Le logo de la PJJ est l'ancien.",
+            },
+        )
         page = client.get(f"/desk/communications/{routed.communication_id}")
         assert "Bloquée par une objection" in page.text and "Le logo de la PJJ est l&#39;ancien." in page.text
-        response = upload(client, make_draft(tmp_path / "v2", colour="#e8eef8"),
-                          url=f"/desk/communications/{routed.communication_id}/versions")
+        response = upload(
+            client,
+            make_draft(tmp_path / "v2", colour="#e8eef8"),
+            url=f"/desk/communications/{routed.communication_id}/versions",
+        )
         assert response.status_code == 303
         page = client.get(f"/desk/communications/{routed.communication_id}").text
         assert "Version 2" in page and "En consultation" in page
@@ -199,8 +274,15 @@ class TestResend:
         smtp_server.refuse_recipient(PARTNERS["caf"])
         sign_in(client, demo, smtp_server, OFFICER)
         checker: FakeLogoChecker = client.app.state.logo_checker  # type: ignore[attr-defined]
-        result = submit_draft(demo, checker, convention_id="demo-absenteisme-75", party_id="departement",
-                              title="Affiche", file=make_draft(tmp_path), officer_email=OFFICER)
+        result = submit_draft(
+            demo,
+            checker,
+            convention_id="demo-absenteisme-75",
+            party_id="departement",
+            title="Affiche",
+            file=make_draft(tmp_path),
+            officer_email=OFFICER,
+        )
         dispatch(demo, smtp_server)
         assert statuses(demo)["caf"] == "undeliverable"
         page = client.get(f"/desk/communications/{result.communication_id}")
@@ -209,8 +291,11 @@ class TestResend:
         assert action
         nonce = re.search(r'name="nonce" value="([^"]+)">\s*<p class="hint">Le courriel', page.text)
         assert nonce
-        done = client.post(action.group(1), headers={"origin": ORIGIN},
-                           data={"nonce": nonce.group(1), "addresses": "secretariat@caf.example.org"})
+        done = client.post(
+            action.group(1),
+            headers={"origin": ORIGIN},
+            data={"nonce": nonce.group(1), "addresses": "secretariat@caf.example.org"},
+        )
         assert done.status_code == 303
         smtp_server.reset()
         dispatch(demo, smtp_server)

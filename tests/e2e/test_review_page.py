@@ -21,6 +21,7 @@ from tests.e2e.conftest import ORIGIN, PARTNERS, Routed, nonce_of, route_draft
 from tests.support.smtp_server import SmtpTestServer
 from tests.support.workflow import FakeLogoChecker, body_of, dispatch
 
+
 def events(ctx: AppContext, kind: str | None = None) -> int:
     with ctx.uow() as uow:
         query = select(func.count()).select_from(AuditEventRow)
@@ -37,8 +38,16 @@ def request_state(ctx: AppContext, party: str, version_id: int) -> str:
         return row.status
 
 
-def post_decision(client: TestClient, token: str, decision: str, text: str = "", *, nonce: str | None = None,
-                  origin: str | None = ORIGIN, **headers: str):  # type: ignore[no-untyped-def]
+def post_decision(
+    client: TestClient,
+    token: str,
+    decision: str,
+    text: str = "",
+    *,
+    nonce: str | None = None,
+    origin: str | None = ORIGIN,
+    **headers: str,
+):  # type: ignore[no-untyped-def]
     if nonce is None:
         nonce = nonce_of(client.get(f"/r/{token}").text)
     sent = {"origin": origin} if origin else {}
@@ -47,7 +56,9 @@ def post_decision(client: TestClient, token: str, decision: str, text: str = "",
 
 
 class TestShowingTheRequest:
-    def test_the_page_says_who_asks_who_answers_what_and_until_when(self, client: TestClient, routed: Routed) -> None:
+    def test_the_page_says_who_asks_who_answers_what_and_until_when(
+        self, client: TestClient, routed: Routed
+    ) -> None:
         """Acting party and address, requesting party, version hash, deadline with the consequence of silence."""
         page = client.get(f"/r/{routed.tokens['caf']}")
         assert page.status_code == 200
@@ -59,7 +70,9 @@ class TestShowingTheRequest:
         assert "votre accord sera réputé acquis" in html and "à 24 h (heure de Paris)" in html
         assert "Il s&#39;agit de la première version" in html or "première version" in html
 
-    def test_no_answer_is_preselected_and_nothing_submits_itself(self, client: TestClient, routed: Routed) -> None:
+    def test_no_answer_is_preselected_and_nothing_submits_itself(
+        self, client: TestClient, routed: Routed
+    ) -> None:
         """Three choices, none checked, and a plain form (no auto-submit script)."""
         html = client.get(f"/r/{routed.tokens['caf']}").text
         radios = re.findall(r'<input type="radio"[^>]*>', html)
@@ -78,8 +91,9 @@ class TestShowingTheRequest:
 
 
 class TestGetNeverDecides:
-    def test_scanners_fetching_the_link_record_nothing(self, client: TestClient, demo: AppContext,
-                                                       routed: Routed) -> None:
+    def test_scanners_fetching_the_link_record_nothing(
+        self, client: TestClient, demo: AppContext, routed: Routed
+    ) -> None:
         """GET, HEAD and image fetches, repeated: no audit event, the request still awaits."""
         token = routed.tokens["dsden"]
         before = events(demo)
@@ -96,8 +110,12 @@ class TestHeaders:
     def test_token_pages_send_the_safety_headers(self, client: TestClient, routed: Routed) -> None:
         """no-referrer, no-store, nosniff, strict CSP with frame-ancestors 'none' — on the page, HEAD and images."""
         token = routed.tokens["caf"]
-        for response in (client.get(f"/r/{token}"), client.head(f"/r/{token}"),
-                         client.get(f"/r/{token}/pages/1.png"), client.get("/r/" + "x" * 43)):
+        for response in (
+            client.get(f"/r/{token}"),
+            client.head(f"/r/{token}"),
+            client.get(f"/r/{token}/pages/1.png"),
+            client.get("/r/" + "x" * 43),
+        ):
             headers = response.headers
             assert headers["referrer-policy"] == "no-referrer"
             assert headers["cache-control"] == "no-store"
@@ -133,12 +151,16 @@ class TestDeciding:
         assert len(acknowledgements) == 1
         assert "Accord" in body_of(acknowledgements[0]) or "accord" in body_of(acknowledgements[0])
 
-    def test_a_replayed_post_records_nothing_new(self, client: TestClient, demo: AppContext, routed: Routed) -> None:
+    def test_a_replayed_post_records_nothing_new(
+        self, client: TestClient, demo: AppContext, routed: Routed
+    ) -> None:
         """The same answer posted twice (double click, back button) gives one decision event."""
         token = routed.tokens["dsden"]
         nonce = nonce_of(client.get(f"/r/{token}").text)
         first = post_decision(client, token, "approve_with_remarks", "Merci de grossir le logo.", nonce=nonce)
-        second = post_decision(client, token, "approve_with_remarks", "Merci de grossir le logo.", nonce=nonce)
+        second = post_decision(
+            client, token, "approve_with_remarks", "Merci de grossir le logo.", nonce=nonce
+        )
         assert first.status_code == second.status_code == 303
         assert events(demo, "decision_recorded") == 1
 
@@ -155,8 +177,9 @@ class TestDeciding:
         assert request_state(demo, "dsden", routed.version_id) == "approved"
         assert events(demo, "decision_recorded") == 1
 
-    def test_two_simultaneous_posts_record_one_decision(self, demo: AppContext, checker: FakeLogoChecker,
-                                                        routed: Routed) -> None:
+    def test_two_simultaneous_posts_record_one_decision(
+        self, demo: AppContext, checker: FakeLogoChecker, routed: Routed
+    ) -> None:
         """Two browsers post at the same instant: one decision, the other sees a replay or a polite refusal."""
         token = routed.tokens["prefet"]
         app = create_app(demo, logo_checker=checker)
@@ -167,10 +190,16 @@ class TestDeciding:
 
         def go(index: int, decision: str) -> None:
             barrier.wait()
-            codes.append(post_decision(clients[index], token, decision, "Motif : le logo est déformé.",
-                                       nonce=nonces[index]).status_code)
+            codes.append(
+                post_decision(
+                    clients[index], token, decision, "Motif : le logo est déformé.", nonce=nonces[index]
+                ).status_code
+            )
 
-        threads = [threading.Thread(target=go, args=(0, "object")), threading.Thread(target=go, args=(1, "object"))]
+        threads = [
+            threading.Thread(target=go, args=(0, "object")),
+            threading.Thread(target=go, args=(1, "object")),
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -187,14 +216,17 @@ class TestDeciding:
         assert re.search(r'value="object"[^>]*checked', response.text)
         assert events(demo, "decision_recorded") == 0
 
-    def test_a_post_without_a_choice_is_refused(self, client: TestClient, demo: AppContext, routed: Routed) -> None:
+    def test_a_post_without_a_choice_is_refused(
+        self, client: TestClient, demo: AppContext, routed: Routed
+    ) -> None:
         """Nothing is assumed: an empty choice is an error, not an approval."""
         response = post_decision(client, routed.tokens["dtpjj"], "")
         assert response.status_code == 422
         assert events(demo, "decision_recorded") == 0
 
-    def test_an_answer_after_the_deadline_is_refused(self, client: TestClient, demo: AppContext,
-                                                     routed: Routed) -> None:
+    def test_an_answer_after_the_deadline_is_refused(
+        self, client: TestClient, demo: AppContext, routed: Routed
+    ) -> None:
         """Silence already counts as approval: the late answer is refused and the page says so."""
         token = routed.tokens["caf"]
         nonce = nonce_of(client.get(f"/r/{token}").text)
@@ -213,13 +245,29 @@ class TestForgedPosts:
         token = routed.tokens["caf"]
         nonce = nonce_of(client.get(f"/r/{token}").text)
         foreign = post_decision(client, token, "approve", nonce=nonce, origin="https://evil.example")
-        sneaky = post_decision(client, token, "approve", nonce=nonce, origin=None, **{"sec-fetch-site": "cross-site"})
-        null = post_decision(client, token, "approve", nonce=nonce, origin="null")
+        sneaky = post_decision(
+            client, token, "approve", nonce=nonce, origin=None, **{"sec-fetch-site": "cross-site"}
+        )
+        null = post_decision(
+            client, token, "approve", nonce=nonce, origin="null", **{"sec-fetch-site": "cross-site"}
+        )
         assert foreign.status_code == sneaky.status_code == null.status_code == 403
         assert "ne provient pas de ce site" in foreign.text
         assert events(demo, "decision_recorded") == 0
 
-    def test_a_wrong_or_missing_nonce_is_refused(self, client: TestClient, demo: AppContext, routed: Routed) -> None:
+    def test_a_same_origin_browser_post_with_a_null_origin_is_accepted(
+        self, client: TestClient, demo: AppContext, routed: Routed
+    ) -> None:
+        """Chromium sends `Origin: null` under no-referrer, with Sec-Fetch-Site: same-origin: that is us."""
+        response = post_decision(
+            client, routed.tokens["caf"], "approve", origin="null", **{"sec-fetch-site": "same-origin"}
+        )
+        assert response.status_code == 303
+        assert request_state(demo, "caf", routed.version_id) == "approved"
+
+    def test_a_wrong_or_missing_nonce_is_refused(
+        self, client: TestClient, demo: AppContext, routed: Routed
+    ) -> None:
         """Forged, truncated and absent nonces are all refused; nothing is recorded."""
         token = routed.tokens["caf"]
         good = nonce_of(client.get(f"/r/{token}").text)
@@ -227,8 +275,9 @@ class TestForgedPosts:
             assert post_decision(client, token, "approve", nonce=nonce).status_code == 403
         assert events(demo, "decision_recorded") == 0
 
-    def test_a_nonce_from_another_link_does_not_work(self, client: TestClient, demo: AppContext,
-                                                     routed: Routed) -> None:
+    def test_a_nonce_from_another_link_does_not_work(
+        self, client: TestClient, demo: AppContext, routed: Routed
+    ) -> None:
         """The nonce is bound to its link: one partner's page cannot answer for another's."""
         foreign_nonce = nonce_of(client.get(f"/r/{routed.tokens['dsden']}").text)
         assert post_decision(client, routed.tokens["caf"], "approve", nonce=foreign_nonce).status_code == 403
@@ -237,15 +286,26 @@ class TestForgedPosts:
 
 class TestClosedAndUnknownLinks:
     def test_links_of_a_superseded_version_are_gone(
-        self, client: TestClient, demo: AppContext, checker: FakeLogoChecker, routed: Routed,
-        smtp_server: SmtpTestServer, tmp_path: Path,
+        self,
+        client: TestClient,
+        demo: AppContext,
+        checker: FakeLogoChecker,
+        routed: Routed,
+        smtp_server: SmtpTestServer,
+        tmp_path: Path,
     ) -> None:
         """A new version withdraws the old requests: 410 on GET and POST, and the new link works."""
         old = routed.tokens["caf"]
         nonce = nonce_of(client.get(f"/r/{old}").text)
         smtp_server.reset()
-        second = route_draft(demo, checker, smtp_server, tmp_path / "v2", communication_id=routed.communication_id,
-                             colour="#dfe8f5")
+        second = route_draft(
+            demo,
+            checker,
+            smtp_server,
+            tmp_path / "v2",
+            communication_id=routed.communication_id,
+            colour="#dfe8f5",
+        )
         gone = client.get(f"/r/{old}")
         assert gone.status_code == 410
         assert "n&#39;est plus ouverte" in gone.text or "plus ouverte" in gone.text
@@ -255,10 +315,16 @@ class TestClosedAndUnknownLinks:
         assert "Comparaison avec la version 1" in fresh.text
         assert client.get(f"/r/{second.tokens['caf']}/diff/1.png").headers["content-type"] == "image/png"
 
-    def test_an_objection_closes_the_other_partners_links(self, client: TestClient, demo: AppContext,
-                                                          routed: Routed) -> None:
+    def test_an_objection_closes_the_other_partners_links(
+        self, client: TestClient, demo: AppContext, routed: Routed
+    ) -> None:
         """The version is blocked at once: the objector still reads the answer, the others get 410."""
-        assert post_decision(client, routed.tokens["dtpjj"], "object", "Le logo de la PJJ est obsolète.").status_code == 303
+        assert (
+            post_decision(
+                client, routed.tokens["dtpjj"], "object", "Le logo de la PJJ est obsolète."
+            ).status_code
+            == 303
+        )
         assert client.get(f"/r/{routed.tokens['dtpjj']}").status_code == 200
         assert client.get(f"/r/{routed.tokens['caf']}").status_code == 410
 

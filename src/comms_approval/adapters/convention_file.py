@@ -19,6 +19,7 @@ from comms_approval.domain.convention import (
     DeadlineRule,
     Party,
     ReminderSchedule,
+    RetentionYears,
 )
 from comms_approval.domain.errors import ConventionFileError
 
@@ -136,7 +137,7 @@ def parse_convention(text: str, path: Path) -> Convention:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise reader.fail("(file)", f"not valid TOML: {exc}") from exc
-    reader.check_unknown(data, {"convention", "parties"}, "")
+    reader.check_unknown(data, {"convention", "parties", "retention"}, "")
     head = reader.required(data, "convention", "")
     if not isinstance(head, dict):
         raise reader.fail("convention", "must be a table")
@@ -200,8 +201,27 @@ def parse_convention(text: str, path: Path) -> Convention:
         deadline_rule=rule,
         reminders=reminders,
         auditors=reader.emails(head, "auditors", p, required=False),
+        retention=_retention(reader, data.get("retention")),
         source=path,
     )
+
+
+def _retention(reader: _Reader, raw: Any) -> RetentionYears | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise reader.fail("retention", "must be a table")
+    reader.check_unknown(raw, {"documents_years", "evidence_years", "logs_years"}, "retention.")
+    defaults = RetentionYears()
+    values = {}
+    for key in ("documents_years", "evidence_years", "logs_years"):
+        value = raw.get(key, getattr(defaults, key))
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise reader.fail(
+                f"retention.{key}", f"must be a whole number of years, at least 1, got {value!r}"
+            )
+        values[key] = value
+    return RetentionYears(**values)
 
 
 def _reminders(reader: _Reader, raw: Any, silence_days: int) -> ReminderSchedule:
@@ -290,6 +310,15 @@ def convention_to_spec(convention: Convention) -> dict[str, Any]:
         "duration_years": convention.duration_years,
         "tacit_renewal": convention.tacit_renewal,
         "auditors": list(convention.auditors),
+        "retention": (
+            {
+                "documents_years": convention.retention.documents_years,
+                "evidence_years": convention.retention.evidence_years,
+                "logs_years": convention.retention.logs_years,
+            }
+            if convention.retention
+            else None
+        ),
         "source": str(convention.source) if convention.source else None,
         "parties": [
             {
@@ -326,6 +355,7 @@ def convention_from_spec(spec: Mapping[str, Any]) -> Convention:
         duration_years=int(spec["duration_years"]),
         tacit_renewal=bool(spec["tacit_renewal"]),
         auditors=tuple(spec["auditors"]),
+        retention=RetentionYears(**spec["retention"]) if spec.get("retention") else None,
         source=Path(spec["source"]) if spec.get("source") else None,
         parties=tuple(
             Party(

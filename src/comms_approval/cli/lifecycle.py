@@ -163,7 +163,7 @@ def lifecycle_command(
         return
     state = "[green]en vigueur[/]" if term.in_force else "[red]plus en vigueur[/]"
     console.print(
-        f"Convention [bold]{convention_id}[/] — {state}; signée le {format_date_fr(term.signed_on)}, "
+        f"Convention [bold]{convention_id}[/] — {state} ; signée le {format_date_fr(term.signed_on)}, "
         f"période en cours jusqu’au {format_date_fr(term.period_end)}"
         + (f", fin enregistrée au {format_date_fr(term.expired_on)}" if term.expired_on else "")
     )

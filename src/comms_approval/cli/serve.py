@@ -336,9 +336,13 @@ def serve_command(
                 f"Aucun relais SMTP configuré : les courriels sont conservés dans [bold]{watcher.directory}[/] "
                 f"({len(watcher.seen)} déjà présent(s)) ; les nouveaux sont listés ci-dessous."
             )
-        background = start_schedule(choose_schedule(schedule), sweep_every, dispatch_every)
-        # Configured after Prefect is imported: Prefect's logging set-up would otherwise silence uvicorn's.
+        mode = choose_schedule(schedule)
+        if mode is not Schedule.OFF:
+            # Prefect configures logging when imported: do it before uvicorn configures its own loggers.
+            import_flows("flows.deployments")
+        # The app is built before any flow runs, so the two never import the same modules at once.
         servers.append(uvicorn.Server(uvicorn.Config(web_app(ctx), host=host, port=port, log_level="info")))
+        background = start_schedule(mode, sweep_every, dispatch_every)
         console.print(f"Application web : [bold]http://{host}:{port}/[/] — arrêt par Ctrl-C ou SIGTERM.")
         if not stopping.is_set():
             servers[0].run()

@@ -34,6 +34,15 @@ class ReminderSchedule:
 
 
 @dataclass(frozen=True)
+class RetentionYears:
+    """How long a convention keeps documents (after conclusion), evidence and technical logs (Article 6)."""
+
+    documents_years: int = 3
+    evidence_years: int = 10
+    logs_years: int = 1
+
+
+@dataclass(frozen=True)
 class Party:
     """An institution that signed the convention; people act for it through its rosters."""
 
@@ -71,6 +80,7 @@ class Convention:
     deadline_rule: DeadlineRule = DeadlineRule.CPC
     reminders: ReminderSchedule = field(default_factory=ReminderSchedule)
     auditors: tuple[str, ...] = ()
+    retention: RetentionYears | None = None
     source: Path | None = None
 
     def party(self, party_id: str) -> Party:

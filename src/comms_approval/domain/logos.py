@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -211,8 +211,8 @@ class LogoEvidence:
 class LogoThresholds:
     """Decision thresholds, calibrated on the benchmark (bench/logos); see bench/RESULTS.md."""
 
-    accept: float = 0.72
-    margin: float = 0.06
+    accept: float = 0.7
+    margin: float = 0.05
     candidate: float = 0.5
     max_colour_distance: float = 18.0
     uncertain_colour_distance: float = 30.0
@@ -249,6 +249,11 @@ def _judge(ev: LogoEvidence, t: LogoThresholds) -> _Judgement:
     if ev.grayscale_page and ev.colour_only_rival:
         return _Judgement(False, Reason.GRAYSCALE_COLOUR_ONLY, plausible=True)
     return _Judgement(True)
+
+
+def is_conclusive(evidence: LogoEvidence, thresholds: LogoThresholds = DEFAULT_THRESHOLDS) -> bool:
+    """Whether this one candidate already settles its party's verdict (the detector may stop searching)."""
+    return _judge(evidence, thresholds).accepted and evidence.score - evidence.rival_score >= 2 * thresholds.margin
 
 
 def decide_party(
@@ -299,13 +304,6 @@ class PartyRequirement:
 
     party: str
     min_width_mm: float
-
-
-@dataclass(frozen=True)
-class LogoDecision:
-    """The per-party results of one document, in the convention's party order."""
-
-    results: tuple[PartyLogoResult, ...] = field(default_factory=tuple)
 
 
 def decide_document(

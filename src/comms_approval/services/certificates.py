@@ -160,7 +160,7 @@ class _Pdf(FPDF):
     def heading(self, text: str, size: float = 17) -> None:
         self.set_font(self.family, "B", size)
         self.set_text_color(*BLUE)
-        self.multi_cell(0, size * 0.5, self.clean(text))
+        self.multi_cell(0, size * 0.5, self.clean(text), new_x="LMARGIN", new_y="NEXT")
         self.ln(2)
         self.set_text_color(*INK)
 
@@ -168,14 +168,14 @@ class _Pdf(FPDF):
         self.ln(3)
         self.set_font(self.family, "B", 12)
         self.set_text_color(*BLUE)
-        self.multi_cell(0, 6, self.clean(text))
+        self.multi_cell(0, 6, self.clean(text), new_x="LMARGIN", new_y="NEXT")
         self.set_text_color(*INK)
         self.ln(1)
 
     def para(self, text: str, size: float = 10, colour: tuple[int, int, int] = INK) -> None:
         self.set_font(self.family, "", size)
         self.set_text_color(*colour)
-        self.multi_cell(0, size * 0.5, self.clean(text))
+        self.multi_cell(0, size * 0.5, self.clean(text), new_x="LMARGIN", new_y="NEXT")
         self.set_text_color(*INK)
         self.ln(1)
 
@@ -183,7 +183,7 @@ class _Pdf(FPDF):
         self.set_font(self.family, "B", 9.5)
         self.cell(52, 5.5, self.clean(label))
         self.set_font(self.mono if mono else self.family, "", 8.5 if mono else 9.5)
-        self.multi_cell(0, 5.5, self.clean(value))
+        self.multi_cell(0, 5.5, self.clean(value), new_x="LMARGIN", new_y="NEXT")
 
     def output_bytes(self) -> bytes:
         return bytes(self.output())
@@ -268,6 +268,8 @@ def _event_lines(pdf: _Pdf, events: list[AuditEventRow], tz: str, lang: str) -> 
             0,
             4,
             pdf.clean(f"#{event.seq} {event.kind} — {_when(event.occurred_at, tz, lang)}\n    {event.hash}"),
+            new_x="LMARGIN",
+            new_y="NEXT",
         )
     pdf.set_text_color(*INK)
 
@@ -303,7 +305,13 @@ def approval_certificate_pdf(
     for request in data.requests:
         party = data.convention.party(request.party_id)
         pdf.set_font(pdf.family, "B", 10.5)
-        pdf.multi_cell(0, 6, pdf.clean(f"{party.name} ({party.short_name}) — {_state(request.status, lang)}"))
+        pdf.multi_cell(
+            0,
+            6,
+            pdf.clean(f"{party.name} ({party.short_name}) — {_state(request.status, lang)}"),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
         deemed = request.status == "deemed_approved"
         decided = request.decision is not None
         how = _t("silence", lang) if deemed else (_t("explicit", lang) if decided else "—")

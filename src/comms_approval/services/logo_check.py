@@ -85,7 +85,9 @@ class OpenCvLogoMatcher:
                 rendered.append((raster.number, raster.rgb))
                 if len(present) < len(requirements):
                     page = prepare_page(raster.rgb, raster.number, raster.width_mm, raster.height_mm)
-                    evidence.extend(detect_on_page(page, refs, skip_parties=frozenset(present)))
+                    evidence.extend(
+                        detect_on_page(page, refs, thresholds=self.thresholds, skip_parties=frozenset(present))
+                    )
         results = decide_document(requirements, evidence, self.thresholds)
         elapsed = (self._clock() - start) * 1000.0
         report = LogoReport(str(document), info.pages, results, elapsed)

@@ -122,7 +122,7 @@ def merge_with_logo_report(
         if flagged:
             quoted = ", ".join(f"« {form} »" for form in forms)
             warnings_fr.append(
-                f"Le document nomme {short} ({quoted}) mais son logo en vigueur n’y figure pas "
+                f"Le document nomme le partenaire {short} ({quoted}), mais son logo en vigueur n’y figure pas "
                 f"({_STATUS_FR.get(status, status)}) : l’article 8 impose ce logo."
             )
             warnings_en.append(

@@ -152,10 +152,28 @@ def policy_for(
     convention_id: str | None,
     default: RetentionPolicy,
     overrides: Mapping[str, RetentionPolicy] | None,
+    declared: RetentionPolicy | None = None,
 ) -> RetentionPolicy:
+    """Explicit override first, then the convention's own `[retention]`, then the deployment default."""
     if convention_id is not None and overrides and convention_id in overrides:
         return overrides[convention_id]
-    return default
+    return declared or default
+
+
+def declared_policy(ctx: AppContext, convention_id: str | None) -> RetentionPolicy | None:
+    """The policy a convention file declares, once the file format carries `[retention]` (read defensively:
+    today's Convention has no such field)."""
+    if convention_id is None:
+        return None
+    from comms_approval.services.conventions import get_convention
+
+    with ctx.uow() as uow:
+        declared = getattr(get_convention(uow.session, convention_id), "retention", None)
+    if declared is None:
+        return None
+    return RetentionPolicy(
+        int(declared.documents_years), int(declared.evidence_years), int(declared.logs_years)
+    )
 
 
 def apply_retention(
@@ -179,7 +197,7 @@ def apply_retention(
             None,
         ]
     for convention_id in convention_ids:
-        policy = policy_for(convention_id, default, overrides)
+        policy = policy_for(convention_id, default, overrides, declared_policy(ctx, convention_id))
         report.purges.append(_purge_documents(ctx, convention_id, policy, now, dry_run))
         report.purges.append(_purge_evidence(ctx, convention_id, policy, now, dry_run))
         report.purges.append(_purge_logs(ctx, convention_id, policy, now, dry_run))

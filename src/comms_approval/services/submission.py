@@ -6,12 +6,17 @@ import hashlib
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 from sqlmodel import Session
 
-from comms_approval.adapters.db.tables import CommunicationRow, LogoOverrideRow, RequestRow, VersionRow
+from comms_approval.adapters.db.tables import (
+    CommunicationRow,
+    ConventionRow,
+    LogoOverrideRow,
+    RequestRow,
+    VersionRow,
+)
 from comms_approval.adapters.documents import render_preview_png, validate_document
 from comms_approval.bootstrap import AppContext
 from comms_approval.domain.convention import Convention, Party
@@ -22,7 +27,8 @@ from comms_approval.domain.events import (
     LogoOverrideRecorded,
     VersionSuperseded,
 )
-from comms_approval.domain.lifecycle import convention_is_in_force
+from comms_approval.domain.french import format_date_fr
+from comms_approval.domain.lifecycle import party_is_active
 from comms_approval.domain.logos import LogoReport, LogoStatus
 from comms_approval.domain.requests import (
     FINAL_VERSION_STATES,
@@ -32,6 +38,7 @@ from comms_approval.domain.requests import (
 )
 from comms_approval.services.conclusion import withdraw_open_requests
 from comms_approval.services.conventions import get_convention, party_rows
+from comms_approval.services.lifecycle import convention_in_force, not_in_force_message
 from comms_approval.services.locks import lock_version
 from comms_approval.services.logo_check import LogoChecker
 from comms_approval.services.records import (
@@ -125,17 +132,18 @@ def submit_draft(
     """Submit a draft (or the next version of a communication) and route it if it passes the check."""
     with ctx.uow() as uow:
         convention = get_convention(uow.session, convention_id)
-        convention_row_expired = _expired_on(uow.session, convention_id)
-    _, officer = _check_submitter(convention, party_id, officer_email)
-    today = local_today(convention, ctx.clock.now())
-    if not convention_is_in_force(
-        convention.signed_on,
-        convention.duration_years,
-        convention.tacit_renewal,
-        today,
-        convention_row_expired,
-    ):
-        raise SubmissionRefused(f"convention {convention.id!r} is not in force on {today.isoformat()}")
+        _, officer = _check_submitter(convention, party_id, officer_email)
+        today = local_today(convention, ctx.clock.now())
+        convention_row = uow.session.get(ConventionRow, convention_id)
+        if convention_row is not None and not convention_in_force(convention, convention_row, today):
+            raise SubmissionRefused(not_in_force_message(convention, convention_row, today)[1])
+        submitter_row = party_rows(uow.session, convention_id).get(party_id)
+        left_on = submitter_row.termination_effective_on if submitter_row is not None else None
+    if left_on is not None and not party_is_active(today, left_on):
+        raise SubmissionRefused(
+            f"{convention.party(party_id).name} a quitté la convention le {format_date_fr(left_on)} "
+            "(article 9) : elle ne peut plus soumettre de projet à ce titre."
+        )
     if not title.strip():
         raise SubmissionRefused("a communication needs a title")
 
@@ -283,13 +291,6 @@ def override_logo_check(
             report,
             [(r.party_id, r.status) for r in requests],
         )
-
-
-def _expired_on(session: Session, convention_id: str) -> date | None:
-    from comms_approval.adapters.db.tables import ConventionRow
-
-    row = session.get(ConventionRow, convention_id)
-    return row.expired_on if row else None
 
 
 def _display_name(name: str) -> str:

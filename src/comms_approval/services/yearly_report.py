@@ -20,7 +20,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from comms_approval.adapters.db.tables import CommunicationRow, ReminderRow, RequestRow, VersionRow
+from comms_approval.adapters.db.tables import (
+    CommunicationRow,
+    LogoOverrideRow,
+    ReminderRow,
+    RequestRow,
+    VersionRow,
+)
 from comms_approval.bootstrap import AppContext
 from comms_approval.domain.convention import Convention
 from comms_approval.domain.errors import CommsApprovalError
@@ -245,13 +251,19 @@ def _build(
         logo = version.logo_report or {}
         if logo and not logo.get("compliant", True):
             report.logo_check_failures += 1
-            if version.status != "rejected_by_check":
-                report.logo_overridden += 1
             for result in logo.get("parties", []):
                 party = str(result.get("party"))
                 if result.get("status") != "present" and party in figures:
                     figures[party].logo_failures += 1
     report.communications = len(communications)
+    if version_ids:
+        report.logo_overridden = int(
+            session.execute(
+                select(func.count(func.distinct(col(LogoOverrideRow.version_id)))).where(
+                    col(LogoOverrideRow.version_id).in_(version_ids)
+                )
+            ).scalar_one()
+        )
     numbers = {version.id: (communication.id or 0, version.number) for version, communication in rows}
     requests = (
         list(
@@ -385,6 +397,11 @@ COLOURS = {
 }
 
 
+def _date_fr(day: date) -> str:
+    """'1er septembre 2025': the weekday of format_date_fr is noise in a period."""
+    return format_date_fr(day).split(" ", 1)[1]
+
+
 def _fr_number(value: float, digits: int = 1) -> str:
     return f"{value:.{digits}f}".replace(".", ",")
 
@@ -450,8 +467,8 @@ def _footer(fig: Any, report: YearlyReport, page: int) -> None:
 def _page_summary(plt: Any, pdf: Any, report: YearlyReport) -> None:
     fig = plt.figure(figsize=A4)
     _header(fig, report, "synthèse")
-    start = format_date_fr(date(report.school_year[0], 9, 1))
-    end = format_date_fr(date(report.school_year[1], 8, 31))
+    start = _date_fr(date(report.school_year[0], 9, 1))
+    end = _date_fr(date(report.school_year[1], 8, 31))
     fig.text(
         0.07,
         0.865,
@@ -508,7 +525,7 @@ def _page_summary(plt: Any, pdf: Any, report: YearlyReport) -> None:
             cell.get_text().set_weight("bold")
         elif row % 2 == 0:
             cell.set_facecolor("#f2f5fa")
-    ax = fig.add_axes((0.22, 0.1, 0.71, 0.36))
+    ax = fig.add_axes((0.22, 0.17, 0.71, 0.3))
     _outcome_chart(ax, report)
     _footer(fig, report, 1)
     pdf.savefig(fig)
@@ -547,7 +564,7 @@ def _outcome_chart(ax: Any, report: YearlyReport) -> None:
     ax.set_xlabel("Nombre de demandes")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.35, -0.14), ncol=3, fontsize=7.5, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.4, -0.16), ncol=3, fontsize=7.5, frameon=False)
 
 
 def _page_delays(plt: Any, pdf: Any, report: YearlyReport) -> None:
@@ -585,7 +602,16 @@ def _page_delays(plt: Any, pdf: Any, report: YearlyReport) -> None:
         ax.set_yticks(positions, [p.short_name for p in with_days])
         ax.invert_yaxis()
         ax.axvline(15, color="#888888", linestyle="--", linewidth=0.8)
-        ax.text(15, 0.45, " délai de 15 jours", fontsize=7.5, color="#666666", va="bottom")
+        ax.text(
+            15,
+            1.01,
+            "délai de 15 jours",
+            transform=ax.get_xaxis_transform(),
+            fontsize=7.5,
+            color="#666666",
+            ha="center",
+            va="bottom",
+        )
         ax.set_xlim(0, max(17.0, max(d for p in with_days for d in p.decision_days) + 4))
         ax.set_xlabel("Jours entre la réception de la demande et la réponse")
     else:
@@ -593,7 +619,7 @@ def _page_delays(plt: Any, pdf: Any, report: YearlyReport) -> None:
         ax.text(0.0, 0.5, "Aucune réponse expresse sur la période.", fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
 
-    ax2 = fig.add_axes((0.2, 0.1, 0.73, 0.3))
+    ax2 = fig.add_axes((0.2, 0.15, 0.73, 0.27))
     ax2.set_title(
         "Relances et échecs du contrôle des logos", fontsize=11, loc="left", color="#1f3b63", pad=10
     )
@@ -614,11 +640,19 @@ def _page_delays(plt: Any, pdf: Any, report: YearlyReport) -> None:
             color="#7b4f9d",
             label="Logo absent ou non conforme",
         )
+        for y, party in zip(positions2, shown, strict=True):
+            # Written counts, zeros included: an empty row must read as "none", not as missing data.
+            ax2.text(party.reminders + 0.03, y - 0.18, str(party.reminders), va="center", fontsize=7.5)
+            ax2.text(
+                party.logo_failures + 0.03, y + 0.18, str(party.logo_failures), va="center", fontsize=7.5
+            )
+        top = max([1, *(p.reminders for p in shown), *(p.logo_failures for p in shown)])
+        ax2.set_xlim(0, top * 1.1 + 0.2)
         ax2.set_yticks(positions2, [p.short_name for p in shown])
         ax2.invert_yaxis()
         ax2.xaxis.get_major_locator().set_params(integer=True)
         ax2.set_xlabel("Nombre")
-        ax2.legend(loc="lower right", fontsize=7.5, frameon=False)
+        ax2.legend(loc="upper center", bbox_to_anchor=(0.4, -0.16), ncol=2, fontsize=7.5, frameon=False)
     ax2.spines[["top", "right"]].set_visible(False)
     _footer(fig, report, 2)
     pdf.savefig(fig)

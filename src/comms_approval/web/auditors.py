@@ -93,7 +93,7 @@ def _events(session: Session, allowed: tuple[str, ...], f: dict[str, Any]) -> li
         AuditEventRow.convention_id.in_([f["convention"]] if f["convention"] else list(allowed))  # type: ignore[union-attr]
     )
     if f["party"]:
-        query = query.where(AuditEventRow.party_id == f["party"])  # type: ignore[arg-type]
+        query = query.where(AuditEventRow.party_id == f["party"])
     if f["start"]:
         query = query.where(AuditEventRow.occurred_at >= datetime.combine(f["start"], time(0), PARIS))  # type: ignore[arg-type]
     if f["end"]:
@@ -110,8 +110,8 @@ def _communications(session: Session, allowed: tuple[str, ...], f: dict[str, Any
         .where(
             CommunicationRow.convention_id.in_([f["convention"]] if f["convention"] else list(allowed))  # type: ignore[attr-defined]
         )
-        .order_by(CommunicationRow.id.desc())
-    )  # type: ignore[union-attr]
+        .order_by(CommunicationRow.id.desc())  # type: ignore[union-attr]
+    )
     rows = []
     for communication in session.execute(query).scalars():
         status = communication_status(session, communication)

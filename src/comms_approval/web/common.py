@@ -126,6 +126,12 @@ def when(instant: datetime | None, lang: str, timezone: str = "Europe/Paris") ->
     return format_datetime_en(instant, timezone) if lang == "en" else format_datetime_fr(instant, timezone)
 
 
+def percent(ratio: float, lang: str) -> str:
+    """'0,5 %' in French (comma, narrow no-break space), '0.5%' in English."""
+    value = f"{ratio * 100:.1f}"
+    return f"{value.replace('.', ',')}\u202f%" if lang == "fr" else f"{value}%"
+
+
 def countdown(deadline: datetime | None, now: datetime, lang: str) -> str:
     """'3 jour(s) et 4 heure(s)' until a deadline, or 'échéance dépassée'."""
     if deadline is None:
@@ -173,6 +179,7 @@ def render(
         "state_label": lambda kind, state: state_label(kind, state, lang),
         "when": lambda instant, tz="Europe/Paris": when(instant, lang, tz),
         "lang_switch_url": lang_switch_url(request, lang),
+        "percent": lambda ratio: percent(ratio, lang),
         "user": user,
         "path": request.url.path,
         **context,

@@ -251,7 +251,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "delivered": ("Remise", "Delivered"),
     "not_delivered": ("non remise", "not delivered"),
     "open": ("Ouvrir", "Open"),
-    "details_of": ("Détail de « {title} »", "Details of “{title}”"),
+    "details_of": (
+        "Suivi de la communication et des versions",
+        "Follow-up of the communication and its versions",
+    ),
     "party_submitting": ("Partie déposante", "Submitting party"),
     "upload_title": ("Déposer un projet de communication", "Submit a draft communication"),
     "upload_intro": (

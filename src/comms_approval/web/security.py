@@ -8,12 +8,11 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
-from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Nothing from third parties, no inline script or style: every asset comes from this origin.
 CSP = (
@@ -33,27 +32,36 @@ NONCE_LIFETIME_SECONDS = 12 * 3600
 _SAFE_FETCH_SITES = frozenset({"same-origin", "none"})
 
 
-class SecurityHeadersMiddleware(BaseHTTPMiddleware):
-    """Adds the safety headers to every response; dynamic pages are never stored by caches."""
+class SecurityHeadersMiddleware:
+    """Adds the safety headers to every response; dynamic pages are never stored by caches (pure ASGI, cheap)."""
 
-    def __init__(self, app: object, *, hsts: bool) -> None:
-        super().__init__(app)  # type: ignore[arg-type]
+    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+        self.app = app
         self.hsts = hsts
+        self.static = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
 
-    async def dispatch(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.url.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "public, max-age=3600")
-        else:
-            response.headers["Cache-Control"] = "no-store"
-            response.headers["Pragma"] = "no-cache"
-        if self.hsts:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        is_static = str(scope.get("path", "")).startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in self.static:
+                    if name.decode() not in headers:
+                        headers.append(name.decode(), value.decode())
+                if is_static:
+                    headers.setdefault("Cache-Control", "public, max-age=3600")
+                else:
+                    headers["Cache-Control"] = "no-store"
+                    headers["Pragma"] = "no-cache"
+                if self.hsts:
+                    headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def make_nonce(secret: str, purpose: str, subject: str, *, now: float | None = None) -> str:
@@ -91,20 +99,21 @@ def _origin_of(url: str) -> str:
 
 
 def is_same_origin(request: Request, base_url: str) -> bool:
-    """Refuse a cross-site POST: Sec-Fetch-Site when the browser sends it, then Origin, then Referer.
+    """Refuse a cross-site POST: Sec-Fetch-Site decides when the browser sends it, then Origin, then Referer.
 
-    With Referrer-Policy no-referrer, browsers still send Origin on POST. A client sending none of the
-    three (a script, not a browser) is judged by the page nonce alone.
+    With Referrer-Policy no-referrer, Chromium sends `Origin: null` on form posts but still sends
+    Sec-Fetch-Site; a client sending neither a usable Origin nor Sec-Fetch-Site (a script, an old browser)
+    is judged by the page nonce alone, which binds the form to its link or session.
     """
     fetch_site = request.headers.get("sec-fetch-site")
-    if fetch_site is not None and fetch_site.lower() not in _SAFE_FETCH_SITES:
-        return False
+    if fetch_site is not None:
+        return fetch_site.lower() in _SAFE_FETCH_SITES
     allowed = {_origin_of(base_url)}
     host = request.headers.get("host")
     if host:
         allowed.add(f"{request.url.scheme}://{host}".lower())
     origin = request.headers.get("origin")
-    if origin is not None:
+    if origin is not None and origin != "null":
         return origin.lower() in allowed
     referer = request.headers.get("referer")
     if referer:

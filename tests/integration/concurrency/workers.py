@@ -11,7 +11,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tests.integration.concurrency.support import context_at, mailer_for
+# Only the standard library at import time: a spawned child imports this module before run_worker can
+# switch the bytecode cache on (see _enable_bytecode_cache).
+
+
+def _enable_bytecode_cache() -> None:
+    """Cache compiled modules in the temporary directory, outside the source tree.
+
+    multiprocessing passes -B to its children when the parent runs with PYTHONDONTWRITEBYTECODE (as on
+    the development machine); every worker would then compile the whole stack again, several seconds each.
+    """
+    import sys
+    import tempfile
+
+    if sys.dont_write_bytecode:
+        sys.pycache_prefix = str(Path(tempfile.gettempdir()) / "comms-approval-pycache")
+        sys.dont_write_bytecode = False
 
 
 def _report(results: Any, name: str, outcome: str, payload: object) -> None:
@@ -29,7 +44,10 @@ def run_worker(
     options: dict[str, Any],
 ) -> None:
     """One worker process: build the context, wait for the others, do one pass, report what happened."""
+    _enable_bytecode_cache()
     try:
+        from tests.integration.concurrency.support import context_at
+
         ctx = context_at(url, Path(data_dir), datetime.fromisoformat(now_iso))
         action = _ACTIONS[kind]
         if barrier is not None:
@@ -54,6 +72,7 @@ def _naive_sweep(ctx: Any, name: str, options: dict[str, Any]) -> object:
 
 def _dispatch(ctx: Any, name: str, options: dict[str, Any]) -> object:
     from comms_approval.services.outbox import dispatch_outbox
+    from tests.integration.concurrency.support import mailer_for
 
     mailer = mailer_for(ctx, options["smtp_port"], timeout=options.get("timeout", 5.0))
     report = asyncio.run(
@@ -64,6 +83,7 @@ def _dispatch(ctx: Any, name: str, options: dict[str, Any]) -> object:
 
 def _naive_dispatch(ctx: Any, name: str, options: dict[str, Any]) -> object:
     from tests.integration.concurrency.naive import naive_dispatch
+    from tests.integration.concurrency.support import mailer_for
 
     mailer = mailer_for(ctx, options["smtp_port"])
     report = asyncio.run(naive_dispatch(ctx, mailer, worker_id=name, race_window=options.get("race_window", 0.5)))
@@ -108,19 +128,6 @@ _ACTIONS: dict[str, Callable[[Any, str, dict[str, Any]], object]] = {
 }
 
 
-def allow_child_bytecode_cache() -> None:
-    """Let spawned interpreters cache compiled modules outside the source tree.
-
-    With PYTHONDONTWRITEBYTECODE set (as on the development machine) every spawned worker would compile
-    the whole stack again (several seconds each); a pycache prefix in the temporary directory avoids it.
-    """
-    import tempfile
-
-    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
-        os.environ.pop("PYTHONDONTWRITEBYTECODE")
-        os.environ.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "comms-approval-pycache"))
-
-
 def spawn_workers(
     specs: list[tuple[str, str, dict[str, Any]]],
     *,
@@ -133,7 +140,6 @@ def spawn_workers(
     import multiprocessing
 
     mp = multiprocessing.get_context("spawn")
-    allow_child_bytecode_cache()
     barrier = mp.Barrier(len(specs))
     results = mp.Queue()
     processes = [

@@ -49,7 +49,10 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def flow_env(
-    prefect_api: str, tmp_path: Path, smtp_server: SmtpTestServer, monkeypatch: pytest.MonkeyPatch
+    prefect_api: str,
+    tmp_path: Path,
+    smtp_server: SmtpTestServer,  # noqa: F811 -- the fixture imported above
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Settings:
     """What a worker would have in its environment: a data directory, a database and the test relay."""
     values = {

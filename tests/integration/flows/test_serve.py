@@ -170,3 +170,40 @@ class TestServe:
         assert [s.schedule.interval.total_seconds() for s in outbox.schedules] == [3600]  # type: ignore[union-attr]
         code, elapsed = served.terminate()
         assert (code, elapsed < STOP_WITHIN) == (0, True), served.output()
+
+
+class TestServeParts:
+    def test_the_placeholder_app_answers_health_checks_while_the_web_package_is_missing(self) -> None:
+        """The proxy's and the image's health checks work before the web app is installed."""
+        from fastapi.testclient import TestClient
+
+        from comms_approval.cli.serve import placeholder_app
+
+        with TestClient(placeholder_app()) as client:
+            assert (client.get("/healthz").status_code, client.get("/healthz").text) == (200, "ok")
+
+    def test_a_failing_periodic_run_does_not_stop_the_local_scheduler(self) -> None:
+        """The database hiccup of one tick is retried at the next; the loop itself survives."""
+        import threading
+
+        from comms_approval.cli.serve import LocalScheduler, PeriodicJob
+
+        calls: list[int] = []
+        third_call = threading.Event()
+
+        def flaky() -> None:
+            calls.append(len(calls))
+            if len(calls) >= 3:
+                third_call.set()
+            if len(calls) == 1:
+                raise RuntimeError("database is locked")
+
+        scheduler = LocalScheduler([PeriodicJob("flaky", 0.05, flaky)])
+        scheduler.start()
+        try:
+            assert third_call.wait(5)
+        finally:
+            scheduler.stop()
+        count = len(calls)
+        time.sleep(0.2)
+        assert len(calls) == count >= 3  # and nothing runs after stop()

@@ -82,7 +82,10 @@ class TestTerminationEffectiveDate:
         with demo.uow() as uow:
             row = uow.session.get(PartyRow, (CONVENTION, "caf"))
             assert row is not None
-            assert (row.termination_requested_on, row.termination_effective_on) == (requested_on, effective_on)
+            assert (row.termination_requested_on, row.termination_effective_on) == (
+                requested_on,
+                effective_on,
+            )
             assert row.termination_reference == "1A 234 567 8901 2"
         payload = payload_of_last(demo, "party_termination_recorded")
         assert payload["effective_on"] == effective_on.isoformat()
@@ -147,14 +150,16 @@ class TestRenewalAndExpiry:
         smtp_server: SmtpTestServer,
     ) -> None:
         """Its end is recorded for 1 September: drafts of 31 August pass, those of 1 September do not."""
-        term = record_expiry(demo, CONVENTION, "officer", expired_on=date(2026, 9, 1), reason="non-reconduction")
+        term = record_expiry(
+            demo, CONVENTION, "officer", expired_on=date(2026, 9, 1), reason="non-reconduction"
+        )
         assert term.expired_on == date(2026, 9, 1) and term.in_force
         assert payload_of_last(demo, "convention_expiry_recorded")["reason"] == "non-reconduction"
         clock.set(datetime(2026, 8, 31, 12, 0, tzinfo=PARIS))
         submit(demo, checker, make_draft(tmp_path, "v1.png"))
         dispatch(demo, smtp_server)
         clock.set(datetime(2026, 9, 1, 9, 0, tzinfo=PARIS))
-        with pytest.raises(SubmissionRefused, match="not in force on 2026-09-01"):
+        with pytest.raises(SubmissionRefused, match="a pris fin le mardi 1er septembre 2026"):
             submit(demo, checker, make_draft(tmp_path, "v2.png", text="Trop tard"))
         assert not convention_term(demo, CONVENTION).in_force
         token = tokens_for(smtp_server.messages_to(CAF_APPROVER), CAF_APPROVER)[0]

@@ -49,7 +49,9 @@ def cleared_version(
     with ctx.uow() as uow:
         version = uow.session.get(VersionRow, result.version_id)
         assert version is not None and version.status == "cleared"
-        uow.session.add(DocumentBlobRow(version_id=result.version_id, name="page-1", content_type="image/png", data=b"x"))
+        uow.session.add(
+            DocumentBlobRow(version_id=result.version_id, name="page-1", content_type="image/png", data=b"x")
+        )
         uow.commit()
     return result
 
@@ -103,6 +105,7 @@ class TestRetention:
         assert len(purge_events(demo)) == 2
 
         payloads_before = count(demo, AuditPayloadRow)
+        assert "direction@caf.example.org" in export_to_string(demo)
         clock.set(datetime(2036, 6, 1, 12, 0, tzinfo=PARIS))
         third = apply_retention(demo)
         erased = third.total("evidence")
@@ -113,7 +116,7 @@ class TestRetention:
         exported = [json.loads(line) for line in export_to_string(demo).splitlines()]
         assert exported[0]["payload"] is None  # the convention's loading, 2026: erased
         assert all(e["payload"] is not None for e in exported if e["kind"] == "retention_purged")
-        assert "cabinet@departement.example.org" not in export_to_string(demo)
+        assert "direction@caf.example.org" not in export_to_string(demo)
 
     def test_a_file_still_used_by_a_recent_version_is_kept(
         self,

@@ -65,9 +65,14 @@ def test_defaults_apply_when_optional_fields_are_omitted(tmp_path: Path) -> None
 
 
 def test_the_stored_spec_rebuilds_the_same_convention(tmp_path: Path) -> None:
-    """What the database keeps is enough to rebuild the domain object exactly."""
+    """What the database keeps is enough to rebuild the domain object exactly, retention included."""
     convention = parse_convention(VALID, tmp_path / "c.toml")
+    assert convention.retention is None
     assert convention_from_spec(convention_to_spec(convention)) == convention
+    demo = load_convention(REPO / "conventions" / "demo.toml")
+    assert demo.retention is not None
+    assert demo.retention.evidence_years == 10
+    assert convention_from_spec(convention_to_spec(demo)) == demo
 
 
 @pytest.mark.parametrize(

@@ -61,7 +61,9 @@ class TestPdfTextLayer:
         self, tmp_path: Path, convention: Convention
     ) -> None:
         """The council in capitals, the DTPJJ hyphenated over two lines; the cafétéria is not the Caf."""
-        report = mentions_for_document(make_pdf(tmp_path / "affiche.pdf", POSTER_LINES), convention, use_ocr=False)
+        report = mentions_for_document(
+            make_pdf(tmp_path / "affiche.pdf", POSTER_LINES), convention, use_ocr=False
+        )
         assert report.kind == "pdf"
         assert report.sources == ("text_layer",)
         assert named(report) == {"departement", "dtpjj"}
@@ -111,7 +113,9 @@ class TestBesideTheLogoReport:
         self, tmp_path: Path, convention: Convention
     ) -> None:
         """The poster names the DTPJJ but its logo is missing: that row is bold, with a French warning."""
-        mentions = mentions_for_document(make_pdf(tmp_path / "a.pdf", POSTER_LINES), convention, use_ocr=False)
+        mentions = mentions_for_document(
+            make_pdf(tmp_path / "a.pdf", POSTER_LINES), convention, use_ocr=False
+        )
         logo_report = {
             "file": "a.pdf",
             "parties": [

@@ -22,7 +22,10 @@ def named(text: str, convention: Convention) -> set[str]:
 class TestTolerance:
     def test_capitals_and_missing_accents_still_name_the_party(self, convention: Convention) -> None:
         """'CAISSE D'ALLOCATIONS FAMILIALES' and 'prefecture' (no accent) are the CAF and the prefecture."""
-        assert named("Avec la CAISSE D'ALLOCATIONS FAMILIALES et la prefecture", convention) == {"caf", "prefet"}
+        assert named("Avec la CAISSE D'ALLOCATIONS FAMILIALES et la prefecture", convention) == {
+            "caf",
+            "prefet",
+        }
 
     def test_a_name_split_over_two_lines_is_found(self, convention: Convention) -> None:
         """A line break is just a space."""

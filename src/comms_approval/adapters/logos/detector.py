@@ -13,17 +13,28 @@ import cv2
 import numpy as np
 
 from comms_approval.adapters.logos.references import ReferenceLogo, edge_strength
-from comms_approval.domain.logos import Box, LogoEvidence, LogoVersion
+from comms_approval.domain.logos import (
+    DEFAULT_THRESHOLDS,
+    Box,
+    LogoEvidence,
+    LogoThresholds,
+    LogoVersion,
+    is_conclusive,
+)
 
 WORK_WIDTH = 1240  # pages are matched at about 150 dpi on A4: enough for a 5 %-wide logo (62 px)
 MIN_FRACTION = 0.036  # smallest logo searched, as a fraction of the page width
 MAX_FRACTION = 0.7
+# Sizes below ~5 % of the width need the half-resolution level, seven times dearer than the next: they
+# are searched in a second pass, only for the parties the first pass did not find.
+FIRST_PASS_FRACTION = 0.0525
 SCALE_STEP = 1.19  # coarse correlation on small templates tolerates about ±9 % of scale error
 # matchTemplate costs about the same whatever the template size (DFT), ~11 ms at half resolution and
 # ~1.6 ms at quarter resolution: so templates are kept 16-32 px wide and the pyramid does the rest.
 BASE_TEMPLATE = 16
-PEAKS_PER_SCALE = 6
-CANDIDATES_PER_REFERENCE = 8
+PEAKS_PER_SCALE = 10
+RESCORED_PER_OCTAVE = 30
+CANDIDATES_PER_REFERENCE = 6
 VERIFY_WIDTH = 160  # aligned comparison is done with the logo at most this wide
 MIN_PROPOSAL = 0.35
 
@@ -58,10 +69,17 @@ class PreparedPage:
     number: int
     rgb: np.ndarray  # float32 0..255
     gray_levels: list[np.ndarray]
-    edge_levels: list[np.ndarray]
+    _edges: dict[int, np.ndarray]
     width_mm: float
     height_mm: float
     grayscale: bool
+
+    def edges(self, level: int) -> np.ndarray:
+        """Edge strength at a pyramid level, computed on first use (full resolution is rarely needed)."""
+        cached = self._edges.get(level)
+        if cached is None:
+            cached = self._edges[level] = edge_strength(self.gray_levels[level])
+        return cached
 
     @property
     def width(self) -> int:
@@ -87,8 +105,7 @@ def prepare_page(rgb8: np.ndarray, number: int, width_mm: float, height_mm: floa
     small = cv2.resize(rgb8, (max(1, rgb8.shape[1] // 8), max(1, rgb8.shape[0] // 8)), interpolation=cv2.INTER_AREA)
     spread = small.max(axis=2).astype(np.int16) - small.min(axis=2).astype(np.int16)
     grayscale = float(np.percentile(spread, 99.5)) < 14.0
-    edges = [edge_strength(level) for level in levels]
-    return PreparedPage(number, rgb, levels, edges, width_mm, height_mm, grayscale)
+    return PreparedPage(number, rgb, levels, {}, width_mm, height_mm, grayscale)
 
 
 def _match_edges(image: np.ndarray, templ: np.ndarray) -> np.ndarray:
@@ -105,16 +122,22 @@ def _match_edges(image: np.ndarray, templ: np.ndarray) -> np.ndarray:
     return result
 
 
-def _widths(page_width: int) -> list[float]:
+def _widths(page_width: int, lowest: float, highest: float) -> list[float]:
     widths = []
-    w = MIN_FRACTION * page_width
-    while w <= MAX_FRACTION * page_width:
+    w = lowest * page_width
+    while w <= highest * page_width:
         widths.append(w)
         w *= SCALE_STEP
     return widths
 
 
-def propose(page: PreparedPage, ref: ReferenceLogo, *, limit: int = CANDIDATES_PER_REFERENCE) -> list[_Candidate]:
+def propose(
+    page: PreparedPage,
+    ref: ReferenceLogo,
+    *,
+    limit: int = CANDIDATES_PER_REFERENCE,
+    sizes: tuple[float, float] = (FIRST_PASS_FRACTION, MAX_FRACTION),
+) -> list[_Candidate]:
     """Candidates of `ref` on the page, best first.
 
     Coarse correlation over a ladder of logo widths, each on the pyramid level that keeps the template
@@ -122,10 +145,10 @@ def propose(page: PreparedPage, ref: ReferenceLogo, *, limit: int = CANDIDATES_P
     parts of unrelated things, and their scores are not comparable across scales, so every coarse peak is
     re-scored with a 64-128 px template in a small window before ranking.
     """
-    found: list[_Candidate] = []
-    for width in _widths(page.width):
-        level = max(0, min(len(page.gray_levels) - 1, int(math.log2(width / BASE_TEMPLATE))))
-        image = page.edge_levels[level]
+    coarse: dict[int, list[tuple[float, float, float, float, int]]] = {}
+    for width in _widths(page.width, *sizes):
+        level = max(1, min(len(page.gray_levels) - 1, int(math.log2(width / BASE_TEMPLATE))))
+        image = page.edges(level)
         factor = 2**level
         tw = max(8, round(width / factor))
         templ = ref.edges(tw)[0]
@@ -133,15 +156,22 @@ def propose(page: PreparedPage, ref: ReferenceLogo, *, limit: int = CANDIDATES_P
         if th < 4 or th >= image.shape[0] or tw >= image.shape[1]:
             continue
         result = _match_edges(image, templ)
+        octave = int(math.log2(width / (MIN_FRACTION * page.width)))
         for _ in range(PEAKS_PER_SCALE):
             _, best, _, (px, py) = cv2.minMaxLoc(result)
             if best < MIN_PROPOSAL or not math.isfinite(best):
                 break
-            rescored = _rescore(page, ref, px * factor, py * factor, tw * factor, factor)
-            if rescored is not None:
-                found.append(rescored)
+            coarse.setdefault(octave, []).append((float(best), px * factor, py * factor, tw * factor, factor))
             rx, ry = max(1, tw // 2), max(1, th // 2)
             result[max(0, py - ry): py + ry + 1, max(0, px - rx): px + rx + 1] = -1.0
+    # Coarse scores are only comparable within an octave of sizes: re-score the best few of each octave.
+    found: list[_Candidate] = []
+    for peaks in coarse.values():
+        peaks.sort(reverse=True)
+        for _, px, py, pw, factor in peaks[:RESCORED_PER_OCTAVE]:
+            rescored = _rescore(page, ref, px, py, pw, factor, scales=(1.0,))
+            if rescored is not None:
+                found.append(rescored)
     found.sort(key=lambda c: c.proposal, reverse=True)
     kept: list[_Candidate] = []
     per_octave: dict[int, int] = {}
@@ -156,34 +186,42 @@ def propose(page: PreparedPage, ref: ReferenceLogo, *, limit: int = CANDIDATES_P
             per_octave[octave] = per_octave.get(octave, 0) + 1
             if len(kept) >= limit:
                 break
-    kept.sort(key=lambda c: c.proposal, reverse=True)
-    return kept
+    refined = []
+    for cand in kept:
+        # the kept few get the scale refined (the coarse ladder is ~±9 % off at worst)
+        better = _rescore(page, ref, cand.x, cand.y, cand.width, 2, scales=(0.93, 1.07))
+        refined.append(better if better is not None and better.proposal > cand.proposal else cand)
+    refined.sort(key=lambda c: c.proposal, reverse=True)
+    return refined
 
 
 RESCORE_WIDTH = 64
 
 
 def _rescore(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: float,
-             coarse_factor: int) -> _Candidate | None:
+             coarse_factor: int, scales: Sequence[float] = (0.93, 1.0, 1.07)) -> _Candidate | None:
+    """Re-score a coarse peak with a 64-128 px edge template at three scales, in a small window."""
     level = max(0, min(len(page.gray_levels) - 1, int(math.log2(max(1.0, width / RESCORE_WIDTH)))))
-    image = page.edge_levels[level]
+    image = page.edges(level)
     factor = 2**level
-    tw = max(8, round(width / factor))
-    templ = ref.edges(tw)[0]
-    th = templ.shape[0]
-    r = max(2, coarse_factor // factor + 1)
-    x0, y0 = round(x / factor) - r, round(y / factor) - r
-    x1, y1 = x0 + tw + 2 * r, y0 + th + 2 * r
-    if x0 < 0 or y0 < 0 or x1 > image.shape[1] or y1 > image.shape[0]:
-        x0, y0 = max(0, x0), max(0, y0)
-        x1, y1 = min(image.shape[1], x1), min(image.shape[0], y1)
+    best: _Candidate | None = None
+    for s in scales:
+        tw = max(8, round(width * s / factor))
+        templ = ref.edges(tw)[0]
+        th = templ.shape[0]
+        r = max(2, coarse_factor // factor + 1)
+        cx, cy = (x + width / 2) / factor, (y + width * ref.aspect / 2) / factor
+        x0, y0 = max(0, round(cx - tw / 2) - r), max(0, round(cy - th / 2) - r)
+        x1, y1 = min(image.shape[1], x0 + tw + 2 * r), min(image.shape[0], y0 + th + 2 * r)
         if x1 - x0 < tw or y1 - y0 < th:
-            return None
-    # Edges are zero where the logo is transparent, so clutter there only weighs in the normalisation;
-    # OpenCV's masked correlation was measured to do worse on edge maps.
-    result = _match_edges(image[y0:y1, x0:x1], templ)
-    _, best, _, (px, py) = cv2.minMaxLoc(result)
-    return _Candidate(ref, (x0 + px) * factor, (y0 + py) * factor, tw * factor, float(best))
+            continue
+        # Edges are zero where the logo is transparent, so clutter there only weighs in the normalisation;
+        # OpenCV's masked correlation was measured to do worse on edge maps.
+        result = _match_edges(image[y0:y1, x0:x1], templ)
+        _, value, _, (px, py) = cv2.minMaxLoc(result)
+        if best is None or value > best.proposal:
+            best = _Candidate(ref, (x0 + px) * factor, (y0 + py) * factor, tw * factor, float(value))
+    return best
 
 
 def _iou(a: Sequence[float], b: Sequence[float]) -> float:
@@ -236,8 +274,8 @@ def _parts_score(crop: np.ndarray, logo: np.ndarray, mask: np.ndarray, box: tupl
 
 
 COARSE_ALIGN_WIDTH = 72
-_ANGLES = (-3.5, 0.0, 3.5)
-_SCALES = (0.95, 1.0, 1.05)
+_ANGLES = (-3.0, 0.0, 3.0)
+_SCALES = (0.92, 0.96, 1.0, 1.04, 1.08)
 
 
 def _logo_planes(ref: ReferenceLogo, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -345,8 +383,8 @@ def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: f
         centre = ((pose.ox + pose.width / 2) * k, (pose.oy + pose.height / 2) * k)
         fine = _search_pose(
             edge_strength(crop_gray), ref, tf,
-            (pose.angle - 2.0, pose.angle - 1.0, pose.angle, pose.angle + 1.0, pose.angle + 2.0),
-            (pose.scale * 0.975, pose.scale, pose.scale * 1.025),
+            (pose.angle - 1.5, pose.angle, pose.angle + 1.5),
+            (pose.scale * 0.98, pose.scale, pose.scale * 1.02),
             window=(centre[0], centre[1], 2.0 * k + 2),
         )
         warp = fine.warp(tf) if fine is not None else _scaled_pose(pose, k).warp(tf)
@@ -382,7 +420,7 @@ def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: f
     mask = a > 0.6
 
     colour = None
-    if not page.grayscale and ref.has_colour and mask.sum() >= 12:
+    if not page.grayscale and mask.sum() >= 12:
         colour = _colour_distance(crop_rgb, np.clip(predicted, 0, 255).astype(np.float32), mask)
 
     # logo corners -> crop -> page
@@ -457,7 +495,7 @@ def _evidence(page: PreparedPage, m: Measurement, rival: float, rival_party: str
     )
 
 
-RIVAL_WORTHY = 0.45
+RIVAL_WORTHY = 0.55
 
 
 def verify(page: PreparedPage, refs: ReferenceSet, cand: _Candidate) -> LogoEvidence | None:
@@ -480,31 +518,35 @@ def detect_on_page(
     page: PreparedPage,
     refs: ReferenceSet,
     *,
-    accept_hint: float = 0.8,
+    thresholds: LogoThresholds = DEFAULT_THRESHOLDS,
     skip_parties: frozenset[str] = frozenset(),
+    exhaustive: bool = False,
 ) -> list[LogoEvidence]:
-    """Evidence for every current logo (and, for parties not clearly found, their obsolete versions)."""
+    """Evidence for every current logo (and, for parties not clearly found, their obsolete versions).
+
+    A party's search stops at the first candidate the policy accepts (unless `exhaustive`); logos under
+    ~5 % of the page width are searched only for parties still missing after the first pass.
+    """
     evidence: list[LogoEvidence] = []
     found: set[str] = set(skip_parties)
-    for ref in refs.refs:
-        if ref.version is not LogoVersion.CURRENT or ref.party in found:
-            continue
-        for cand in propose(page, ref):
+
+    def search(ref: ReferenceLogo, sizes: tuple[float, float], limit: int) -> None:
+        for cand in propose(page, ref, sizes=sizes, limit=limit):
             ev = verify(page, refs, cand)
             if ev is None:
                 continue
             evidence.append(ev)
-            if ev.score >= accept_hint and ev.score - ev.rival_score > 0.1 and (
-                ev.colour_distance is None or ev.colour_distance < 10.0
-            ):
+            if not exhaustive and ref.version is LogoVersion.CURRENT and is_conclusive(ev, thresholds):
                 found.add(ref.party)
-                break  # a clear match: the other candidates cannot change the verdict
+                return  # a clear match: the other candidates cannot change the verdict
+
+    for sizes in ((FIRST_PASS_FRACTION, MAX_FRACTION), (MIN_FRACTION, FIRST_PASS_FRACTION)):
+        for ref in refs.refs:
+            if ref.version is LogoVersion.CURRENT and ref.party not in found:
+                search(ref, sizes, CANDIDATES_PER_REFERENCE if sizes[1] == MAX_FRACTION else 3)
     for ref in refs.refs:
         if ref.version is LogoVersion.OBSOLETE and ref.party not in found:
-            for cand in propose(page, ref, limit=4):
-                ev = verify(page, refs, cand)
-                if ev is not None:
-                    evidence.append(ev)
+            search(ref, (MIN_FRACTION, MAX_FRACTION), 4)
     return exclusive(evidence)
 
 
