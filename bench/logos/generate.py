@@ -31,14 +31,39 @@ PAGE_W, PAGE_H, DPI = 1240, 1754, 150
 PT_W, PT_H = 595.276, 841.89  # A4 in PDF points
 FONT_DIR = Path("/usr/share/fonts/truetype")
 TTF = [
-    "dejavu/DejaVuSans-Bold.ttf", "dejavu/DejaVuSerif-Bold.ttf", "dejavu/DejaVuSans.ttf",
-    "dejavu/DejaVuSansCondensed-Bold.ttf", "liberation/LiberationSans-Bold.ttf",
-    "liberation/LiberationSerif-Bold.ttf", "liberation/LiberationSansNarrow-Bold.ttf",
-    "liberation/LiberationMono-Bold.ttf", "dejavu/DejaVuSerif-Italic.ttf",
+    "dejavu/DejaVuSans-Bold.ttf",
+    "dejavu/DejaVuSerif-Bold.ttf",
+    "dejavu/DejaVuSans.ttf",
+    "dejavu/DejaVuSansCondensed-Bold.ttf",
+    "liberation/LiberationSans-Bold.ttf",
+    "liberation/LiberationSerif-Bold.ttf",
+    "liberation/LiberationSansNarrow-Bold.ttf",
+    "liberation/LiberationMono-Bold.ttf",
+    "dejavu/DejaVuSerif-Italic.ttf",
 ]
 STD_FONTS = ["Helvetica-Bold", "Times-Bold", "Helvetica", "Courier-Bold", "Times-BoldItalic"]
-WORDS = ("conseil direction services jeunesse éducation famille region santé emploi culture sport "
-         "territoire solidarité action sociale ville agence mission école prévention").split()
+WORDS = [
+    "conseil",
+    "direction",
+    "services",
+    "jeunesse",
+    "éducation",
+    "famille",
+    "region",
+    "santé",
+    "emploi",
+    "culture",
+    "sport",
+    "territoire",
+    "solidarité",
+    "action",
+    "sociale",
+    "ville",
+    "agence",
+    "mission",
+    "école",
+    "prévention",
+]
 
 
 # ----------------------------------------------------------------------------------------------- logos
@@ -83,25 +108,45 @@ def _emblem(rng: random.Random, palette: list[tuple[int, int, int]], vector: boo
     cx, cy, r = 130.0, 150.0, rng.uniform(90, 115)
     if style == "facets":
         n = rng.choice([5, 6, 8])
-        pts = [(cx + r * math.cos(2 * math.pi * i / n - math.pi / 2), cy + r * math.sin(2 * math.pi * i / n - math.pi / 2))
-               for i in range(n)]
+        pts = [
+            (
+                cx + r * math.cos(2 * math.pi * i / n - math.pi / 2),
+                cy + r * math.sin(2 * math.pi * i / n - math.pi / 2),
+            )
+            for i in range(n)
+        ]
         for i in range(0, n, 2):
-            prims.append(Prim("poly", [(cx, cy), pts[i], pts[(i + 1) % n], pts[(i + 2) % n]], palette[i // 2 % 3]))
+            prims.append(
+                Prim("poly", [(cx, cy), pts[i], pts[(i + 1) % n], pts[(i + 2) % n]], palette[i // 2 % 3])
+            )
     elif style == "rings":
-        prims.append(Prim("ring", [(cx - r, cy - r), (cx + r, cy + r)], palette[0], width=rng.uniform(14, 26)))
-        prims.append(Prim("ellipse", [(cx - r * 0.45, cy - r * 0.45), (cx + r * 0.45, cy + r * 0.45)], palette[1]))
+        prims.append(
+            Prim("ring", [(cx - r, cy - r), (cx + r, cy + r)], palette[0], width=rng.uniform(14, 26))
+        )
+        prims.append(
+            Prim("ellipse", [(cx - r * 0.45, cy - r * 0.45), (cx + r * 0.45, cy + r * 0.45)], palette[1])
+        )
     elif style == "bands":
         x = cx - r
         for i in range(3):
-            prims.append(Prim("rect", [(x + i * r * 2 / 3, cy - r), (x + (i + 1) * r * 2 / 3, cy + r)], palette[i]))
+            prims.append(
+                Prim("rect", [(x + i * r * 2 / 3, cy - r), (x + (i + 1) * r * 2 / 3, cy + r)], palette[i])
+            )
         prims.append(Prim("rect", [(cx - 12, cy - r * 0.6), (cx + 12, cy + r * 0.6)], (90, 90, 90)))
     elif style == "tile":
         if vector:
             prims.append(Prim("rect", [(cx - r, cy - r * 0.8), (cx + r, cy + r * 0.8)], palette[0]))
         else:
-            prims.append(Prim("grad", [(cx - r, cy - r * 0.8), (cx + r, cy + r * 0.8)], palette[0], palette[1]))
-        prims.append(Prim("poly", [(cx - r * 0.7, cy), (cx, cy - r * 0.6), (cx + r * 0.7, cy), (cx, cy + r * 0.5)],
-                          (255, 255, 255)))
+            prims.append(
+                Prim("grad", [(cx - r, cy - r * 0.8), (cx + r, cy + r * 0.8)], palette[0], palette[1])
+            )
+        prims.append(
+            Prim(
+                "poly",
+                [(cx - r * 0.7, cy), (cx, cy - r * 0.6), (cx + r * 0.7, cy), (cx, cy + r * 0.5)],
+                (255, 255, 255),
+            )
+        )
     elif style == "star":
         pts = []
         for i in range(10):
@@ -119,13 +164,17 @@ def _emblem(rng: random.Random, palette: list[tuple[int, int, int]], vector: boo
     return prims
 
 
-def _wordmark(rng: random.Random, ink: tuple[int, int, int], vector: bool, acronym: str, line: str) -> list[Prim]:
+def _wordmark(
+    rng: random.Random, ink: tuple[int, int, int], vector: bool, acronym: str, line: str
+) -> list[Prim]:
     font = rng.choice(STD_FONTS if vector else TTF)
     size = rng.uniform(70, 95)
     prims = [Prim("text", [(265.0, 60.0 + size)], ink, text=acronym, font=font, size=size)]
     if line:
         small = rng.choice(STD_FONTS if vector else TTF)
-        prims.append(Prim("text", [(268.0, 60.0 + size + 52)], ink, text=line, font=small, size=rng.uniform(24, 32)))
+        prims.append(
+            Prim("text", [(268.0, 60.0 + size + 52)], ink, text=line, font=small, size=rng.uniform(24, 32))
+        )
     return prims
 
 
@@ -145,27 +194,54 @@ def make_party_logos(rng: random.Random, pid: str) -> dict[str, Any]:
     current = LogoSpec(f"{pid}", vector, emblem + word)
 
     def recolour(prims: list[Prim], shift: float) -> list[Prim]:
-        return [Prim(p.kind, p.pts, _hue_shift(p.fill, shift), _hue_shift(p.fill2, shift), p.width, p.text, p.font,
-                     p.size) for p in prims]
+        return [
+            Prim(
+                p.kind,
+                p.pts,
+                _hue_shift(p.fill, shift),
+                _hue_shift(p.fill2, shift),
+                p.width,
+                p.text,
+                p.font,
+                p.size,
+            )
+            for p in prims
+        ]
 
     obsolete = None
     obsolete_kind = None
     if rng.random() < 0.6:
         obsolete_kind = rng.choice(["colour", "text", "emblem"])
         if obsolete_kind == "colour":
-            obsolete = LogoSpec(f"{pid}-old", vector, recolour(emblem, rng.uniform(0.3, 0.7)) + recolour(word, 0.5))
+            obsolete = LogoSpec(
+                f"{pid}-old", vector, recolour(emblem, rng.uniform(0.3, 0.7)) + recolour(word, 0.5)
+            )
         elif obsolete_kind == "text":
             old_line = " ".join(rng.sample(WORDS, 2))
-            obsolete = LogoSpec(f"{pid}-old", vector, emblem + _wordmark(rng, ink, vector, _acronym(rng), old_line))
+            obsolete = LogoSpec(
+                f"{pid}-old", vector, emblem + _wordmark(rng, ink, vector, _acronym(rng), old_line)
+            )
         else:
             obsolete = LogoSpec(f"{pid}-old", vector, _emblem(rng, palette, vector) + word)
     lookalikes = [
         ("hue", LogoSpec(f"{pid}-lk-hue", vector, recolour(emblem + word, rng.uniform(0.2, 0.8)))),
-        ("text", LogoSpec(f"{pid}-lk-text", vector, emblem + _wordmark(rng, ink, vector, _acronym(rng), line))),
-        ("emblem", LogoSpec(f"{pid}-lk-emblem", vector, _emblem(rng, [_rand_colour(rng) for _ in range(3)], vector)
-                            + word)),
+        (
+            "text",
+            LogoSpec(f"{pid}-lk-text", vector, emblem + _wordmark(rng, ink, vector, _acronym(rng), line)),
+        ),
+        (
+            "emblem",
+            LogoSpec(
+                f"{pid}-lk-emblem", vector, _emblem(rng, [_rand_colour(rng) for _ in range(3)], vector) + word
+            ),
+        ),
     ]
-    return {"current": current, "obsolete": obsolete, "obsolete_kind": obsolete_kind, "lookalikes": lookalikes}
+    return {
+        "current": current,
+        "obsolete": obsolete,
+        "obsolete_kind": obsolete_kind,
+        "lookalikes": lookalikes,
+    }
 
 
 def _font(name: str, size: float) -> ImageFont.FreeTypeFont:
@@ -201,8 +277,14 @@ def render_raster(spec: LogoSpec) -> Image.Image:
 def _crop(img: Image.Image, pad: int = 10) -> Image.Image:
     box = img.getchannel("A").point(lambda a: 255 if a > 8 else 0).getbbox()
     assert box is not None
-    return img.crop((max(0, box[0] - pad), max(0, box[1] - pad), min(img.width, box[2] + pad),
-                     min(img.height, box[3] + pad)))
+    return img.crop(
+        (
+            max(0, box[0] - pad),
+            max(0, box[1] - pad),
+            min(img.width, box[2] + pad),
+            min(img.height, box[3] + pad),
+        )
+    )
 
 
 def _pdf_string(text: str) -> bytes:
@@ -229,19 +311,24 @@ def vector_ops(spec: LogoSpec, fonts: dict[str, str]) -> bytes:
                 hw = p.width / 2
                 x0, y0, x1, y1 = x0 + hw, y0 + hw, x1 - hw, y1 - hw
             cx, cy, rx, ry = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2
-            e = (f"{cx + rx:.2f} {cy:.2f} m "
-                 f"{cx + rx:.2f} {cy + k * ry:.2f} {cx + k * rx:.2f} {cy + ry:.2f} {cx:.2f} {cy + ry:.2f} c "
-                 f"{cx - k * rx:.2f} {cy + ry:.2f} {cx - rx:.2f} {cy + k * ry:.2f} {cx - rx:.2f} {cy:.2f} c "
-                 f"{cx - rx:.2f} {cy - k * ry:.2f} {cx - k * rx:.2f} {cy - ry:.2f} {cx:.2f} {cy - ry:.2f} c "
-                 f"{cx + k * rx:.2f} {cy - ry:.2f} {cx + rx:.2f} {cy - k * ry:.2f} {cx + rx:.2f} {cy:.2f} c h")
+            e = (
+                f"{cx + rx:.2f} {cy:.2f} m "
+                f"{cx + rx:.2f} {cy + k * ry:.2f} {cx + k * rx:.2f} {cy + ry:.2f} {cx:.2f} {cy + ry:.2f} c "
+                f"{cx - k * rx:.2f} {cy + ry:.2f} {cx - rx:.2f} {cy + k * ry:.2f} {cx - rx:.2f} {cy:.2f} c "
+                f"{cx - rx:.2f} {cy - k * ry:.2f} {cx - k * rx:.2f} {cy - ry:.2f} {cx:.2f} {cy - ry:.2f} c "
+                f"{cx + k * rx:.2f} {cy - ry:.2f} {cx + rx:.2f} {cy - k * ry:.2f} {cx + rx:.2f} {cy:.2f} c h"
+            )
             if p.kind == "ring":
                 out.append(f"{colour} RG {p.width:.2f} w {e} S".encode())
             else:
                 out.append(f"{colour} rg {e} f".encode())
         elif p.kind == "text":
             x, y = p.pts[0]
-            out.append(f"BT {colour} rg /{fonts[p.font]} {p.size:.2f} Tf 1 0 0 -1 {x:.2f} {y:.2f} Tm ".encode()
-                       + _pdf_string(p.text) + b" Tj ET")
+            out.append(
+                f"BT {colour} rg /{fonts[p.font]} {p.size:.2f} Tf 1 0 0 -1 {x:.2f} {y:.2f} Tm ".encode()
+                + _pdf_string(p.text)
+                + b" Tj ET"
+            )
     return b"\n".join(out)
 
 
@@ -265,30 +352,42 @@ class PdfWriter:
         if name not in self.fonts:
             self.fonts[name] = f"F{len(self.fonts) + 1}"
             self.font_ids[name] = self.add(
-                f"<< /Type /Font /Subtype /Type1 /BaseFont /{name} /Encoding /WinAnsiEncoding >>".encode())
+                f"<< /Type /Font /Subtype /Type1 /BaseFont /{name} /Encoding /WinAnsiEncoding >>".encode()
+            )
         return self.fonts[name]
 
     def image(self, img: Image.Image, *, jpeg: int | None = None) -> int:
         if img.mode == "RGBA" and jpeg is None:
             alpha = np.asarray(img.getchannel("A")).tobytes()
-            smask = self.stream(f"/Type /XObject /Subtype /Image /Width {img.width} /Height {img.height} "
-                                "/ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode", zlib.compress(alpha))
+            smask = self.stream(
+                f"/Type /XObject /Subtype /Image /Width {img.width} /Height {img.height} "
+                "/ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode",
+                zlib.compress(alpha),
+            )
             rgb = np.asarray(img.convert("RGB")).tobytes()
-            return self.stream(f"/Type /XObject /Subtype /Image /Width {img.width} /Height {img.height} "
-                               f"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode /SMask {smask} 0 R",
-                               zlib.compress(rgb))
+            return self.stream(
+                f"/Type /XObject /Subtype /Image /Width {img.width} /Height {img.height} "
+                f"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode /SMask {smask} 0 R",
+                zlib.compress(rgb),
+            )
         buf = io.BytesIO()
         img.convert("RGB").save(buf, "JPEG", quality=jpeg or 85)
-        return self.stream(f"/Type /XObject /Subtype /Image /Width {img.width} /Height {img.height} "
-                           "/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode", buf.getvalue())
+        return self.stream(
+            f"/Type /XObject /Subtype /Image /Width {img.width} /Height {img.height} "
+            "/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode",
+            buf.getvalue(),
+        )
 
     def page(self, content: bytes, images: dict[str, int], size: tuple[float, float] = (PT_W, PT_H)) -> None:
         xobj = " ".join(f"/{k} {v} 0 R" for k, v in images.items())
         fonts = " ".join(f"/{alias} {self.font_ids[name]} 0 R" for name, alias in self.fonts.items())
         contents = self.stream("", content)
-        self.pages.append(self.add(
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {size[0]:.3f} {size[1]:.3f}] /Resources "
-            f"<< /XObject << {xobj} >> /Font << {fonts} >> >> /Contents {contents} 0 R >>".encode()))
+        self.pages.append(
+            self.add(
+                f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {size[0]:.3f} {size[1]:.3f}] /Resources "
+                f"<< /XObject << {xobj} >> /Font << {fonts} >> >> /Contents {contents} 0 R >>".encode()
+            )
+        )
 
     def bytes(self) -> bytes:
         self.objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
@@ -303,7 +402,9 @@ class PdfWriter:
         out += f"xref\n0 {len(self.objects) + 1}\n0000000000 65535 f \n".encode()
         for o in offsets:
             out += f"{o:010d} 00000 n \n".encode()
-        out += (f"trailer\n<< /Size {len(self.objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").encode()
+        out += (
+            f"trailer\n<< /Size {len(self.objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+        ).encode()
         return bytes(out)
 
 
@@ -313,7 +414,12 @@ def render_vector(spec: LogoSpec, width_px: int | None = None) -> Image.Image:
     ops = b"q 1 0 0 -1 0 %d cm\n" % spec.h + vector_ops(spec, fonts) + b"\nQ"
     writer.page(ops, {}, (spec.w, spec.h))
     doc = pdfium.PdfDocument(writer.bytes())
-    img = doc[0].render(scale=(width_px or spec.w) / spec.w, fill_color=(255, 255, 255, 0)).to_pil().convert("RGBA")
+    img = (
+        doc[0]
+        .render(scale=(width_px or spec.w) / spec.w, fill_color=(255, 255, 255, 0))
+        .to_pil()
+        .convert("RGBA")
+    )
     doc.close()
     return _crop(img)
 
@@ -351,8 +457,16 @@ def photo(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
 
 def text_block(draw: ImageDraw.ImageDraw, rng: random.Random, box: tuple[int, int, int, int]) -> None:
     size = rng.randint(12, 26)
-    font = _font(rng.choice(["dejavu/DejaVuSans.ttf", "liberation/LiberationSerif-Regular.ttf",
-                             "liberation/LiberationSans-Regular.ttf"]), size)
+    font = _font(
+        rng.choice(
+            [
+                "dejavu/DejaVuSans.ttf",
+                "liberation/LiberationSerif-Regular.ttf",
+                "liberation/LiberationSans-Regular.ttf",
+            ]
+        ),
+        size,
+    )
     ink = (rng.randint(0, 70),) * 3
     y = box[1]
     while y + size < box[3]:
@@ -371,13 +485,18 @@ def background(rng: random.Random, nrng: np.random.Generator, kind: str) -> Imag
     if kind == "white":
         img = Image.new("RGB", (PAGE_W, PAGE_H), (255, 255, 255))
     elif kind == "colour":
-        img = Image.new("RGB", (PAGE_W, PAGE_H), _rand_colour(rng) if rng.random() < 0.5 else
-                        tuple(rng.randint(200, 250) for _ in range(3)))
+        img = Image.new(
+            "RGB",
+            (PAGE_W, PAGE_H),
+            _rand_colour(rng) if rng.random() < 0.5 else tuple(rng.randint(200, 250) for _ in range(3)),
+        )
     elif kind == "gradient":
         a, b = np.array(_rand_colour(rng), np.float32), np.array(_rand_colour(rng), np.float32)
         t = np.linspace(0, 1, PAGE_H, dtype=np.float32)[:, None, None] * np.ones((1, PAGE_W, 1), np.float32)
         if rng.random() < 0.5:
-            t = np.linspace(0, 1, PAGE_W, dtype=np.float32)[None, :, None] * np.ones((PAGE_H, 1, 1), np.float32)
+            t = np.linspace(0, 1, PAGE_W, dtype=np.float32)[None, :, None] * np.ones(
+                (PAGE_H, 1, 1), np.float32
+            )
         img = Image.fromarray((a + (b - a) * t).astype(np.uint8))
     elif kind == "photo":
         img = Image.fromarray(photo(nrng, PAGE_H, PAGE_W))
@@ -392,7 +511,9 @@ def background(rng: random.Random, nrng: np.random.Generator, kind: str) -> Imag
         draw = ImageDraw.Draw(img)
         for _ in range(rng.randint(1, 4)):
             x0, y0 = rng.randint(60, 700), rng.randint(60, 1500)
-            text_block(draw, rng, (x0, y0, min(PAGE_W - 60, x0 + rng.randint(300, 900)), min(PAGE_H - 60, y0 + 300)))
+            text_block(
+                draw, rng, (x0, y0, min(PAGE_W - 60, x0 + rng.randint(300, 900)), min(PAGE_H - 60, y0 + 300))
+            )
     return img
 
 
@@ -431,12 +552,20 @@ def _prepare(logo: Image.Image, width: int, angle: float, flattened: bool) -> Im
 
 
 def _overlaps(box: tuple[int, int, int, int], boxes: list[tuple[int, int, int, int]], gap: int = 12) -> bool:
-    return any(not (box[2] + gap < b[0] or b[2] + gap < box[0] or box[3] + gap < b[1] or b[3] + gap < box[1])
-               for b in boxes)
+    return any(
+        not (box[2] + gap < b[0] or b[2] + gap < box[0] or box[3] + gap < b[1] or b[3] + gap < box[1])
+        for b in boxes
+    )
 
 
-def plan_page(rng: random.Random, conv: dict[str, Any], logos: dict[str, Any], grayscale: bool,
-              rotate: bool, flatten_p: float) -> list[Placement]:
+def plan_page(
+    rng: random.Random,
+    conv: dict[str, Any],
+    logos: dict[str, Any],
+    grayscale: bool,
+    rotate: bool,
+    flatten_p: float,
+) -> list[Placement]:
     placements: list[Placement] = []
     boxes: list[tuple[int, int, int, int]] = []
     order = list(conv["parties"])
@@ -480,31 +609,50 @@ def _tight_box(p: Placement) -> tuple[int, int, int, int]:
         rgb = np.asarray(p.image.convert("RGB")).astype(np.int16)
         alpha = np.where((alpha > 0) & (np.abs(rgb - 255).max(-1) > 12), 255, 0).astype(np.uint8)
     ys, xs = np.nonzero(alpha > 40)
-    return p.box_px[0] + int(xs.min()), p.box_px[1] + int(ys.min()), p.box_px[0] + int(xs.max()) + 1, \
-        p.box_px[1] + int(ys.max()) + 1
+    return (
+        p.box_px[0] + int(xs.min()),
+        p.box_px[1] + int(ys.min()),
+        p.box_px[0] + int(xs.max()) + 1,
+        p.box_px[1] + int(ys.max()) + 1,
+    )
 
 
-def expected_for(conv: dict[str, Any], logos: dict[str, Any], placements: list[Placement], grayscale: bool,
-                 min_mm: float) -> dict[str, Any]:
+def expected_for(
+    conv: dict[str, Any], logos: dict[str, Any], placements: list[Placement], grayscale: bool, min_mm: float
+) -> dict[str, Any]:
     parties: dict[str, Any] = {}
     for pid in conv["parties"]:
         mine = [p for p in placements if p.party == pid]
-        entry: dict[str, Any] = {"expected": "missing", "shown": None, "box": None, "width_frac": None,
-                                 "flattened": None, "angle": None, "ambiguous": False}
+        entry: dict[str, Any] = {
+            "expected": "missing",
+            "shown": None,
+            "box": None,
+            "width_frac": None,
+            "flattened": None,
+            "angle": None,
+            "ambiguous": False,
+        }
         if mine:
             p = mine[0]
             box = _tight_box(p)
             width_frac = (p.box_px[2] - p.box_px[0]) / PAGE_W
             logo_w = p.image.width  # rotated width ~ logo width for |angle| <= 5
             width_mm = logo_w / PAGE_W * 210.0
-            entry.update(shown=p.shown, box=[box[0] / PAGE_W, box[1] / PAGE_H, box[2] / PAGE_W, box[3] / PAGE_H],
-                         width_frac=round(width_frac, 4), flattened=p.flattened, angle=round(p.angle, 2))
+            entry.update(
+                shown=p.shown,
+                box=[box[0] / PAGE_W, box[1] / PAGE_H, box[2] / PAGE_W, box[3] / PAGE_H],
+                width_frac=round(width_frac, 4),
+                flattened=p.flattened,
+                angle=round(p.angle, 2),
+            )
             if p.shown == "current":
                 entry["expected"] = "too_small" if width_mm < min_mm else "present"
                 # Within 0.6 mm of the limit, either verdict is right (rounding of the logo's extent).
                 entry["ambiguous"] = abs(width_mm - min_mm) < 0.6
                 if grayscale and logos[pid]["obsolete_kind"] == "colour":
-                    entry["ambiguous"] = True  # only colour tells the versions apart: uncertain is the honest answer
+                    entry["ambiguous"] = (
+                        True  # only colour tells the versions apart: uncertain is the honest answer
+                    )
             elif p.shown == "obsolete":
                 entry["expected"] = "obsolete"
         parties[pid] = entry
@@ -547,15 +695,18 @@ def write_pdf(path: Path, bg: Image.Image, placements: list[Placement], mode: st
             ops.append(
                 f"q 1 0 0 1 {cx:.3f} {PT_H - cy:.3f} cm {math.cos(a):.5f} {math.sin(a):.5f} {-math.sin(a):.5f} "
                 f"{math.cos(a):.5f} 0 0 cm {s:.5f} 0 0 {-s:.5f} 0 0 cm 1 0 0 1 {-w_units / 2 - crop_off[0]:.3f} "
-                f"{-h_units / 2 - crop_off[1]:.3f} cm 0 0 {p.spec.w} {p.spec.h} re W n".encode())
+                f"{-h_units / 2 - crop_off[1]:.3f} cm 0 0 {p.spec.w} {p.spec.h} re W n".encode()
+            )
             ops.append(vector_ops(p.spec, fonts))
             ops.append(b"Q")
         else:
             image = p.image.convert("LA").convert("RGBA") if grayscale else p.image
             name = f"L{i}"
             images[name] = writer.image(image)
-            ops.append(f"q {(x1 - x0) * sx:.3f} 0 0 {(y1 - y0) * sy:.3f} {x0 * sx:.3f} {PT_H - y1 * sy:.3f} cm "
-                       f"/{name} Do Q".encode())
+            ops.append(
+                f"q {(x1 - x0) * sx:.3f} 0 0 {(y1 - y0) * sy:.3f} {x0 * sx:.3f} {PT_H - y1 * sy:.3f} cm "
+                f"/{name} Do Q".encode()
+            )
     writer.page(b"\n".join(ops), images)
     path.write_bytes(writer.bytes())
 
@@ -583,12 +734,23 @@ def _unrotated_width(p: Placement) -> float:
 # ------------------------------------------------------------------------------------------------- main
 def convention_toml(conv: dict[str, Any], logos_dir: Path, logos: dict[str, Any]) -> str:
     lines = [
-        "[convention]", f'id = "{conv["id"]}"', f'title = "Benchmark convention {conv["id"]}"', 'territory = "75"',
-        "signed_on = 2025-09-01", "duration_years = 3", "",
+        "[convention]",
+        f'id = "{conv["id"]}"',
+        f'title = "Benchmark convention {conv["id"]}"',
+        'territory = "75"',
+        "signed_on = 2025-09-01",
+        "duration_years = 3",
+        "",
     ]
     for pid in conv["parties"]:
-        lines += ["[[parties]]", f'id = "{pid}"', f'name = "Party {pid}"', f'short_name = "{pid.upper()}"',
-                  f'approvers = ["{pid}@bench.example.org"]', f'logos = ["{logos_dir.name}/{pid}.png"]']
+        lines += [
+            "[[parties]]",
+            f'id = "{pid}"',
+            f'name = "Party {pid}"',
+            f'short_name = "{pid.upper()}"',
+            f'approvers = ["{pid}@bench.example.org"]',
+            f'logos = ["{logos_dir.name}/{pid}.png"]',
+        ]
         if logos[pid]["obsolete"] is not None:
             lines.append(f'obsolete_logos = ["{logos_dir.name}/{pid}-old.png"]')
         lines.append("")
@@ -607,14 +769,19 @@ def generate(out: Path, seed: int, conventions: int, pages: int, min_mm: float =
         logos: dict[str, Any] = {}
         for pid in conv["parties"]:
             info = make_party_logos(rng, pid)
-            specs = [info["current"]] + ([info["obsolete"]] if info["obsolete"] else []) + \
-                [s for _, s in info["lookalikes"]]
+            specs = (
+                [info["current"]]
+                + ([info["obsolete"]] if info["obsolete"] else [])
+                + [s for _, s in info["lookalikes"]]
+            )
             info["images"] = {s.name: render_logo(s) for s in specs}
             info["images"][info["current"].name].save(logos_dir / f"{pid}.png")
             if info["obsolete"] is not None:
                 info["images"][info["obsolete"].name].save(logos_dir / f"{pid}-old.png")
             for _, s in info["lookalikes"]:
-                info["images"][s.name].save(logos_dir / f"{s.name}.png")  # for inspection only; never declared
+                info["images"][s.name].save(
+                    logos_dir / f"{s.name}.png"
+                )  # for inspection only; never declared
             logos[pid] = info
         conv_path = out / f"{conv['id']}.toml"
         conv_path.write_text(convention_toml(conv, logos_dir, logos), encoding="utf-8")
@@ -625,7 +792,9 @@ def generate(out: Path, seed: int, conventions: int, pages: int, min_mm: float =
             flatten_p = rng.choice([0.0, 0.5, 1.0])
             placements = plan_page(rng, conv, logos, grayscale, rotate, flatten_p)
             bg = background(rng, nrng, bg_kind)
-            kind = rng.choices(["png", "jpeg", "pdf-embedded", "pdf-vector", "pdf-flat"], [20, 50, 12, 12, 6])[0]
+            kind = rng.choices(
+                ["png", "jpeg", "pdf-embedded", "pdf-vector", "pdf-flat"], [20, 50, 12, 12, 6]
+            )[0]
             name = f"c{c}-{n:03d}"
             quality = None
             if kind.startswith("pdf"):
@@ -642,11 +811,18 @@ def generate(out: Path, seed: int, conventions: int, pages: int, min_mm: float =
                 else:
                     path = out / f"{name}.png"
                     page.save(path, "PNG", dpi=(DPI, DPI))
-            docs.append({
-                "file": path.name, "convention": conv_path.name, "kind": kind, "background": bg_kind,
-                "grayscale": grayscale, "jpeg_quality": quality, "rotated": rotate,
-                "parties": expected_for(conv, logos, placements, grayscale, min_mm),
-            })
+            docs.append(
+                {
+                    "file": path.name,
+                    "convention": conv_path.name,
+                    "kind": kind,
+                    "background": bg_kind,
+                    "grayscale": grayscale,
+                    "jpeg_quality": quality,
+                    "rotated": rotate,
+                    "parties": expected_for(conv, logos, placements, grayscale, min_mm),
+                }
+            )
     truth = {"seed": seed, "conventions": conventions, "pages_per_convention": pages, "documents": docs}
     (out / "truth.json").write_text(json.dumps(truth, indent=1), encoding="utf-8")
     return truth

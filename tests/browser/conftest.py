@@ -193,6 +193,8 @@ def page(browser: Any) -> Iterator[Any]:
 
 def check_accessibility(page: Any, name: str) -> None:
     """Run axe-core (WCAG 2.1 A/AA rules) on the page; no serious or critical violation is accepted."""
+    if not AXE.is_file():
+        pytest.fail(f"axe-core is missing at {AXE}: run `npm ci --prefix tests/browser/vendor`")
     if not hasattr(check_accessibility, "source"):
         check_accessibility.source = AXE.read_text(encoding="utf-8")  # type: ignore[attr-defined]
     page.evaluate(check_accessibility.source)  # type: ignore[attr-defined]

@@ -263,6 +263,23 @@ class TestBoardAndNewVersion:
         page = client.get(f"/desk/communications/{routed.communication_id}").text
         assert "Version 2" in page and "En consultation" in page
 
+    def test_a_bad_new_version_comes_back_with_a_clear_error(
+        self, client: TestClient, demo: AppContext, smtp_server: SmtpTestServer, tmp_path: Path
+    ) -> None:
+        """The same form, for this communication, with the reason; the current version is untouched."""
+        from tests.e2e.conftest import route_draft
+
+        sign_in(client, demo, smtp_server, OFFICER)
+        checker: FakeLogoChecker = client.app.state.logo_checker  # type: ignore[attr-defined]
+        routed = route_draft(demo, checker, smtp_server, tmp_path / "v1")
+        broken = tmp_path / "v2.png"
+        broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"tronque")
+        response = upload(client, broken, url=f"/desk/communications/{routed.communication_id}/versions")
+        assert response.status_code == 422
+        assert f'action="/desk/communications/{routed.communication_id}/versions"' in response.text
+        assert 'role="alert"' in response.text
+        assert "Version 2" not in client.get(f"/desk/communications/{routed.communication_id}").text
+
 
 class TestResend:
     def test_an_undeliverable_request_is_resent_to_a_corrected_address(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -102,7 +103,9 @@ def _read_head(path: Path) -> bytes:
         with path.open("rb") as handle:
             return handle.read(2048)
     except OSError as exc:
-        raise _err(f"The file cannot be read: {exc.strerror}.", f"Le fichier ne peut pas être lu : {exc.strerror}.") from exc
+        raise _err(
+            f"The file cannot be read: {exc.strerror}.", f"Le fichier ne peut pas être lu : {exc.strerror}."
+        ) from exc
 
 
 def validate_document(
@@ -159,20 +162,35 @@ def _check_page_count(count: int, max_pages: int) -> None:
         )
 
 
+_NO_PAGES = re.compile(rb"/Type\s*/Pages\b[^>]*?/Count\s+0\b|/Count\s+0\b[^>]*?/Type\s*/Pages\b")
+
+
+def _unopenable(path: Path) -> DocumentError:
+    """Why pdfium refused a PDF. Its last-error code is process-global (stale after another failure), so
+    the file itself is inspected: an /Encrypt entry, or a page tree that declares no page."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        data = b""
+    if b"/Encrypt" in data:
+        return _err(
+            "The PDF is protected by a password; please send an unprotected version.",
+            "Le PDF est protégé par un mot de passe ; merci d’en transmettre une version non protégée.",
+        )
+    if _NO_PAGES.search(data):
+        return _err("The PDF has no pages.", "Le PDF ne contient aucune page.")
+    return _err(
+        "The PDF is corrupt or truncated and cannot be opened.",
+        "Le PDF est endommagé ou incomplet et ne peut pas être ouvert.",
+    )
+
+
 @contextlib.contextmanager
 def open_pdf(path: Path) -> Iterator[pdfium.PdfDocument]:
     try:
         pdf = pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
-        if "password" in str(exc).lower():
-            raise _err(
-                "The PDF is protected by a password; please send an unprotected version.",
-                "Le PDF est protégé par un mot de passe ; merci d’en transmettre une version non protégée.",
-            ) from exc
-        raise _err(
-            "The PDF is corrupt or truncated and cannot be opened.",
-            "Le PDF est endommagé ou incomplet et ne peut pas être ouvert.",
-        ) from exc
+        raise _unopenable(path) from exc
     try:
         if pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw) != -1:
             # Even when it opens without a password, an encrypted file restricts what the partners may do with it.
@@ -243,7 +261,7 @@ def to_rgb_array(image: Image.Image) -> np.ndarray:
     if image.mode == "F":
         gray = np.clip(np.asarray(image, dtype=np.float64), 0, 255).astype(np.uint8)
         return np.repeat(gray[:, :, None], 3, axis=2)
-    if image.mode == "P" or image.mode == "PA" or "transparency" in image.info:
+    if image.mode in {"P", "PA"} or "transparency" in image.info:
         image = image.convert("RGBA")
     if image.mode in ("RGBA", "LA", "RGBa", "La"):
         rgba = image.convert("RGBA")
@@ -287,7 +305,9 @@ def iter_pages(
     with open_pdf(path) as pdf:
         _check_page_count(len(pdf), max_pages)
         for index in range(len(pdf)):
-            yield render_pdf_page(pdf, index, dpi=dpi, max_pixels=max_render_pixels, max_image_pixels=max_pixels)
+            yield render_pdf_page(
+                pdf, index, dpi=dpi, max_pixels=max_render_pixels, max_image_pixels=max_pixels
+            )
 
 
 def page_count(path: Path) -> int:
@@ -326,7 +346,9 @@ def render_pdf_page(
         _guard_page_images(page, max_image_pixels)
         width_pt, height_pt = page.get_size()
         if width_pt <= 0 or height_pt <= 0:
-            raise _err(f"Page {index + 1} of the PDF has no area.", f"La page {index + 1} du PDF n’a pas de surface.")
+            raise _err(
+                f"Page {index + 1} of the PDF has no area.", f"La page {index + 1} du PDF n’a pas de surface."
+            )
         scale = dpi / 72.0
         pixels = width_pt * height_pt * scale * scale
         if pixels > max_pixels:
@@ -336,7 +358,8 @@ def render_pdf_page(
             rgb = np.ascontiguousarray(np.asarray(bitmap.to_pil().convert("RGB"), dtype=np.uint8))
         except pdfium.PdfiumError as exc:
             raise _err(
-                f"Page {index + 1} of the PDF cannot be rendered.", f"La page {index + 1} du PDF ne peut pas être affichée."
+                f"Page {index + 1} of the PDF cannot be rendered.",
+                f"La page {index + 1} du PDF ne peut pas être affichée.",
             ) from exc
         return PageRaster(index + 1, rgb, width_pt * 25.4 / 72.0, height_pt * 25.4 / 72.0)
     finally:
@@ -386,7 +409,7 @@ def _with_soft_mask(obj: pdfium.PdfImage, image: Image.Image) -> np.ndarray:
         rendered = None
     if rendered is not None and rendered.mode == "RGBA" and rendered.size == image.size:
         return np.asarray(rendered, dtype=np.uint8)
-    alpha = np.full(base.shape[:2] + (1,), 255, np.uint8)
+    alpha = np.full((*base.shape[:2], 1), 255, np.uint8)
     return np.concatenate([base, alpha], axis=2)
 
 
@@ -417,4 +440,3 @@ def render_page_pngs(path: Path, *, width_px: int = 900, max_pages: int = 20) ->
             break
         previews.append(_png(raster.rgb, width_px))
     return previews
-

@@ -234,6 +234,10 @@ def _judge(ev: LogoEvidence, t: LogoThresholds) -> _Judgement:
     if ev.score < t.candidate:
         return _Judgement(False)
     colour_ok = ev.colour_distance is None or ev.colour_distance <= t.max_colour_distance
+    if ev.grayscale_page and ev.colour_only_rival and ev.score >= t.accept:
+        # Without colour, this version and its colour-only twin are the same picture: the rival score
+        # says nothing, and neither "present" nor "obsolete" can be told.
+        return _Judgement(False, Reason.GRAYSCALE_COLOUR_ONLY, plausible=True)
     if ev.score - ev.rival_score < t.margin:
         # Another known logo (another party's, or another version) explains the pixels as well.
         return _Judgement(False, Reason.RIVAL_CLOSE, plausible=ev.score - ev.rival_score > 0 and colour_ok)
@@ -246,14 +250,15 @@ def _judge(ev: LogoEvidence, t: LogoThresholds) -> _Judgement:
             return _Judgement(False, Reason.TINY, plausible=True)
         reason = Reason.BUSY_BACKGROUND if ev.busy_background else Reason.WEAK_MATCH
         return _Judgement(False, reason, plausible=True)
-    if ev.grayscale_page and ev.colour_only_rival:
-        return _Judgement(False, Reason.GRAYSCALE_COLOUR_ONLY, plausible=True)
     return _Judgement(True)
 
 
 def is_conclusive(evidence: LogoEvidence, thresholds: LogoThresholds = DEFAULT_THRESHOLDS) -> bool:
     """Whether this one candidate already settles its party's verdict (the detector may stop searching)."""
-    return _judge(evidence, thresholds).accepted and evidence.score - evidence.rival_score >= 2 * thresholds.margin
+    return (
+        _judge(evidence, thresholds).accepted
+        and evidence.score - evidence.rival_score >= 2 * thresholds.margin
+    )
 
 
 def decide_party(
@@ -315,7 +320,9 @@ def decide_document(
     return tuple(decide_party(r.party, r.min_width_mm, evidence, thresholds) for r in requirements)
 
 
-def page_width_mm(*, pdf_points: float | None = None, dpi: float | None = None, width_px: int | None = None) -> float:
+def page_width_mm(
+    *, pdf_points: float | None = None, dpi: float | None = None, width_px: int | None = None
+) -> float:
     """Physical width of a page: PDF page box, else image DPI, else an A4 width (210 mm)."""
     if pdf_points is not None and pdf_points > 0:
         return pdf_points * 25.4 / 72.0

@@ -50,7 +50,7 @@ _TEXT = {
     "submitted_by": ("Déposée par", "Submitted by"),
     "version": ("Version", "Version"),
     "file": ("Fichier", "File"),
-    "sha": ("Empreinte SHA-256 du fichier", "SHA-256 of the file"),
+    "sha": ("Empreinte SHA-256", "SHA-256"),
     "status": ("Statut de la version", "Version status"),
     "concluded": ("Conclusion", "Concluded"),
     "parties": ("Avis des parties", "The parties' answers"),
@@ -73,13 +73,13 @@ _TEXT = {
     "issued": ("Document édité le {when}.", "Issued on {when}."),
     "attest_body": (
         "Il est attesté que la partie « {party} » n'a pas répondu, dans le délai prévu, à la demande d'avis "
-        "portant sur la version {v} de la communication « {title} » (empreinte SHA-256 ci-dessous). "
+        "portant sur la version {v} de la communication {title} (empreinte SHA-256 ci-dessous). "
         "Conformément à l'article 8 de la convention, son accord est réputé acquis le {when}.",
         "It is attested that the party “{party}” did not answer, within the period, the request for approval "
-        "of version {v} of the communication “{title}” (SHA-256 below). In accordance with Article 8 of the "
+        "of version {v} of the communication {title} (SHA-256 below). In accordance with Article 8 of the "
         "convention, its approval is deemed given on {when}.",
     ),
-    "recipients": ("Destinataires de la demande", "Recipients of the request"),
+    "recipients": ("Destinataires", "Recipients"),
     "none": ("aucun", "none"),
 }
 _STATES = {
@@ -110,6 +110,13 @@ def _state(state: str | None, lang: str) -> str:
         return "—"
     fr, en = _STATES.get(state, (state, state))
     return en if lang == "en" else fr
+
+
+def _quoted(title: str, lang: str) -> str:
+    """Quote a title once: many titles already carry their own guillemets."""
+    if any(mark in title for mark in '«“"'):
+        return title
+    return f"“{title}”" if lang == "en" else f"« {title} »"
 
 
 def _when(instant: datetime | None, tz: str, lang: str) -> str:
@@ -160,7 +167,7 @@ class _Pdf(FPDF):
     def heading(self, text: str, size: float = 17) -> None:
         self.set_font(self.family, "B", size)
         self.set_text_color(*BLUE)
-        self.multi_cell(0, size * 0.5, self.clean(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, size * 0.5, self.clean(text), new_x="LMARGIN", new_y="NEXT", align="L")
         self.ln(2)
         self.set_text_color(*INK)
 
@@ -168,22 +175,22 @@ class _Pdf(FPDF):
         self.ln(3)
         self.set_font(self.family, "B", 12)
         self.set_text_color(*BLUE)
-        self.multi_cell(0, 6, self.clean(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 6, self.clean(text), new_x="LMARGIN", new_y="NEXT", align="L")
         self.set_text_color(*INK)
         self.ln(1)
 
     def para(self, text: str, size: float = 10, colour: tuple[int, int, int] = INK) -> None:
         self.set_font(self.family, "", size)
         self.set_text_color(*colour)
-        self.multi_cell(0, size * 0.5, self.clean(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, size * 0.5, self.clean(text), new_x="LMARGIN", new_y="NEXT", align="L")
         self.set_text_color(*INK)
         self.ln(1)
 
     def field(self, label: str, value: str, *, mono: bool = False) -> None:
         self.set_font(self.family, "B", 9.5)
-        self.cell(52, 5.5, self.clean(label))
+        self.cell(46, 5.5, self.clean(label))
         self.set_font(self.mono if mono else self.family, "", 8.5 if mono else 9.5)
-        self.multi_cell(0, 5.5, self.clean(value), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 5.5, self.clean(value), new_x="LMARGIN", new_y="NEXT", align="L")
 
     def output_bytes(self) -> bytes:
         return bytes(self.output())
@@ -246,7 +253,7 @@ def _header(pdf: _Pdf, data: _Loaded, lang: str) -> None:
     tz = data.convention.timezone
     submitter = data.convention.party(data.communication.submitting_party)
     pdf.field(_t("convention", lang), f"{data.convention.title} ({data.convention.id})")
-    pdf.field(_t("communication", lang), f"« {data.communication.title} » (n° {data.communication.id})")
+    pdf.field(_t("communication", lang), f"{data.communication.title} (n° {data.communication.id})")
     pdf.field(_t("submitted_by", lang), f"{submitter.name} — {data.communication.officer_email}")
     pdf.field(_t("version", lang), f"{data.version.number} — {_when(data.version.submitted_at, tz, lang)}")
     pdf.field(_t("file", lang), f"{data.version.original_filename} ({data.version.pages} p.)")
@@ -270,6 +277,7 @@ def _event_lines(pdf: _Pdf, events: list[AuditEventRow], tz: str, lang: str) -> 
             pdf.clean(f"#{event.seq} {event.kind} — {_when(event.occurred_at, tz, lang)}\n    {event.hash}"),
             new_x="LMARGIN",
             new_y="NEXT",
+            align="L",
         )
     pdf.set_text_color(*INK)
 
@@ -311,6 +319,7 @@ def approval_certificate_pdf(
             pdf.clean(f"{party.name} ({party.short_name}) — {_state(request.status, lang)}"),
             new_x="LMARGIN",
             new_y="NEXT",
+            align="L",
         )
         deemed = request.status == "deemed_approved"
         decided = request.decision is not None
@@ -322,13 +331,13 @@ def approval_certificate_pdf(
             pdf.field(_t("text", lang), request.decision_text)
         if deemed:
             pdf.set_font(pdf.family, "B", 9.5)
-            pdf.cell(0, 5.5, pdf.clean(_t("deadline_rule", lang)), new_x="LMARGIN", new_y="NEXT")
+            pdf.cell(0, 5.5, pdf.clean(_t("deadline_rule", lang)), new_x="LMARGIN", new_y="NEXT", align="L")
             for line in _deadline_lines(request, lang):
                 pdf.para(f"• {line}", 8.5)
         events = data.events.get(request.id or 0, [])
         if events:
             pdf.set_font(pdf.family, "B", 9.5)
-            pdf.cell(0, 5.5, pdf.clean(_t("events", lang)), new_x="LMARGIN", new_y="NEXT")
+            pdf.cell(0, 5.5, pdf.clean(_t("events", lang)), new_x="LMARGIN", new_y="NEXT", align="L")
             _event_lines(pdf, events, tz, lang)
         pdf.ln(3)
     if data.version_events:
@@ -366,7 +375,7 @@ def silence_attestation_pdf(ctx: AppContext, request_id: int, *, language: str =
             lang,
             party=party.name,
             v=data.version.number,
-            title=data.communication.title,
+            title=_quoted(data.communication.title, lang),
             when=_when(request.decided_at, tz, lang),
         ),
         10.5,

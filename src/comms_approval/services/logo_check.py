@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 class LogoChecker(Protocol):
     """Port: checks a draft against a convention's logos."""
 
-    def check(self, document: Path, convention: Convention, *, annotate_dir: Path | None = None) -> LogoReport: ...
+    def check(
+        self, document: Path, convention: Convention, *, annotate_dir: Path | None = None
+    ) -> LogoReport: ...
 
 
 def _requirements(convention: Convention) -> list[PartyRequirement]:
@@ -51,21 +53,28 @@ class OpenCvLogoMatcher:
 
     def references(self, convention: Convention) -> ReferenceSet:
         """The convention's reference logos, loaded once per convention and file version."""
-        from comms_approval.adapters.logos.detector import ReferenceSet  # noqa: PLC0415 - keeps cv2 off imports
-        from comms_approval.adapters.logos.references import load_reference  # noqa: PLC0415
+        from comms_approval.adapters.logos.detector import ReferenceSet
+        from comms_approval.adapters.logos.references import load_reference
 
         files = [(p.id, LogoVersion.CURRENT, path) for p in convention.parties for path in p.logos]
         files += [(p.id, LogoVersion.OBSOLETE, path) for p in convention.parties for path in p.obsolete_logos]
-        key = (convention.id, tuple((str(path), path.stat().st_mtime_ns if path.exists() else 0) for _, _, path in files))
+        key = (
+            convention.id,
+            tuple((str(path), path.stat().st_mtime_ns if path.exists() else 0) for _, _, path in files),
+        )
         cached = self._cache.get(key)
         if cached is None:
-            cached = ReferenceSet.build([load_reference(path, party, version) for party, version, path in files])
+            cached = ReferenceSet.build(
+                [load_reference(path, party, version) for party, version, path in files]
+            )
             self._cache[key] = cached
         return cached
 
-    def check(self, document: Path, convention: Convention, *, annotate_dir: Path | None = None) -> LogoReport:
-        from comms_approval.adapters import documents  # noqa: PLC0415
-        from comms_approval.adapters.logos.detector import detect_on_page, prepare_page  # noqa: PLC0415
+    def check(
+        self, document: Path, convention: Convention, *, annotate_dir: Path | None = None
+    ) -> LogoReport:
+        from comms_approval.adapters import documents
+        from comms_approval.adapters.logos.detector import detect_on_page, prepare_page
 
         start = self._clock()
         document = Path(document)
@@ -78,7 +87,9 @@ class OpenCvLogoMatcher:
         if info.kind == "pdf":
             evidence.extend(self._embedded_evidence(document, refs, info.page_sizes_mm))
         present = {
-            r.party for r in decide_document(requirements, evidence, self.thresholds) if r.status is LogoStatus.PRESENT
+            r.party
+            for r in decide_document(requirements, evidence, self.thresholds)
+            if r.status is LogoStatus.PRESENT
         }
         if len(present) < len(requirements) or annotate_dir is not None:
             for raster in documents.iter_pages(document, max_pages=self.max_pages):
@@ -86,13 +97,15 @@ class OpenCvLogoMatcher:
                 if len(present) < len(requirements):
                     page = prepare_page(raster.rgb, raster.number, raster.width_mm, raster.height_mm)
                     evidence.extend(
-                        detect_on_page(page, refs, thresholds=self.thresholds, skip_parties=frozenset(present))
+                        detect_on_page(
+                            page, refs, thresholds=self.thresholds, skip_parties=frozenset(present)
+                        )
                     )
         results = decide_document(requirements, evidence, self.thresholds)
         elapsed = (self._clock() - start) * 1000.0
         report = LogoReport(str(document), info.pages, results, elapsed)
         if annotate_dir is not None:
-            from comms_approval.adapters.logos.annotate import save_annotations  # noqa: PLC0415
+            from comms_approval.adapters.logos.annotate import save_annotations
 
             names = {p.id: p.short_name for p in convention.parties}
             paths = save_annotations(
@@ -109,8 +122,8 @@ class OpenCvLogoMatcher:
         self, document: Path, refs: ReferenceSet, sizes_mm: tuple[tuple[float, float], ...]
     ) -> list[LogoEvidence]:
         """Match the PDF's image objects directly: no rendering when every logo is an embedded image."""
-        from comms_approval.adapters import documents  # noqa: PLC0415
-        from comms_approval.adapters.logos.detector import match_embedded  # noqa: PLC0415
+        from comms_approval.adapters import documents
+        from comms_approval.adapters.logos.detector import match_embedded
 
         out: list[LogoEvidence] = []
         with documents.open_pdf(document) as pdf:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
@@ -150,6 +151,9 @@ def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR / "web"))
     env = templates.env
     env.globals["badge_tone"] = lambda state: BADGES.get(state or "", "neutral")
+    env.filters["payload_json"] = lambda value: json.dumps(
+        value, ensure_ascii=False, indent=1, sort_keys=True
+    )
     env.trim_blocks = True
     env.lstrip_blocks = True
     return templates

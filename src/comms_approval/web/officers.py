@@ -50,6 +50,13 @@ from comms_approval.web.images import version_image
 router = APIRouter()
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _MULTIPART_SLACK = 64 * 1024  # form fields and boundaries around the file
+# Only these notices may be shown from a query parameter (no text of a visitor's choosing on our pages).
+NOTICES = frozenset({"override_recorded", "resent"})
+
+
+def _notice(request: Request) -> str | None:
+    notice = request.query_params.get("notice")
+    return notice if notice in NOTICES else None
 
 
 class UploadTooLarge(Exception):
@@ -304,11 +311,12 @@ async def upload(
     context = _upload_context(ctx, user)
     template = "officer/upload.html"
 
+    if communication_id is not None:
+        # A failed new version comes back to the same form, for this communication only.
+        context["form_action"] = f"/desk/communications/{communication_id}/versions"
+        context["version_of"] = communication_id
+
     def fail(message: str, status: int) -> Response:
-        if communication_id is not None:
-            return RedirectResponse(
-                f"/desk/communications/{communication_id}?error={status}", status_code=303
-            )
         return render(
             request, template, {**context, "error": message}, lang=lang, status_code=status, user=user
         )
@@ -399,7 +407,7 @@ def _version_context(ctx: AppContext, user: WebUser, version_id: int, lang: str)
 def version_page(request: Request, version_id: int, ctx: CtxDep, lang: LangDep, user: OfficerDep) -> Response:
     context = _version_context(ctx, user, version_id, lang)
     context["error"] = None
-    context["notice"] = request.query_params.get("notice")
+    context["notice"] = _notice(request)
     return render(request, "officer/version.html", context, lang=lang, user=user)
 
 
@@ -480,8 +488,7 @@ def communication_page(
             "resend_nonce": nonce_for(ctx, "resend", user.session_hash),
             "signout_nonce": nonce_for(ctx, "signout", user.session_hash),
             "max_mb": ctx.settings.max_upload_bytes // (1024 * 1024),
-            "notice": request.query_params.get("notice"),
-            "error": request.query_params.get("error"),
+            "notice": _notice(request),
             "timezone": convention.timezone,
         },
         lang=lang,

@@ -47,7 +47,7 @@ from comms_approval.web.images import previous_version, version_image
 
 router = APIRouter()
 # Unknown and revoked links answer after the same floor, so timing does not tell them apart.
-FAILURE_FLOOR_SECONDS = 0.04
+FAILURE_FLOOR_SECONDS = 0.08
 DECIDED = frozenset(
     {
         RequestState.APPROVED,

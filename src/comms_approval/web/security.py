@@ -146,12 +146,3 @@ def install_log_redaction() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, TokenRedactingFilter) for f in logger.filters):
             logger.addFilter(TokenRedactingFilter())
-
-
-async def equalise(started: float, floor_seconds: float) -> None:
-    """Pad a token lookup's answer to a fixed floor, so unknown and revoked links take the same time."""
-    import anyio
-
-    remaining = floor_seconds - (time.perf_counter() - started)
-    if remaining > 0:
-        await anyio.sleep(remaining)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,33 +32,54 @@ START = datetime.fromisoformat("2026-04-23T08:00:00+00:00")
 DEADLINE = datetime.fromisoformat("2026-05-11T22:00:00+00:00")
 
 
+_CREATED: set[str] = set()
+
+
 def own_postgres_url(suffix: str = "prod") -> str:
-    """A database of our own next to the shared test database.
+    """A database of our own next to the shared test database, one per test run (process), emptied per test.
 
     The multi-process tests hold connections for seconds and terminate backends on purpose; running them
-    in the database other test modules reset (DROP SCHEMA) at any moment would make both sides flaky.
+    in the database other test modules reset (DROP SCHEMA) at any moment, or sharing one with a parallel
+    run of the same suite, would make both sides flaky.
     """
     url = make_url(POSTGRES_URL)
-    name = f"{url.database}_{suffix}"
-    admin = create_db_engine(url.set(database="postgres").render_as_string(hide_password=False))
-    try:
-        with admin.connect() as conn:
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
-            if exists is None:
+    name = f"{url.database}_{suffix}_{os.getpid()}"
+    if name not in _CREATED:
+        admin = create_db_engine(url.set(database="postgres").render_as_string(hide_password=False))
+        try:
+            with admin.connect() as raw:
+                conn = raw.execution_options(isolation_level="AUTOCOMMIT")
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
+        finally:
+            admin.dispose()
+        _CREATED.add(name)
+        atexit.register(_drop_database, name)
     own = url.set(database=name).render_as_string(hide_password=False)
     engine = create_db_engine(own)
     try:
-        with engine.connect() as conn:
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        with engine.connect() as raw:
+            conn = raw.execution_options(isolation_level="AUTOCOMMIT")
             conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
     finally:
         engine.dispose()
     return own
+
+
+def _drop_database(name: str) -> None:
+    admin = create_db_engine(
+        make_url(POSTGRES_URL).set(database="postgres").render_as_string(hide_password=False)
+    )
+    try:
+        with admin.connect() as raw:
+            raw.execution_options(isolation_level="AUTOCOMMIT").execute(
+                text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            )
+    except Exception:  # noqa: BLE001 - best effort at exit; the next run of the same pid drops it anyway
+        pass
+    finally:
+        admin.dispose()
 
 
 def require_own_postgres(suffix: str = "prod") -> str:
@@ -146,7 +168,9 @@ def count_events(ctx: AppContext, kind: str) -> dict[int | None, int]:
 
 def request_states(ctx: AppContext) -> dict[int, str]:
     with ctx.uow() as uow:
-        return {int(i or 0): s for i, s in uow.session.execute(select(RequestRow.id, RequestRow.status)).all()}  # type: ignore[arg-type]
+        return {
+            int(i or 0): s for i, s in uow.session.execute(select(RequestRow.id, RequestRow.status)).all()
+        }  # type: ignore[arg-type]
 
 
 def outbox_states(ctx: AppContext) -> dict[str, int]:

@@ -6,8 +6,6 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
 from comms_approval.services.outbox import dispatch_outbox  # noqa: F401  (imported so spawn fails fast if broken)
 from tests.integration.concurrency.support import (
     DEADLINE,
@@ -89,7 +87,7 @@ class TestTwoSweepsAtOnce:
             assert sum(p["reminders"] for _, p in outcomes.values()) == COMMUNICATIONS * 4  # type: ignore[index]
         reminders = count_events(seeded.ctx, "reminder_sent")
         assert len(reminders) == COMMUNICATIONS * 4 and set(reminders.values()) == {2}
-        keys = [k for k in outbox_message_ids(seeded.ctx)]
+        keys = outbox_message_ids(seeded.ctx)
         assert len(keys) == len(set(keys))
         # One reminder mail per approver address and slot: 5 addresses x 2 slots per communication.
         assert outbox_states(seeded.ctx).get("queued") == COMMUNICATIONS * 5 * 2
@@ -131,5 +129,3 @@ class TestTwoDispatchersAtOnce:
         assert_no_worker_failed(outcomes)
         received = Counter(m.message_id for m in smtp_server.received_messages())
         assert max(received.values()) == 2
-
-

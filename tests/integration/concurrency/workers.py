@@ -86,7 +86,9 @@ def _naive_dispatch(ctx: Any, name: str, options: dict[str, Any]) -> object:
     from tests.integration.concurrency.support import mailer_for
 
     mailer = mailer_for(ctx, options["smtp_port"])
-    report = asyncio.run(naive_dispatch(ctx, mailer, worker_id=name, race_window=options.get("race_window", 0.5)))
+    report = asyncio.run(
+        naive_dispatch(ctx, mailer, worker_id=name, race_window=options.get("race_window", 0.5))
+    )
     return {"claimed": report.claimed, "sent": report.sent, "lost_leases": report.lost_leases}
 
 

@@ -16,7 +16,6 @@ from sqlalchemy import text
 
 from comms_approval.adapters.db.engine import create_db_engine
 from comms_approval.services.audit import verify_trail
-from comms_approval.services.status import status_report
 from comms_approval.services.sweep import run_sweep
 from tests.integration.concurrency.support import (
     DEADLINE,
@@ -116,7 +115,7 @@ class TestPostgresConnectionsCutMidSweep:
         admin.dispose()
         assert killed >= 1
         resume.set()
-        name, outcome, payload = results.get(timeout=60)
+        _, outcome, payload = results.get(timeout=60)
         process.join(timeout=10)
         assert outcome == "ok", payload
         assert payload["first_error"] == "OperationalError"  # failed cleanly, with a database error

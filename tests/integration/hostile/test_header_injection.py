@@ -21,6 +21,13 @@ INJECTIONS = [
     "Affiche =?utf-8?q?=0D=0ABcc:_espion@evil.example?=",
 ]
 FROM = "Comms Approval <no-reply@comms-approval.localhost>"
+# Python's email package (before 3.11.10 / 3.12.5, CVE-2024-6923) decodes an RFC 2047 encoded word given as a
+# header value and serialises the decoded CR LF as is. build_mime (adapters/mail/message.py, owned by the mail
+# engineer) must check the *parsed* header values; the fix is in the production report. Strict: the tests turn
+# red when the fix lands, and this marker must then go.
+ENCODED_WORD_BUG = pytest.mark.xfail(
+    strict=True, reason="encoded-word header injection (fix proposed to the lead)"
+)
 
 
 def message(**overrides: str) -> OutgoingMessage:
@@ -61,14 +68,24 @@ class TestTheMimeBuilder:
         assert raw.count(b"\nTo:") == 1 and b"\nBcc:" not in raw
         assert mime["To"].addresses[0].addr_spec == "caf@example.org"
 
-    def test_an_encoded_word_and_a_unicode_line_separator_stay_in_the_subject(self) -> None:
-        for subject in (INJECTIONS[4], INJECTIONS[5]):
-            raw = build_mime(message(subject=subject), mail_from=FROM).as_bytes()
-            assert b"\nBcc:" not in raw
+    def test_a_unicode_line_separator_in_a_subject_is_refused(self) -> None:
+        with pytest.raises(ValueError):
+            build_mime(message(subject=INJECTIONS[4]), mail_from=FROM).as_bytes()
+
+    @ENCODED_WORD_BUG
+    def test_an_encoded_word_hiding_a_line_break_does_not_become_a_header(self) -> None:
+        """'=?utf-8?q?=0D=0ABcc:...?=' is decoded by the email package and written back as a raw CRLF."""
+        try:
+            raw = build_mime(message(subject=INJECTIONS[5]), mail_from=FROM).as_bytes()
+        except ValueError:
+            return  # refusing the subject is a correct answer too
+        assert b"\nBcc:" not in raw
 
 
 class TestThroughTheWorkflow:
-    @pytest.mark.parametrize("title", INJECTIONS)
+    @pytest.mark.parametrize(
+        "title", [*INJECTIONS[:5], pytest.param(INJECTIONS[5], marks=ENCODED_WORD_BUG, id="encoded-word")]
+    )
     def test_a_hostile_title_reaches_partners_as_one_harmless_subject_line(
         self, title: str, tmp_path: Path, smtp_server: SmtpTestServer
     ) -> None:
@@ -88,7 +105,9 @@ class TestThroughTheWorkflow:
             officer_email=OFFICER,
         )
         report = dispatch_to(ctx, smtp_server.port)
-        assert report.sent == 5 and report.failed == 0  # the mails still go out
+        assert report.sent + report.failed == 5  # each mail is either sent harmless or refused before sending
+        if "=?" not in title:
+            assert report.sent == 5  # a literal line break is folded into a space by the renderer
         for received in smtp_server.accepted_messages():
             assert len(received.rcpt_tos) == 1
             assert "evil.example" not in " ".join(received.rcpt_tos)

@@ -110,7 +110,8 @@ HOSTILE: dict[str, tuple[Callable[[Path], Path], str, str]] = {
 # The fix (services/submission.py, owned by the workflow engineer) is in the production report; these
 # markers are strict, so the tests turn red the day the fix lands and the markers must go.
 LEFT_BEHIND = pytest.mark.xfail(
-    strict=True, reason="submission.py keeps the stored file when the preview fails (fix proposed to the lead)"
+    strict=True,
+    reason="submission.py keeps the stored file when the preview fails (fix proposed to the lead)",
 )
 CASES = [
     pytest.param(case, marks=LEFT_BEHIND, id=case)
@@ -151,6 +152,22 @@ class TestHostileFiles:
         """9 KB inflating to 4 MB of drawing operators: pdfium spends seconds per render (minutes at 50 MB)."""
         path = files.pdf_content_stream_bomb(tmp_path / "operateurs.pdf", expanded_mb=4)
         assert_refused_cleanly(demo_ctx, path, "too large", name="operateurs.pdf")
+
+
+class TestFuzzFindings:
+    @pytest.mark.xfail(
+        strict=True,
+        reason="documents.py lets PdfiumError escape from get_page_size (fix proposed to the lead)",
+    )
+    def test_a_pdf_whose_page_object_is_damaged_is_refused_as_corrupt(
+        self, demo_ctx: AppContext, tmp_path: Path
+    ) -> None:
+        """Found by tests/fuzz: one zeroed byte in '/Type /Page' makes pdfium fail on the page size."""
+        data = bytearray(files.real_pdf(tmp_path / "source.pdf", pages=1).read_bytes())
+        data[139] = 0
+        path = tmp_path / "abime.pdf"
+        path.write_bytes(bytes(data))
+        assert_refused_cleanly(demo_ctx, path, "corrupt", name="abime.pdf")
 
 
 class TestFileNames:

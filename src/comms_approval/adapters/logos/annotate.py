@@ -65,7 +65,12 @@ def annotate_page(
         if result.page != page or result.box is None:
             continue
         colour = colour_for(result.status)
-        x0, y0, x1, y1 = (result.box[0] * width, result.box[1] * height, result.box[2] * width, result.box[3] * height)
+        x0, y0, x1, y1 = (
+            result.box[0] * width,
+            result.box[1] * height,
+            result.box[2] * width,
+            result.box[3] * height,
+        )
         draw.rectangle((x0, y0, x1, y1), outline=colour, width=stroke)
         label = f"{names.get(result.party, result.party)} : {_LABELS_FR[result.status]}"
         tw = draw.textlength(label, font=label_font)

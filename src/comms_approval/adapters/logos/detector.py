@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
-from comms_approval.adapters.logos.references import ReferenceLogo, edge_strength
+from comms_approval.adapters.logos.references import CHROMA_WEIGHT, ReferenceLogo, edge_strength
 from comms_approval.domain.logos import (
     DEFAULT_THRESHOLDS,
     Box,
@@ -32,8 +32,8 @@ SCALE_STEP = 1.19  # coarse correlation on small templates tolerates about ±9 %
 # matchTemplate costs about the same whatever the template size (DFT), ~11 ms at half resolution and
 # ~1.6 ms at quarter resolution: so templates are kept 16-32 px wide and the pyramid does the rest.
 BASE_TEMPLATE = 16
-PEAKS_PER_SCALE = 10
-RESCORED_PER_OCTAVE = 30
+PEAKS_PER_SCALE = 6
+RESCORED_PER_OCTAVE = 16
 CANDIDATES_PER_REFERENCE = 6
 VERIFY_WIDTH = 160  # aligned comparison is done with the logo at most this wide
 MIN_PROPOSAL = 0.35
@@ -73,6 +73,23 @@ class PreparedPage:
     width_mm: float
     height_mm: float
     grayscale: bool
+    _features: dict[int, np.ndarray] = field(default_factory=dict)
+    _lab: np.ndarray | None = None
+
+    def features(self, level: int, colour: bool) -> np.ndarray:
+        """Search features at a level: edges, plus weighted chroma planes on colour pages."""
+        if not colour or self.grayscale:
+            return self.edges(level)
+        cached = self._features.get(level)
+        if cached is None:
+            if self._lab is None:
+                self._lab = cv2.cvtColor(self.rgb / 255.0, cv2.COLOR_RGB2Lab)
+            h, w = self.gray_levels[level].shape
+            ab = cv2.resize(self._lab[:, :, 1:], (w, h), interpolation=cv2.INTER_AREA)
+            cached = self._features[level] = np.dstack([self.edges(level), CHROMA_WEIGHT * ab]).astype(
+                np.float32
+            )
+        return cached
 
     def edges(self, level: int) -> np.ndarray:
         """Edge strength at a pyramid level, computed on first use (full resolution is rarely needed)."""
@@ -100,25 +117,40 @@ def prepare_page(rgb8: np.ndarray, number: int, width_mm: float, height_mm: floa
     levels = [gray]
     while min(levels[-1].shape) > 48:
         prev = levels[-1]
-        levels.append(cv2.resize(prev, (max(1, prev.shape[1] // 2), max(1, prev.shape[0] // 2)),
-                                 interpolation=cv2.INTER_AREA))
-    small = cv2.resize(rgb8, (max(1, rgb8.shape[1] // 8), max(1, rgb8.shape[0] // 8)), interpolation=cv2.INTER_AREA)
+        levels.append(
+            cv2.resize(
+                prev, (max(1, prev.shape[1] // 2), max(1, prev.shape[0] // 2)), interpolation=cv2.INTER_AREA
+            )
+        )
+    small = cv2.resize(
+        rgb8, (max(1, rgb8.shape[1] // 8), max(1, rgb8.shape[0] // 8)), interpolation=cv2.INTER_AREA
+    )
     spread = small.max(axis=2).astype(np.int16) - small.min(axis=2).astype(np.int16)
     grayscale = float(np.percentile(spread, 99.5)) < 14.0
     return PreparedPage(number, rgb, levels, {}, width_mm, height_mm, grayscale)
 
 
-def _match_edges(image: np.ndarray, templ: np.ndarray) -> np.ndarray:
+MASKED_RESCORE = True
+
+
+def _match_edges(image: np.ndarray, templ: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     """Normalised correlation of edge maps, with windows that hold almost no edges ruled out.
 
     On a blank area the edge map is ~0 plus rounding noise, and a normalised correlation of noise can be
     anything up to 1: those windows are set to -1.
     """
-    result = cv2.matchTemplate(image, templ, cv2.TM_CCOEFF_NORMED)
-    th, tw = templ.shape
-    energy = cv2.boxFilter(image, -1, (tw, th), anchor=(0, 0), normalize=True,
-                           borderType=cv2.BORDER_CONSTANT)[: result.shape[0], : result.shape[1]]
-    result[(energy < 0.3 * float(templ.mean())) | ~np.isfinite(result)] = -1.0
+    if mask is None:
+        result = cv2.matchTemplate(image, templ, cv2.TM_CCOEFF_NORMED)
+    else:
+        full_mask = mask if templ.ndim == 2 else np.repeat(mask[:, :, None], templ.shape[2], axis=2)
+        result = cv2.matchTemplate(image, templ, cv2.TM_CCOEFF_NORMED, mask=full_mask)
+    th, tw = templ.shape[:2]
+    edges = image if image.ndim == 2 else np.ascontiguousarray(image[:, :, 0])
+    tedges = templ if templ.ndim == 2 else templ[:, :, 0]
+    energy = cv2.boxFilter(
+        edges, -1, (tw, th), anchor=(0, 0), normalize=True, borderType=cv2.BORDER_CONSTANT
+    )[: result.shape[0], : result.shape[1]]
+    result[(energy < 0.3 * float(tedges.mean())) | ~np.isfinite(result)] = -1.0
     return result
 
 
@@ -145,14 +177,16 @@ def propose(
     parts of unrelated things, and their scores are not comparable across scales, so every coarse peak is
     re-scored with a 64-128 px template in a small window before ranking.
     """
+    # Chroma planes triple the cost of a correlation: worth it from the quarter-resolution level up only.
+    colour = ref.has_colour and not page.grayscale and sizes[0] >= FIRST_PASS_FRACTION
     coarse: dict[int, list[tuple[float, float, float, float, int]]] = {}
     for width in _widths(page.width, *sizes):
         level = max(1, min(len(page.gray_levels) - 1, int(math.log2(width / BASE_TEMPLATE))))
-        image = page.edges(level)
+        image = page.features(level, colour)
         factor = 2**level
         tw = max(8, round(width / factor))
-        templ = ref.edges(tw)[0]
-        th, tw = templ.shape
+        templ = ref.features(tw, colour=colour)
+        th, tw = templ.shape[:2]
         if th < 4 or th >= image.shape[0] or tw >= image.shape[1]:
             continue
         result = _match_edges(image, templ)
@@ -163,13 +197,13 @@ def propose(
                 break
             coarse.setdefault(octave, []).append((float(best), px * factor, py * factor, tw * factor, factor))
             rx, ry = max(1, tw // 2), max(1, th // 2)
-            result[max(0, py - ry): py + ry + 1, max(0, px - rx): px + rx + 1] = -1.0
+            result[max(0, py - ry) : py + ry + 1, max(0, px - rx) : px + rx + 1] = -1.0
     # Coarse scores are only comparable within an octave of sizes: re-score the best few of each octave.
     found: list[_Candidate] = []
     for peaks in coarse.values():
         peaks.sort(reverse=True)
-        for _, px, py, pw, factor in peaks[:RESCORED_PER_OCTAVE]:
-            rescored = _rescore(page, ref, px, py, pw, factor, scales=(1.0,))
+        for _, peak_x, peak_y, peak_w, factor in peaks[:RESCORED_PER_OCTAVE]:
+            rescored = _rescore(page, ref, peak_x, peak_y, peak_w, factor, scales=(1.0,), colour=colour)
             if rescored is not None:
                 found.append(rescored)
     found.sort(key=lambda c: c.proposal, reverse=True)
@@ -189,7 +223,7 @@ def propose(
     refined = []
     for cand in kept:
         # the kept few get the scale refined (the coarse ladder is ~±9 % off at worst)
-        better = _rescore(page, ref, cand.x, cand.y, cand.width, 2, scales=(0.93, 1.07))
+        better = _rescore(page, ref, cand.x, cand.y, cand.width, 2, scales=(0.93, 1.07), colour=colour)
         refined.append(better if better is not None and better.proposal > cand.proposal else cand)
     refined.sort(key=lambda c: c.proposal, reverse=True)
     return refined
@@ -198,16 +232,25 @@ def propose(
 RESCORE_WIDTH = 64
 
 
-def _rescore(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: float,
-             coarse_factor: int, scales: Sequence[float] = (0.93, 1.0, 1.07)) -> _Candidate | None:
+def _rescore(
+    page: PreparedPage,
+    ref: ReferenceLogo,
+    x: float,
+    y: float,
+    width: float,
+    coarse_factor: int,
+    scales: Sequence[float] = (0.93, 1.0, 1.07),
+    *,
+    colour: bool,
+) -> _Candidate | None:
     """Re-score a coarse peak with a 64-128 px edge template at three scales, in a small window."""
     level = max(0, min(len(page.gray_levels) - 1, int(math.log2(max(1.0, width / RESCORE_WIDTH)))))
-    image = page.edges(level)
+    image = page.features(level, colour)
     factor = 2**level
     best: _Candidate | None = None
     for s in scales:
         tw = max(8, round(width * s / factor))
-        templ = ref.edges(tw)[0]
+        templ = ref.features(tw, colour=colour)
         th = templ.shape[0]
         r = max(2, coarse_factor // factor + 1)
         cx, cy = (x + width / 2) / factor, (y + width * ref.aspect / 2) / factor
@@ -217,7 +260,7 @@ def _rescore(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: 
             continue
         # Edges are zero where the logo is transparent, so clutter there only weighs in the normalisation;
         # OpenCV's masked correlation was measured to do worse on edge maps.
-        result = _match_edges(image[y0:y1, x0:x1], templ)
+        result = _match_edges(image[y0:y1, x0:x1], templ, ref.edges(tw)[1] if MASKED_RESCORE else None)
         _, value, _, (px, py) = cv2.minMaxLoc(result)
         if best is None or value > best.proposal:
             best = _Candidate(ref, (x0 + px) * factor, (y0 + py) * factor, tw * factor, float(value))
@@ -243,7 +286,9 @@ def _zncc(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum()) / den
 
 
-def _parts_score(crop: np.ndarray, logo: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int]) -> float:
+def _parts_score(
+    crop: np.ndarray, logo: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int]
+) -> float:
     """The correlation of the logo's worst-matching part (a 2 x 3 or 2 x 4 grid over the logo).
 
     A look-alike with one changed element (another acronym, another emblem) scores low on that element
@@ -336,12 +381,20 @@ def _search_pose(
             rotated = templ
             if angle != 0:
                 rot = cv2.getRotationMatrix2D(centre, angle, 1.0)
-                rotated = cv2.warpAffine(templ, rot, (width, th), flags=cv2.INTER_LINEAR,
-                                         borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+                rotated = cv2.warpAffine(
+                    templ,
+                    rot,
+                    (width, th),
+                    flags=cv2.INTER_LINEAR,
+                    borderMode=cv2.BORDER_CONSTANT,
+                    borderValue=0.0,
+                )
             result = _match_edges(image, rotated)
             _, value, _, (ox, oy) = cv2.minMaxLoc(result)
             if best is None or value > best.score:
-                best = _Pose(float(value), angle, width / nominal, float(ox + x_off), float(oy + y_off), width, th)
+                best = _Pose(
+                    float(value), angle, width / nominal, float(ox + x_off), float(oy + y_off), width, th
+                )
     return best
 
 
@@ -349,8 +402,15 @@ HOPELESS = 0.3
 
 
 def _scaled_pose(pose: _Pose, k: float) -> _Pose:
-    return _Pose(pose.score, pose.angle, pose.scale, pose.ox * k, pose.oy * k, round(pose.width * k),
-                 round(pose.height * k))
+    return _Pose(
+        pose.score,
+        pose.angle,
+        pose.scale,
+        pose.ox * k,
+        pose.oy * k,
+        round(pose.width * k),
+        round(pose.height * k),
+    )
 
 
 def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: float) -> Measurement | None:
@@ -365,8 +425,15 @@ def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: f
 
     def frame(limit: float) -> tuple[np.ndarray, np.ndarray, float]:
         f = min(1.0, limit / max(width, 1.0))
-        rgb = full if f >= 1.0 else cv2.resize(
-            full, (max(8, round((cx1 - cx0) * f)), max(8, round((cy1 - cy0) * f))), interpolation=cv2.INTER_AREA)
+        rgb = (
+            full
+            if f >= 1.0
+            else cv2.resize(
+                full,
+                (max(8, round((cx1 - cx0) * f)), max(8, round((cy1 - cy0) * f))),
+                interpolation=cv2.INTER_AREA,
+            )
+        )
         return rgb, cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), rgb.shape[1] / (cx1 - cx0)
 
     # coarse frame (~72 px): rotation, scale and position among a few hypotheses, on edges
@@ -382,8 +449,10 @@ def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: f
     if k > 1.3:
         centre = ((pose.ox + pose.width / 2) * k, (pose.oy + pose.height / 2) * k)
         fine = _search_pose(
-            edge_strength(crop_gray), ref, tf,
-            (pose.angle - 1.5, pose.angle, pose.angle + 1.5),
+            edge_strength(crop_gray),
+            ref,
+            tf,
+            (pose.angle - 1.5, pose.angle - 0.75, pose.angle, pose.angle + 0.75, pose.angle + 1.5),
             (pose.scale * 0.98, pose.scale, pose.scale * 1.02),
             window=(centre[0], centre[1], 2.0 * k + 2),
         )
@@ -409,10 +478,11 @@ def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: f
     weight = (1.0 - a).astype(np.float32)
     sigma = max(2.0, 0.08 * tf)
     background = cv2.GaussianBlur(crop_rgb * weight[:, :, None], (0, 0), sigma) / (
-        cv2.GaussianBlur(weight, (0, 0), sigma)[:, :, None] + 1e-3)
+        cv2.GaussianBlur(weight, (0, 0), sigma)[:, :, None] + 1e-3
+    )
     predicted = ink_w + (1.0 - a[:, :, None]) * background
     region = np.zeros(footprint.shape, bool)
-    region[tight[1]: tight[3], tight[0]: tight[2]] = True  # the whole box: extra ink of a look-alike counts
+    region[tight[1] : tight[3], tight[0] : tight[2]] = True  # the whole box: extra ink of a look-alike counts
     pred_gray = cv2.GaussianBlur(cv2.cvtColor(predicted.astype(np.float32), cv2.COLOR_RGB2GRAY), (0, 0), 0.7)
     soft_crop = cv2.GaussianBlur(crop_gray, (0, 0), 0.7)
     global_score = _zncc(soft_crop[region], pred_gray[region])
@@ -442,8 +512,12 @@ def _colour_distance(crop_rgb: np.ndarray, logo_rgb: np.ndarray, mask: np.ndarra
     inner = cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     if inner.sum() < 12:
         inner = mask
-    a = cv2.cvtColor(cv2.GaussianBlur(crop_rgb, (0, 0), 1.2) / 255.0, cv2.COLOR_RGB2Lab)[inner]
-    b = cv2.cvtColor(cv2.GaussianBlur(logo_rgb, (0, 0), 1.2) / 255.0, cv2.COLOR_RGB2Lab)[inner]
+    a = cv2.cvtColor((cv2.GaussianBlur(crop_rgb, (0, 0), 1.2) / 255.0).astype(np.float32), cv2.COLOR_RGB2Lab)[
+        inner
+    ]
+    b = cv2.cvtColor((cv2.GaussianBlur(logo_rgb, (0, 0), 1.2) / 255.0).astype(np.float32), cv2.COLOR_RGB2Lab)[
+        inner
+    ]
     # Lightness shifts with scanning and JPEG; hue and saturation identify the version. Weigh L lightly.
     diff = np.sqrt(0.25 * (a[:, 0] - b[:, 0]) ** 2 + (a[:, 1] - b[:, 1]) ** 2 + (a[:, 2] - b[:, 2]) ** 2)
     return float(np.percentile(diff, 60))
@@ -480,18 +554,29 @@ class ReferenceSet:
         return [r for r in self.refs if r is not ref and r.party == ref.party]
 
 
-def _evidence(page: PreparedPage, m: Measurement, rival: float, rival_party: str | None,
-              colour_only: bool) -> LogoEvidence:
+def _evidence(
+    page: PreparedPage, m: Measurement, rival: float, rival_party: str | None, colour_only: bool
+) -> LogoEvidence:
     x0, y0, x1, y1 = m.box_px
     box: Box = (
-        max(0.0, x0 / page.width), max(0.0, y0 / page.height),
-        min(1.0, x1 / page.width), min(1.0, y1 / page.height),
+        max(0.0, x0 / page.width),
+        max(0.0, y0 / page.height),
+        min(1.0, x1 / page.width),
+        min(1.0, y1 / page.height),
     )
     return LogoEvidence(
-        party=m.ref.party, version=m.ref.version, score=m.score, rival_score=rival,
-        colour_distance=m.colour_distance, page=page.number, box=box,
-        width_mm=m.width_px / page.width * page.width_mm, grayscale_page=page.grayscale,
-        colour_only_rival=colour_only, busy_background=m.busy, rival_party=rival_party,
+        party=m.ref.party,
+        version=m.ref.version,
+        score=m.score,
+        rival_score=rival,
+        colour_distance=m.colour_distance,
+        page=page.number,
+        box=box,
+        width_mm=m.width_px / page.width * page.width_mm,
+        grayscale_page=page.grayscale,
+        colour_only_rival=colour_only,
+        busy_background=m.busy,
+        rival_party=rival_party,
     )
 
 
@@ -556,15 +641,19 @@ def exclusive(evidence: list[LogoEvidence]) -> list[LogoEvidence]:
     for ev in evidence:
         rival, rival_party = ev.rival_score, ev.rival_party
         for other in evidence:
-            if other.party != ev.party and other.page == ev.page and _iou(ev.box, other.box) > 0.4 \
-                    and other.score > rival:
+            if (
+                other.party != ev.party
+                and other.page == ev.page
+                and _iou(ev.box, other.box) > 0.4
+                and other.score > rival
+            ):
                 rival, rival_party = other.score, other.party
         out.append(ev if rival == ev.rival_score else _replace_rival(ev, rival, rival_party))
     return out
 
 
 def _replace_rival(ev: LogoEvidence, rival: float, party: str | None) -> LogoEvidence:
-    from dataclasses import replace  # noqa: PLC0415 - tiny helper kept local to its only use
+    from dataclasses import replace
 
     return replace(ev, rival_score=rival, rival_party=party)
 
@@ -593,14 +682,25 @@ def match_embedded(
     image_w_mm = (box[2] - box[0]) * page_width_mm
     target_w = max(16.0, min(float(rgba.shape[1]), image_w_mm / 210.0 * WORK_WIDTH * 1.5))
     f = target_w / rgba.shape[1]
-    small = cv2.resize(rgb, (max(8, round(rgb.shape[1] * f)), max(8, round(rgb.shape[0] * f))),
-                       interpolation=cv2.INTER_AREA) if f < 1 else rgb
+    small = (
+        cv2.resize(
+            rgb,
+            (max(8, round(rgb.shape[1] * f)), max(8, round(rgb.shape[0] * f))),
+            interpolation=cv2.INTER_AREA,
+        )
+        if f < 1
+        else rgb
+    )
     f = small.shape[1] / rgba.shape[1]
     pad = max(6, round(0.2 * small.shape[1]))
     padded = cv2.copyMakeBorder(small, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(255, 255, 255))
     image_mm = image_w_mm * padded.shape[1] / small.shape[1]
-    page = prepare_page(np.clip(padded, 0, 255).astype(np.uint8), page_number, image_mm,
-                        image_mm * padded.shape[0] / padded.shape[1])
+    page = prepare_page(
+        np.clip(padded, 0, 255).astype(np.uint8),
+        page_number,
+        image_mm,
+        image_mm * padded.shape[0] / padded.shape[1],
+    )
     page.grayscale = page.grayscale or False
     out: list[LogoEvidence] = []
     for ref in shaped:
@@ -611,7 +711,9 @@ def match_embedded(
             continue
         rival, rival_party = -1.0, None
         for other in refs.rivals(ref):
-            r = measure(page, other, x0 * f + pad, y0 * f + pad + ((y1 - y0) * f - width * other.aspect) / 2, width)
+            r = measure(
+                page, other, x0 * f + pad, y0 * f + pad + ((y1 - y0) * f - width * other.aspect) / 2, width
+            )
             if r is not None and r.score > rival:
                 rival, rival_party = r.score, other.party
         ev = _evidence(page, m, rival, rival_party, refs.colour_only_rival.get(ref.name, False))
@@ -622,10 +724,12 @@ def match_embedded(
         sy = padded.shape[0] / small.shape[0]
         ox, oy = pad / padded.shape[1], pad / padded.shape[0]
         mapped: Box = (
-            box[0] + (bx0 - ox) * sx * iw, box[1] + (by0 - oy) * sy * ih,
-            box[0] + (bx1 - ox) * sx * iw, box[1] + (by1 - oy) * sy * ih,
+            box[0] + (bx0 - ox) * sx * iw,
+            box[1] + (by0 - oy) * sy * ih,
+            box[0] + (bx1 - ox) * sx * iw,
+            box[1] + (by1 - oy) * sy * ih,
         )
-        from dataclasses import replace  # noqa: PLC0415
+        from dataclasses import replace
 
         out.append(replace(ev, box=mapped, width_mm=m.width_px / page.width * image_mm, page=page_number))
     return exclusive(out)

@@ -17,6 +17,7 @@ from comms_approval.domain.logos import LogoVersion
 
 MAX_REFERENCE_SIDE = 480  # larger references add time, not precision, at 150 dpi
 MAX_REFERENCE_PIXELS = 40_000_000
+CHROMA_WEIGHT = 3.0  # Lab a/b span ~±60 for logo inks, edges ~0-300: comparable weights in the correlation
 _SVG_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?text[\s>/]")
 
 
@@ -35,6 +36,7 @@ class ReferenceLogo:
     _templates: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
     _masks: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
     _edges: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    _features: dict[tuple[int, bool], np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -68,7 +70,6 @@ class ReferenceLogo:
             self._templates[width] = cached
         return cached
 
-
     def edges(self, width: int) -> tuple[np.ndarray, np.ndarray]:
         """Edge-strength template `width` px wide and the mask of where the logo can have edges.
 
@@ -83,9 +84,32 @@ class ReferenceLogo:
             on_black = on_white - 255.0 * (1.0 - alpha)
             cached = (
                 np.maximum(edge_strength(on_white), edge_strength(on_black)),
-                (cv2.dilate((alpha > 0.3).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0).astype(np.float32),
+                (cv2.dilate((alpha > 0.3).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0).astype(
+                    np.float32
+                ),
             )
             self._edges[width] = cached
+        return cached
+
+    def features(self, width: int, *, colour: bool) -> np.ndarray:
+        """Search features `width` px wide: edge strength, plus the logo's chroma (Lab a, b) when `colour`.
+
+        Chroma is premultiplied by alpha: where the logo is transparent it is neutral, like body text, so
+        black text and colour fields (constant, removed by the correlation's mean) do not look like it.
+        """
+        key = (width, colour)
+        cached = self._features.get(key)
+        if cached is None:
+            edges = self.edges(width)[0]
+            if not colour:
+                cached = edges
+            else:
+                height = edges.shape[0]
+                ab = cv2.resize(
+                    self.lab[:, :, 1:] * self.alpha[:, :, None], (width, height), interpolation=cv2.INTER_AREA
+                )
+                cached = np.dstack([edges, CHROMA_WEIGHT * ab]).astype(np.float32)
+            self._features[key] = cached
         return cached
 
     def template_mask(self, width: int) -> np.ndarray:
@@ -117,15 +141,16 @@ def _rgba_from_png(path: Path) -> np.ndarray:
                 if image.mode.startswith("I;16") or image.mode == "I":
                     arr = np.asarray(image, dtype=np.float64)
                     gray = np.clip(arr * 255.0 / max(255.0, float(arr.max())), 0, 255).astype(np.uint8)
-                    image = Image.fromarray(gray)
-                rgba = np.asarray(image.convert("RGBA"), dtype=np.uint8)
+                    rgba = np.asarray(Image.fromarray(gray).convert("RGBA"), dtype=np.uint8)
+                else:
+                    rgba = np.asarray(image.convert("RGBA"), dtype=np.uint8)
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Warning) as exc:
             raise _bad(path, "not a readable PNG", "PNG illisible") from exc
     return rgba
 
 
 def _rgba_from_svg(path: Path, width_px: int = MAX_REFERENCE_SIDE * 2) -> np.ndarray:
-    import resvg_py  # noqa: PLC0415 - only conventions with SVG logos pay for loading the renderer
+    import resvg_py  # imported here: only conventions with SVG logos pay for loading the renderer
 
     data = path.read_bytes()
     if _SVG_TEXT.search(data):
@@ -168,17 +193,16 @@ def _alpha_for_opaque(rgb: np.ndarray) -> np.ndarray:
 def load_reference(path: Path, party: str, version: LogoVersion) -> ReferenceLogo:
     """Read a PNG or SVG logo, trim its transparent margin, cap its size and precompute its colour planes."""
     path = Path(path)
-    if path.suffix.lower() == ".svg":
-        rgba = _rgba_from_svg(path)
-    else:
-        rgba = _rgba_from_png(path)
+    rgba = _rgba_from_svg(path) if path.suffix.lower() == ".svg" else _rgba_from_png(path)
     rgb8 = rgba[:, :, :3]
     alpha = rgba[:, :, 3].astype(np.float32) / 255.0
     if float(alpha.min()) > 0.98:
         alpha = _alpha_for_opaque(rgb8)
     ys, xs = np.nonzero(alpha > 0.1)
     if len(xs) == 0:
-        raise _bad(path, "the image is empty or fully transparent", "l’image est vide ou entièrement transparente")
+        raise _bad(
+            path, "the image is empty or fully transparent", "l’image est vide ou entièrement transparente"
+        )
     pad = 2
     y0, y1 = max(0, int(ys.min()) - pad), min(alpha.shape[0], int(ys.max()) + 1 + pad)
     x0, x1 = max(0, int(xs.min()) - pad), min(alpha.shape[1], int(xs.max()) + 1 + pad)
@@ -187,8 +211,8 @@ def load_reference(path: Path, party: str, version: LogoVersion) -> ReferenceLog
     scale = MAX_REFERENCE_SIDE / max(rgb.shape[:2])
     if scale < 1:
         size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
-        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-        alpha = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
+        rgb = np.asarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), np.float32)
+        alpha = np.asarray(cv2.resize(alpha, size, interpolation=cv2.INTER_AREA), np.float32)
     # Colour of semi-transparent edge pixels is meaningless; compose on white like a page would.
     composed = rgb * alpha[:, :, None] + 255.0 * (1.0 - alpha[:, :, None])
     gray = cv2.cvtColor(composed, cv2.COLOR_RGB2GRAY)
@@ -196,5 +220,13 @@ def load_reference(path: Path, party: str, version: LogoVersion) -> ReferenceLog
     opaque = alpha > 0.5
     chroma = np.hypot(lab[:, :, 1], lab[:, :, 2])
     has_colour = bool(opaque.any() and float(np.percentile(chroma[opaque], 90)) > 12.0)
-    return ReferenceLogo(party, version, path, composed.astype(np.float32), alpha.astype(np.float32),
-                         gray.astype(np.float32), lab.astype(np.float32), has_colour)
+    return ReferenceLogo(
+        party,
+        version,
+        path,
+        composed.astype(np.float32),
+        alpha.astype(np.float32),
+        gray.astype(np.float32),
+        lab.astype(np.float32),
+        has_colour,
+    )

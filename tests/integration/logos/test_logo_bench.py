@@ -1,0 +1,41 @@
+"""The logo benchmark's fixed small set, run as a regression floor (the full benchmark is in bench/RESULTS.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.logos.evaluate import evaluate
+from bench.logos.generate import generate
+
+# Measured on this set when the floor was set (see bench/RESULTS.md); a drop below means a regression.
+RECALL_FLOOR = 0.65
+FALSE_PRESENT_CEILING = 0.05
+
+
+@pytest.fixture(scope="module")
+def small_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bench")
+    generate(out, seed=11, conventions=1, pages=12)
+    return out
+
+
+def test_the_generator_writes_ground_truth_for_every_document(small_set: Path) -> None:
+    import json
+
+    truth = json.loads((small_set / "truth.json").read_text(encoding="utf-8"))
+    assert len(truth["documents"]) == 12
+    for doc in truth["documents"]:
+        assert (small_set / doc["file"]).is_file()
+        assert len(doc["parties"]) == 5
+
+
+def test_the_checker_stays_above_its_recall_floor_and_under_its_false_present_ceiling(
+    small_set: Path,
+) -> None:
+    result = evaluate(small_set, quiet=True)
+    assert result["documents"] == 12
+    assert result["recall"] >= RECALL_FLOOR
+    assert result["false_present_overall"] <= FALSE_PRESENT_CEILING
+    assert result["iou_median"] is not None and result["iou_median"] > 0.8

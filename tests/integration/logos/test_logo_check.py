@@ -1,0 +1,184 @@
+"""The OpenCV logo check on drafts built from the demo logos: every status, PDFs, SVG references, annotations."""
+
+from __future__ import annotations
+
+import colorsys
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from comms_approval.adapters.logos.references import load_reference
+from comms_approval.domain.convention import Convention
+from comms_approval.domain.errors import DocumentError
+from comms_approval.domain.logos import LogoStatus, LogoVersion, Reason
+from comms_approval.services.logo_check import OpenCvLogoMatcher
+from tests.integration.logos.drafts import ALL_CURRENT, LOGOS, PAGE, compose, embedded_logo_pdf, logo
+
+Save = Callable[..., Path]
+
+
+def statuses(report: object) -> dict[str, LogoStatus]:
+    return {r.party: r.status for r in report.parties}  # type: ignore[attr-defined]
+
+
+class TestStatuses:
+    def test_a_draft_with_every_current_logo_is_compliant(
+        self, checker: OpenCvLogoMatcher, demo: Convention, save: Save
+    ) -> None:
+        report = checker.check(save(compose(ALL_CURRENT)), demo)
+        assert statuses(report) == dict.fromkeys(demo.party_ids(), LogoStatus.PRESENT)
+        assert report.compliant and report.pages == 1
+        dsden = report.result_for("dsden")
+        assert dsden.box is not None and dsden.box[0] == pytest.approx(60 / PAGE[0], abs=0.01)
+        assert dsden.width_mm == pytest.approx(0.2 * 210, rel=0.06)
+
+    def test_a_missing_logo_is_reported_missing_and_the_others_present(
+        self, checker: OpenCvLogoMatcher, demo: Convention, save: Save
+    ) -> None:
+        report = checker.check(save(compose([p for p in ALL_CURRENT if p[0] != "caf"])), demo)
+        assert report.result_for("caf").status is LogoStatus.MISSING
+        assert report.missing_parties() == ("caf",)
+
+    def test_the_obsolete_conseil_general_logo_is_reported_obsolete(
+        self, checker: OpenCvLogoMatcher, demo: Convention, save: Save
+    ) -> None:
+        placements = [
+            p if p[0] != "conseil-departemental" else ("conseil-general-2014", 0.2, p[2]) for p in ALL_CURRENT
+        ]
+        result = checker.check(save(compose(placements)), demo).result_for("departement")
+        assert result.status is LogoStatus.OBSOLETE
+        assert result.reason == Reason.OBSOLETE_VERSION
+
+    def test_a_logo_narrower_than_ten_millimetres_is_too_small(
+        self, checker: OpenCvLogoMatcher, demo: Convention, save: Save
+    ) -> None:
+        placements = [p if p[0] != "dsden" else ("dsden", 0.042, (80, 1500)) for p in ALL_CURRENT]
+        result = checker.check(save(compose(placements), dpi=(150, 150)), demo).result_for("dsden")
+        assert result.status is LogoStatus.TOO_SMALL
+        assert result.width_mm is not None and result.width_mm < 10.0
+
+    def test_grayscale_draft_is_uncertain_when_versions_differ_only_in_colour(
+        self, checker: OpenCvLogoMatcher, demo: Convention, save: Save, tmp_path: Path
+    ) -> None:
+        recoloured = np.asarray(logo("caf")).copy()
+        for y, x in zip(*np.nonzero(recoloured[:, :, 3]), strict=True):
+            r, g, b = (recoloured[y, x, :3] / 255.0).tolist()
+            h, s, v = colorsys.rgb_to_hsv(r, g, b)
+            recoloured[y, x, :3] = [round(c * 255) for c in colorsys.hsv_to_rgb((h + 0.45) % 1.0, s, v)]
+        old = tmp_path / "caf-old.png"
+        Image.fromarray(recoloured).save(old)
+        caf = replace(demo.party("caf"), obsolete_logos=(old,))
+        convention = replace(
+            demo, id="gray-test", parties=tuple(caf if p.id == "caf" else p for p in demo.parties)
+        )
+        page = compose(ALL_CURRENT).convert("L")
+        result = OpenCvLogoMatcher().check(save(page), convention).result_for("caf")
+        assert result.status is LogoStatus.UNCERTAIN
+        assert result.reason == Reason.GRAYSCALE_COLOUR_ONLY
+
+    def test_only_other_parties_logos_never_make_a_party_present(
+        self, checker: OpenCvLogoMatcher, demo: Convention, save: Save
+    ) -> None:
+        placements = [("dsden", 0.3, (100, 1200)), ("caf", 0.3, (600, 1200))]
+        report = checker.check(save(compose(placements)), demo)
+        assert statuses(report)["prefet"] is LogoStatus.MISSING
+        assert statuses(report)["dtpjj"] is LogoStatus.MISSING
+
+
+class TestPdf:
+    def test_logos_embedded_as_images_are_found_without_rendering(
+        self, checker: OpenCvLogoMatcher, demo: Convention, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "embedded.pdf"
+        path.write_bytes(embedded_logo_pdf(ALL_CURRENT))
+        report = checker.check(path, demo)
+        assert report.compliant
+        dtpjj = report.result_for("dtpjj")
+        assert dtpjj.box is not None and dtpjj.box[0] == pytest.approx(590 / PAGE[0], abs=0.01)
+
+    def test_a_flattened_poster_pdf_is_rendered_and_checked(
+        self, checker: OpenCvLogoMatcher, demo: Convention, save: Save
+    ) -> None:
+        path = save(compose(ALL_CURRENT), "poster.pdf", resolution=150.0)
+        report = checker.check(path, demo)
+        assert report.compliant
+        assert report.result_for("caf").width_mm == pytest.approx(0.16 * 210, rel=0.08)
+
+    def test_a_corrupt_draft_raises_a_document_error(
+        self, checker: OpenCvLogoMatcher, demo: Convention, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "broken.pdf"
+        path.write_bytes(b"%PDF-1.4\n" + b"\x00" * 64)
+        with pytest.raises(DocumentError):
+            checker.check(path, demo)
+
+
+SVG_EMBLEM = """<svg xmlns="http://www.w3.org/2000/svg" width="300" height="120" viewBox="0 0 300 120">
+<rect x="5" y="5" width="110" height="110" rx="20" fill="#008c96"/>
+<path d="M20 60 L60 20 L100 60 Z" fill="#ffffff"/><circle cx="200" cy="60" r="45" fill="#f2a900"/>
+<rect x="170" y="50" width="60" height="20" fill="#16347d"/></svg>"""
+
+
+class TestReferences:
+    def test_an_svg_logo_with_outlined_shapes_is_rendered_and_found(
+        self, demo: Convention, save: Save, tmp_path: Path
+    ) -> None:
+        svg = tmp_path / "emblem.svg"
+        svg.write_text(SVG_EMBLEM, encoding="utf-8")
+        ref = load_reference(svg, "caf", LogoVersion.CURRENT)
+        assert ref.alpha.max() == 1.0 and ref.alpha.min() == 0.0
+        assert abs(ref.aspect - 110 / 240) < 0.03
+        rgba = Image.fromarray(np.dstack([ref.rgb, ref.alpha * 255]).astype(np.uint8), "RGBA")
+        page = Image.new("RGB", PAGE, (235, 235, 220))
+        rgba = rgba.resize((300, round(300 * ref.aspect)))
+        page.paste(rgba, (500, 700), rgba)
+        caf = replace(demo.party("caf"), logos=(svg,))
+        convention = replace(demo, id="svg-test", parties=(caf, demo.party("dsden")))
+        report = OpenCvLogoMatcher().check(save(page), convention)
+        assert report.result_for("caf").status is LogoStatus.PRESENT
+
+    def test_an_svg_with_live_text_is_refused_because_fonts_may_be_missing(self, tmp_path: Path) -> None:
+        svg = tmp_path / "text.svg"
+        svg.write_text(
+            '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>Caf</text></svg>'
+        )
+        with pytest.raises(DocumentError) as caught:
+            load_reference(svg, "caf", LogoVersion.CURRENT)
+        assert "tracés" in caught.value.message_fr
+
+    def test_a_logo_saved_without_transparency_gets_its_white_margin_cut_away(self, tmp_path: Path) -> None:
+        flat = Image.new("RGB", (300, 200), "white")
+        flat.paste(logo("caf").convert("RGB").resize((200, 92)), (50, 54))
+        path = tmp_path / "flat.png"
+        flat.save(path)
+        ref = load_reference(path, "caf", LogoVersion.CURRENT)
+        assert ref.alpha[0, 0] < 0.1
+        assert abs(ref.width - 204) <= 6
+
+    def test_the_demo_logos_all_load_and_the_obsolete_one_is_not_colour_only(self) -> None:
+        refs = [load_reference(p, p.stem, LogoVersion.CURRENT) for p in sorted(LOGOS.glob("*.png"))]
+        assert len(refs) == 6 and all(r.has_colour for r in refs)
+
+
+class TestAnnotations:
+    def test_annotated_page_is_written_with_the_page_size_plus_a_margin(
+        self, checker: OpenCvLogoMatcher, demo: Convention, save: Save, tmp_path: Path
+    ) -> None:
+        placements = [p for p in ALL_CURRENT if p[0] != "prefet"]
+        report = checker.check(save(compose(placements)), demo, annotate_dir=tmp_path / "annotated")
+        assert len(report.annotated_pages) == 1
+        image = Image.open(report.annotated_pages[0])
+        assert image.size == (PAGE[0] + PAGE[0] // 4, PAGE[1])
+        pixels = np.asarray(image.convert("RGB"))
+        dsden = report.result_for("dsden").box
+        assert dsden is not None
+        x0, y0 = round(dsden[0] * PAGE[0]), round(dsden[1] * PAGE[1])
+        # the present logo's box is drawn in green
+        assert (pixels[y0 - 1 : y0 + 2, x0 + 20] == (22, 140, 60)).all(axis=1).any()
+        # the margin lists the missing party in red text
+        margin = pixels[:, PAGE[0] + 5 :]
+        assert ((margin[:, :, 0] > 150) & (margin[:, :, 1] < 80)).sum() > 20

@@ -1,0 +1,195 @@
+"""The logo policy decides statuses from the detector's evidence; the report keeps the issue's JSON contract."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from comms_approval.domain.logos import (
+    LogoEvidence,
+    LogoReport,
+    LogoStatus,
+    LogoThresholds,
+    LogoVersion,
+    PartyLogoResult,
+    PartyRequirement,
+    Reason,
+    decide_document,
+    decide_party,
+    is_conclusive,
+    page_width_mm,
+    reason_text,
+)
+
+BOX = (0.1, 0.2, 0.3, 0.25)
+
+
+def evidence(
+    party: str = "caf", version: LogoVersion = LogoVersion.CURRENT, **overrides: object
+) -> LogoEvidence:
+    values: dict[str, object] = {
+        "party": party,
+        "version": version,
+        "score": 0.9,
+        "rival_score": 0.2,
+        "colour_distance": 4.0,
+        "page": 1,
+        "box": BOX,
+        "width_mm": 40.0,
+    }
+    values.update(overrides)
+    return LogoEvidence(**values)  # type: ignore[arg-type]
+
+
+class TestStatuses:
+    def test_a_clear_match_of_the_current_logo_is_present_with_its_place_and_width(self) -> None:
+        result = decide_party("caf", 10.0, [evidence()])
+        assert result.status is LogoStatus.PRESENT
+        assert (result.page, result.box, result.width_mm) == (1, BOX, 40.0)
+        assert result.reason is None
+
+    def test_no_evidence_at_all_means_missing_without_place(self) -> None:
+        result = decide_party("caf", 10.0, [])
+        assert result.status is LogoStatus.MISSING
+        assert (result.page, result.box, result.width_mm, result.score) == (None, None, None, 0.0)
+
+    def test_another_partys_logo_never_makes_this_party_present(self) -> None:
+        result = decide_party("caf", 10.0, [evidence(party="dsden", score=0.99)])
+        assert result.status is LogoStatus.MISSING
+
+    def test_only_the_obsolete_version_on_the_page_is_obsolete(self) -> None:
+        result = decide_party(
+            "departement", 10.0, [evidence("departement", LogoVersion.OBSOLETE, score=0.95)]
+        )
+        assert result.status is LogoStatus.OBSOLETE
+        assert result.reason == Reason.OBSOLETE_VERSION
+
+    def test_the_current_logo_wins_over_an_obsolete_one_elsewhere_on_the_page(self) -> None:
+        found = [
+            evidence("departement", LogoVersion.OBSOLETE, score=0.97),
+            evidence("departement", score=0.85),
+        ]
+        assert decide_party("departement", 10.0, found).status is LogoStatus.PRESENT
+
+    def test_a_current_logo_narrower_than_the_minimum_is_too_small(self) -> None:
+        result = decide_party("caf", 10.0, [evidence(width_mm=7.5)])
+        assert result.status is LogoStatus.TOO_SMALL
+        assert result.reason == Reason.TOO_SMALL
+
+    def test_a_legible_copy_counts_even_when_a_tiny_copy_is_also_there(self) -> None:
+        found = [evidence(width_mm=6.0, score=0.95), evidence(width_mm=30.0, score=0.8)]
+        assert decide_party("caf", 10.0, found).status is LogoStatus.PRESENT
+
+    def test_a_weak_match_is_uncertain_and_says_why(self) -> None:
+        result = decide_party("caf", 10.0, [evidence(score=0.6)])
+        assert result.status is LogoStatus.UNCERTAIN
+        assert result.reason == Reason.WEAK_MATCH
+        assert result.box == BOX
+
+    def test_a_weak_match_on_a_photo_is_uncertain_because_of_the_busy_background(self) -> None:
+        result = decide_party("caf", 10.0, [evidence(score=0.6, busy_background=True)])
+        assert result.reason == Reason.BUSY_BACKGROUND
+
+    def test_right_shape_in_the_wrong_colours_is_uncertain_not_present(self) -> None:
+        result = decide_party("caf", 10.0, [evidence(colour_distance=24.0)])
+        assert result.status is LogoStatus.UNCERTAIN
+        assert result.reason == Reason.COLOUR_MISMATCH
+
+    def test_a_recoloured_look_alike_far_from_the_colours_is_missing(self) -> None:
+        assert decide_party("caf", 10.0, [evidence(colour_distance=60.0)]).status is LogoStatus.MISSING
+
+    def test_grayscale_draft_is_uncertain_when_only_colour_separates_current_and_obsolete(self) -> None:
+        found = [evidence(colour_distance=None, grayscale_page=True, colour_only_rival=True)]
+        result = decide_party("caf", 10.0, found)
+        assert result.status is LogoStatus.UNCERTAIN
+        assert result.reason == Reason.GRAYSCALE_COLOUR_ONLY
+
+    def test_grayscale_draft_is_present_when_the_versions_differ_in_shape(self) -> None:
+        found = [evidence(colour_distance=None, grayscale_page=True, colour_only_rival=False)]
+        assert decide_party("caf", 10.0, found).status is LogoStatus.PRESENT
+
+    def test_a_match_the_obsolete_version_explains_as_well_is_not_present(self) -> None:
+        result = decide_party("caf", 10.0, [evidence(score=0.9, rival_score=0.88)])
+        assert result.status is LogoStatus.UNCERTAIN
+        assert result.reason == Reason.RIVAL_CLOSE
+
+    def test_a_tiny_weak_candidate_is_reported_too_small_rather_than_uncertain(self) -> None:
+        result = decide_party("caf", 10.0, [evidence(score=0.6, width_mm=5.0)])
+        assert result.status is LogoStatus.TOO_SMALL
+
+    def test_stricter_thresholds_turn_a_present_logo_uncertain(self) -> None:
+        strict = LogoThresholds(accept=0.95)
+        assert decide_party("caf", 10.0, [evidence(score=0.9)], strict).status is LogoStatus.UNCERTAIN
+
+    def test_a_candidate_under_the_candidate_floor_is_ignored(self) -> None:
+        assert decide_party("caf", 10.0, [evidence(score=0.3)]).status is LogoStatus.MISSING
+
+    def test_only_clear_matches_let_the_detector_stop_searching(self) -> None:
+        assert is_conclusive(evidence())
+        assert not is_conclusive(evidence(score=0.9, rival_score=0.82))
+        assert not is_conclusive(evidence(score=0.6))
+
+
+class TestDocument:
+    def test_every_party_gets_a_result_in_convention_order(self) -> None:
+        requirements = [PartyRequirement("dsden", 10.0), PartyRequirement("caf", 10.0)]
+        results = decide_document(requirements, [evidence("caf")])
+        assert [r.party for r in results] == ["dsden", "caf"]
+        assert [r.status for r in results] == [LogoStatus.MISSING, LogoStatus.PRESENT]
+
+    def test_physical_width_comes_from_pdf_box_then_dpi_then_a4(self) -> None:
+        assert round(page_width_mm(pdf_points=595.276), 1) == 210.0
+        assert round(page_width_mm(dpi=300, width_px=2480), 1) == 210.0
+        assert page_width_mm() == 210.0
+
+
+def report() -> LogoReport:
+    return LogoReport(
+        file="affiche.pdf",
+        pages=2,
+        parties=(
+            PartyLogoResult("dsden", LogoStatus.PRESENT, 0.93, 1, BOX, 41.234),
+            PartyLogoResult("departement", LogoStatus.OBSOLETE, 0.91, 2, BOX, 30.0, Reason.OBSOLETE_VERSION),
+            PartyLogoResult("caf", LogoStatus.MISSING, 0.1, None, None, None),
+        ),
+        elapsed_ms=123.456,
+        annotated_pages=(Path("/tmp/a-page1.png"),),
+    )
+
+
+class TestJsonContract:
+    def test_the_report_has_exactly_the_fields_of_the_contract(self) -> None:
+        data = json.loads(json.dumps(report().as_dict()))
+        assert set(data) == {"file", "pages", "compliant", "elapsed_ms", "parties"}
+        assert data["compliant"] is False
+        for party in data["parties"]:
+            assert set(party) == {"party", "status", "score", "page", "box", "width_mm"}
+        assert data["parties"][0] == {
+            "party": "dsden",
+            "status": "present",
+            "score": 0.93,
+            "page": 1,
+            "box": [0.1, 0.2, 0.3, 0.25],
+            "width_mm": 41.23,
+        }
+        assert data["parties"][2]["box"] is None and data["parties"][2]["page"] is None
+
+    def test_a_report_survives_a_round_trip_through_json_with_its_details(self) -> None:
+        original = report()
+        restored = LogoReport.from_dict(json.loads(json.dumps(original.as_dict(include_details=True))))
+        assert restored.parties[1].reason == Reason.OBSOLETE_VERSION
+        assert restored.annotated_pages == original.annotated_pages
+        assert restored.missing_parties() == ("departement", "caf")
+
+    def test_a_report_is_compliant_only_when_every_party_is_present(self) -> None:
+        present = PartyLogoResult("caf", LogoStatus.PRESENT, 0.9, 1, BOX, 30.0)
+        assert LogoReport("a.png", 1, (present,), 1.0).compliant
+        uncertain = PartyLogoResult("caf", LogoStatus.UNCERTAIN, 0.6, 1, BOX, 30.0, Reason.WEAK_MATCH)
+        assert not LogoReport("a.png", 1, (present, uncertain), 1.0).compliant
+
+    def test_reasons_read_in_french_by_default_and_in_english_on_request(self) -> None:
+        result = report().result_for("departement")
+        assert result.reason_fr is not None and "obsolète" in result.reason_fr
+        assert result.reason_en is not None and "obsolete" in result.reason_en
+        assert reason_text(None) is None
+        assert reason_text("something-else") == "something-else"
