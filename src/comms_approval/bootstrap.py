@@ -28,8 +28,9 @@ class AppContext:
     clock_overridden: bool = False
     extras: dict[str, object] = field(default_factory=dict)
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine)
+    def uow(self, *, read_only: bool = False) -> UnitOfWork:
+        """A transaction; `read_only` ones take no write lock on SQLite and refuse to commit."""
+        return UnitOfWork(self.engine, read_only=read_only)
 
 
 def build_context(

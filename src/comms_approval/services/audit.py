@@ -39,7 +39,7 @@ def record(
 
 
 def verify_trail(ctx: AppContext, *, expected_head: tuple[int, str] | None = None) -> VerificationResult:
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         return store.verify(uow.session, expected_head=expected_head)
 
 

@@ -67,7 +67,7 @@ def request_status(request: RequestRow, reminders_sent: int) -> dict[str, Any]:
 
 
 def status_report(ctx: AppContext, communication_id: int | None = None) -> list[dict[str, Any]]:
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         session = uow.session
         if communication_id is not None:
             return [communication_status(session, get_communication(session, communication_id))]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -71,15 +72,12 @@ def _drop_database(name: str) -> None:
     admin = create_db_engine(
         make_url(POSTGRES_URL).set(database="postgres").render_as_string(hide_password=False)
     )
-    try:
-        with admin.connect() as raw:
-            raw.execution_options(isolation_level="AUTOCOMMIT").execute(
-                text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            )
-    except Exception:  # noqa: BLE001 - best effort at exit; the next run of the same pid drops it anyway
-        pass
-    finally:
-        admin.dispose()
+    # Best effort at exit: a database left behind is dropped by the next run that gets the same pid.
+    with contextlib.suppress(Exception), admin.connect() as raw:
+        raw.execution_options(isolation_level="AUTOCOMMIT").execute(
+            text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        )
+    admin.dispose()
 
 
 def require_own_postgres(suffix: str = "prod") -> str:

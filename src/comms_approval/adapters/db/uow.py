@@ -7,12 +7,15 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from comms_approval.adapters.db.engine import READ_ONLY_OPTION
+
 
 class UnitOfWork:
     """A transaction around a SQLModel session; leaving without commit() rolls back."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self.engine = engine
+        self.read_only = read_only
         self._session: Session | None = None
 
     @property
@@ -22,7 +25,8 @@ class UnitOfWork:
         return self._session
 
     def __enter__(self) -> UnitOfWork:
-        self._session = Session(self.engine, expire_on_commit=False, autoflush=True)
+        bind = self.engine.execution_options(**{READ_ONLY_OPTION: True}) if self.read_only else self.engine
+        self._session = Session(bind, expire_on_commit=False, autoflush=True)
         self._session.begin()
         return self
 
@@ -38,6 +42,8 @@ class UnitOfWork:
             self._session = None
 
     def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         self.session.commit()
 
     def rollback(self) -> None:
