@@ -84,6 +84,7 @@ def submit_command(
 ) -> None:
     """Check the draft's logos and, if compliant, route it to every other active party."""
     from comms_approval.services.logo_check import default_logo_checker
+    from comms_approval.services.mentions import document_mentions
     from comms_approval.services.submission import submit_draft
 
     ctx = context(parse_instant(now))
@@ -103,6 +104,7 @@ def submit_command(
         officer_email=officer,
         communication_id=communication,
         overrides=overrides,
+        find_mentions=document_mentions,
     )
     if as_json:
         data = result.as_dict()

@@ -20,6 +20,8 @@ from comms_approval.domain.logos import (
 )
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from comms_approval.adapters.logos.detector import ReferenceSet
     from comms_approval.config import Settings
 
@@ -82,7 +84,7 @@ class OpenCvLogoMatcher:
         requirements = _requirements(convention)
         evidence: list[LogoEvidence] = []
         info = documents.validate_document(document, max_pages=self.max_pages)
-        rendered: list[tuple[int, object]] = []
+        rendered: list[tuple[int, np.ndarray]] = []
 
         if info.kind == "pdf":
             evidence.extend(self._embedded_evidence(document, refs, info.page_sizes_mm))
@@ -108,13 +110,7 @@ class OpenCvLogoMatcher:
             from comms_approval.adapters.logos.annotate import save_annotations
 
             names = {p.id: p.short_name for p in convention.parties}
-            paths = save_annotations(
-                [(n, rgb) for n, rgb in rendered],  # type: ignore[misc]
-                results,
-                names,
-                annotate_dir,
-                document.stem,
-            )
+            paths = save_annotations(rendered, results, names, annotate_dir, document.stem)
             report = report.with_annotations(paths)
         return report
 

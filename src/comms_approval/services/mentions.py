@@ -151,3 +151,8 @@ def _short_name(convention: Convention | None, party_id: str) -> str:
         return convention.party(party_id).short_name
     except KeyError:
         return party_id
+
+
+def document_mentions(path: Path, convention: Convention) -> dict[str, object]:
+    """The submission's mention finder: which parties the draft names (stored beside the logo report)."""
+    return mentions_for_document(path, convention).as_dict()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +56,8 @@ from comms_approval.services.routing import (
 )
 
 CHUNK = 1024 * 1024
+
+MentionFinder = Callable[[Path, Convention], Mapping[str, object]]
 
 
 @dataclass(frozen=True)
@@ -128,8 +130,12 @@ def submit_draft(
     declared_type: str | None = None,
     communication_id: int | None = None,
     overrides: Mapping[str, str] | None = None,
+    find_mentions: MentionFinder | None = None,
 ) -> SubmissionResult:
-    """Submit a draft (or the next version of a communication) and route it if it passes the check."""
+    """Submit a draft (or the next version of a communication) and route it if it passes the check.
+
+    `find_mentions` (text layer / OCR) adds which parties the draft names to the stored report.
+    """
     with ctx.uow() as uow:
         convention = get_convention(uow.session, convention_id)
         _, officer = _check_submitter(convention, party_id, officer_email)
@@ -156,6 +162,9 @@ def submit_draft(
     sha, stored, size = store_document(ctx, file, info.kind)
     derived_dir = ctx.settings.data_dir / "derived" / sha
     report = checker.check(stored, convention, annotate_dir=derived_dir)
+    report_data: dict[str, object] = dict(report.as_dict())
+    if find_mentions is not None:
+        report_data["mentions"] = dict(find_mentions(stored, convention))
     preview_png = render_preview_png(stored, width_px=480)
     (derived_dir / "preview.png").parent.mkdir(parents=True, exist_ok=True)
     (derived_dir / "preview.png").write_bytes(preview_png)
@@ -192,7 +201,7 @@ def submit_draft(
             pages=info.pages,
             size_bytes=size,
             status=VersionState.CHECKING.value,
-            logo_report=report.as_dict(),
+            logo_report=report_data,
             submitted_at=now,
         )
         session.add(version)

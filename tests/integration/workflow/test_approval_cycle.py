@@ -63,6 +63,26 @@ class TestSubmission:
         stored = list((demo.settings.documents_dir).rglob(f"{result.sha256}.png"))
         assert len(stored) == 1  # stored by content hash, never by the upload's name
 
+    def test_the_parties_a_draft_names_are_stored_beside_the_logo_report(
+        self, demo: AppContext, checker: FakeLogoChecker, draft: Path
+    ) -> None:
+        """Article 8 covers documents naming a party: the finder's answer is kept with the version."""
+        seen: list[str] = []
+
+        def finder(path: Path, convention: object) -> dict[str, object]:
+            seen.append(path.name)
+            return {"named_parties": ["caf"]}
+
+        result = submit(demo, checker, draft, find_mentions=finder)
+        data = status_report(demo, result.communication_id)[0]
+        assert seen == [f"{result.sha256}.png"]  # it reads the stored copy, not the upload
+        with demo.uow(read_only=True) as uow:
+            from comms_approval.adapters.db.tables import VersionRow
+
+            stored = uow.session.get(VersionRow, data["versions"][0]["version_id"])
+            assert stored is not None
+            assert stored.logo_report["mentions"] == {"named_parties": ["caf"]}
+
     def test_a_draft_missing_a_logo_is_not_routed(self, demo: AppContext, draft: Path) -> None:
         """Article 8: the CAF logo is missing, so nobody is asked."""
         result = submit(demo, FakeLogoChecker({"caf": LogoStatus.MISSING}), draft)

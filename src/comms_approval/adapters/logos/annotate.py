@@ -94,9 +94,28 @@ def annotate_page(
     for result in absent:
         where = f" (p. {result.page})" if result.page is not None else ""
         line = f"• {names.get(result.party, result.party)} : {_LABELS_FR[result.status]}{where}"
-        draw.text((x, y), line, font=text_font, fill=colour_for(result.status))
-        y += step
+        for part in _wrap(draw, line, text_font, margin - 24):
+            draw.text((x, y), part, font=text_font, fill=colour_for(result.status))
+            y += step
     return canvas
+
+
+def _wrap(
+    draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: float
+) -> list[str]:
+    """Split a margin line on spaces so that it fits the margin (continuation lines are indented)."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if current.strip() and draw.textlength(candidate, font=font) > width:
+            lines.append(current)
+            current = f"   {word}"
+        else:
+            current = candidate
+    if current:
+        lines.append(current)
+    return lines
 
 
 def save_annotations(

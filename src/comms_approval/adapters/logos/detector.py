@@ -130,20 +130,14 @@ def prepare_page(rgb8: np.ndarray, number: int, width_mm: float, height_mm: floa
     return PreparedPage(number, rgb, levels, {}, width_mm, height_mm, grayscale)
 
 
-MASKED_RESCORE = True
-
-
-def _match_edges(image: np.ndarray, templ: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+def _match_edges(image: np.ndarray, templ: np.ndarray) -> np.ndarray:
     """Normalised correlation of edge maps, with windows that hold almost no edges ruled out.
 
     On a blank area the edge map is ~0 plus rounding noise, and a normalised correlation of noise can be
     anything up to 1: those windows are set to -1.
     """
-    if mask is None:
-        result = cv2.matchTemplate(image, templ, cv2.TM_CCOEFF_NORMED)
-    else:
-        full_mask = mask if templ.ndim == 2 else np.repeat(mask[:, :, None], templ.shape[2], axis=2)
-        result = cv2.matchTemplate(image, templ, cv2.TM_CCOEFF_NORMED, mask=full_mask)
+    # Masked correlation (the logo's footprint only) was tried for the re-scoring: no better, slower.
+    result = cv2.matchTemplate(image, templ, cv2.TM_CCOEFF_NORMED)
     th, tw = templ.shape[:2]
     edges = image if image.ndim == 2 else np.ascontiguousarray(image[:, :, 0])
     tedges = templ if templ.ndim == 2 else templ[:, :, 0]
@@ -260,7 +254,7 @@ def _rescore(
             continue
         # Edges are zero where the logo is transparent, so clutter there only weighs in the normalisation;
         # OpenCV's masked correlation was measured to do worse on edge maps.
-        result = _match_edges(image[y0:y1, x0:x1], templ, ref.edges(tw)[1] if MASKED_RESCORE else None)
+        result = _match_edges(image[y0:y1, x0:x1], templ)
         _, value, _, (px, py) = cv2.minMaxLoc(result)
         if best is None or value > best.proposal:
             best = _Candidate(ref, (x0 + px) * factor, (y0 + py) * factor, tw * factor, float(value))
