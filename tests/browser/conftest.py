@@ -25,6 +25,7 @@ from comms_approval.domain.logos import LogoReport, LogoStatus, PartyLogoResult
 from comms_approval.services.conventions import load_convention_file
 from comms_approval.web.app import create_app
 from tests.conftest import DEMO_CONVENTION, REPO
+from tests.e2e.fakes import FakeMentionFinder
 from tests.support.smtp_server import SmtpTestServer
 
 CHROMIUM = os.environ.get("COMMS_APPROVAL_CHROMIUM", "/usr/bin/chromium")
@@ -153,7 +154,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     load_convention_file(ctx, DEMO_CONVENTION)
     smtp = SmtpTestServer().start()
     checker = PosterChecker()
-    app = create_app(ctx, logo_checker=checker)
+    # The posters "say" three of the parties (what OCR would read on them), without running Tesseract.
+    finder = FakeMentionFinder("Le Conseil départemental, la DSDEN et la Préfecture vous invitent.")
+    app = create_app(ctx, logo_checker=checker, find_mentions=finder)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     )

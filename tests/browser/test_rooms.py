@@ -150,8 +150,11 @@ def test_an_officer_signs_in_uploads_reads_the_report_and_submits_a_new_version(
     )
     page.get_by_role("button", name="Contrôler et transmettre").click()
     page.get_by_text("Tous les logos sont présents").wait_for()
+    assert page.get_by_role("columnheader", name="Nommée dans le document").is_visible()
+    assert page.locator("td.mention").filter(has_text="Oui").count() == 3
     settle(page)
     check_accessibility(page, "report")
+    page.locator("#h-logos").scroll_into_view_if_needed()
     screenshot(page, "report", docs=True)
     page.get_by_role("link", name="Affiche « Rentrée sereine »", exact=True).click()
     page.get_by_label("Fichier du projet").set_input_files(
@@ -172,6 +175,7 @@ def test_an_officer_signs_in_uploads_reads_the_report_and_submits_a_new_version(
     check_accessibility(page, "communication")
     screenshot(page, "communication")
     page.get_by_role("link", name="Bureau").click()
+    page.wait_for_url(f"{live.base_url}/desk")
     settle(page)
     check_accessibility(page, "desk")
     screenshot(page, "desk", docs=True)
@@ -182,6 +186,24 @@ def test_an_officer_signs_in_uploads_reads_the_report_and_submits_a_new_version(
     page.get_by_text("Comparaison avec la version 1").wait_for()
     page.locator("#h-changes").scroll_into_view_if_needed()
     screenshot(page, "review-changes")
+    no_csp_violation(page)
+
+
+def test_an_officer_records_a_partys_termination_on_the_convention_page(page: Any, live: LiveApp) -> None:
+    """From the desk to the convention page: the CAF's letter is recorded and its effective date shown."""
+    sign_in(page, live, OFFICER)
+    page.wait_for_url(f"{live.base_url}/desk")
+    page.get_by_role("link", name=re.compile("Vie de la convention")).click()
+    page.get_by_role("heading", name="Vie de la convention").wait_for()
+    check_accessibility(page, "lifecycle-form")
+    page.get_by_label("Partie", exact=True).select_option("caf")
+    page.get_by_label("Date de réception de la demande écrite").fill("2026-04-20")
+    page.get_by_label("Référence du recommandé").fill("1A 234 567 8901 2")
+    page.get_by_role("button", name="Enregistrer une dénonciation").click()
+    page.get_by_text("elle prend effet le mardi 1er septembre 2026").wait_for()
+    assert page.get_by_text("Départ le mardi 1er septembre 2026").is_visible()
+    check_accessibility(page, "lifecycle")
+    screenshot(page, "lifecycle", docs=True)
     no_csp_violation(page)
 
 
@@ -220,4 +242,17 @@ def test_an_auditor_reads_the_history_and_downloads_a_certificate(page: Any, liv
     attestation_info.value.save_as(str(ARTIFACTS / "attestation.pdf"))
     assert (ARTIFACTS / "attestation.pdf").read_bytes().startswith(b"%PDF")
     assert communication_id > 0
+    # the yearly report for the CDEN: figures on the page, the PDF as a download
+    page.get_by_role("link", name="Rapport annuel").click()
+    page.get_by_role("heading", name=re.compile("Rapport annuel 2025-2026")).wait_for()
+    assert (
+        page.get_by_role("cell", name="Accords tacites (silence)").is_visible()
+        or page.get_by_text("Accords tacites (silence)").first.is_visible()
+    )
+    check_accessibility(page, "yearly-report")
+    screenshot(page, "yearly-report", docs=True)
+    with page.expect_download() as report_info:
+        page.get_by_role("link", name="Rapport (PDF)").click()
+    report_info.value.save_as(str(ARTIFACTS / "rapport-annuel.pdf"))
+    assert (ARTIFACTS / "rapport-annuel.pdf").read_bytes().startswith(b"%PDF")
     no_csp_violation(page)

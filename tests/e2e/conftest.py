@@ -15,6 +15,7 @@ from comms_approval.services.conventions import load_convention_file
 from comms_approval.services.submission import submit_draft
 from comms_approval.web.app import create_app
 from tests.conftest import DEMO_CONVENTION
+from tests.e2e.fakes import FakeMentionFinder
 from tests.support.smtp_server import SmtpTestServer, make_smtp_server, smtp_server  # noqa: F401  (fixtures)
 from tests.support.workflow import FakeLogoChecker, body_of, dispatch, make_draft, tokens_for
 
@@ -47,8 +48,15 @@ def checker() -> FakeLogoChecker:
 
 
 @pytest.fixture
-def client(demo: AppContext, checker: FakeLogoChecker) -> Iterator[TestClient]:
-    with TestClient(create_app(demo, logo_checker=checker), base_url=ORIGIN, follow_redirects=False) as c:
+def finder() -> FakeMentionFinder:
+    """The draft 'says' the Département and the Préfecture (no OCR in these tests)."""
+    return FakeMentionFinder("Une action du Conseil départemental et de la Préfecture.")
+
+
+@pytest.fixture
+def client(demo: AppContext, checker: FakeLogoChecker, finder: FakeMentionFinder) -> Iterator[TestClient]:
+    app = create_app(demo, logo_checker=checker, find_mentions=finder)
+    with TestClient(app, base_url=ORIGIN, follow_redirects=False) as c:
         yield c
 
 

@@ -13,6 +13,7 @@ from comms_approval.bootstrap import AppContext
 from comms_approval.domain.logos import LogoStatus
 from comms_approval.web.app import create_app
 from tests.e2e.conftest import OFFICER, ORIGIN, PARTNERS, form_nonce, nonce_of, sign_in, signin_token
+from tests.e2e.fakes import FakeMentionFinder
 from tests.support.smtp_server import SmtpTestServer
 from tests.support.workflow import FakeLogoChecker, dispatch, make_draft
 
@@ -135,7 +136,11 @@ class TestUpload:
     ) -> None:
         """413 with the limit in words; nothing stored."""
         demo.settings.max_upload_bytes = 20_000
-        client = TestClient(create_app(demo, logo_checker=checker), base_url=ORIGIN, follow_redirects=False)
+        client = TestClient(
+            create_app(demo, logo_checker=checker, find_mentions=FakeMentionFinder()),
+            base_url=ORIGIN,
+            follow_redirects=False,
+        )
         sign_in(client, demo, smtp_server, OFFICER)
         big = tmp_path / "big.png"
         big.write_bytes(make_draft(tmp_path).read_bytes() + b"\0" * 200_000)
@@ -203,7 +208,11 @@ class TestReportAndOverride:
     ) -> None:
         """The report names the missing logo; a short justification is refused; a real one routes the version."""
         checker = FakeLogoChecker({"caf": LogoStatus.UNCERTAIN})
-        client = TestClient(create_app(demo, logo_checker=checker), base_url=ORIGIN, follow_redirects=False)
+        client = TestClient(
+            create_app(demo, logo_checker=checker, find_mentions=FakeMentionFinder()),
+            base_url=ORIGIN,
+            follow_redirects=False,
+        )
         sign_in(client, demo, smtp_server, OFFICER)
         location = upload(client, make_draft(tmp_path)).headers["location"]
         report = client.get(location)

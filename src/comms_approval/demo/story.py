@@ -25,6 +25,7 @@ from comms_approval.clock import ManualClock
 from comms_approval.config import Environment, Settings, SmtpSecurity
 from comms_approval.demo.posters import draw_poster
 from comms_approval.domain.convention import Convention
+from comms_approval.domain.french import format_datetime_fr
 from comms_approval.domain.logos import LogoReport
 from comms_approval.services.audit import verify_trail
 from comms_approval.services.conventions import load_convention_file
@@ -124,10 +125,8 @@ class DemoStory:
 
         self.clock.set(instant)
         record_clock_override(self.ctx, "demo")
-        local = instant.astimezone(PARIS)
-        self.console.print(
-            f"\n[bold magenta]⏩ Horloge avancée[/] au {local:%A %d %B %Y %H:%M} (heure de Paris) — {why}"
-        )
+        when = format_datetime_fr(instant, "Europe/Paris")
+        self.console.print(f"\n[bold magenta]⏩ Horloge avancée[/] au {when} — {why}")
 
     def link_for(self, address: str) -> str:
         for message in reversed(list_sink_messages(self.sink.directory)):
@@ -406,7 +405,21 @@ class DemoStory:
 def _local(value: str | None) -> str:
     if not value:
         return "—"
-    return datetime.fromisoformat(value).astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
+    return datetime.fromisoformat(value).astimezone(PARIS).strftime("%d/%m %H:%M")
+
+
+def _deadline(value: str | None) -> str:
+    """A deadline at local midnight is written as 24 h of the previous day, as the law counts it."""
+    if not value:
+        return "—"
+    local = datetime.fromisoformat(value).astimezone(PARIS)
+    if (local.hour, local.minute) == (0, 0):
+        return f"{(local - timedelta(days=1)):%d/%m/%Y} 24 h"
+    return f"{local:%d/%m/%Y %H:%M}"
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def run_demo(console: Console, data_dir: Path, checker: LogoChecker | None = None) -> DemoOutcome:

@@ -12,19 +12,30 @@ from starlette.staticfiles import StaticFiles
 
 from comms_approval.bootstrap import AppContext
 from comms_approval.services.logo_check import LogoChecker
-from comms_approval.web import auditors, officers, partners
+from comms_approval.services.mentions import document_mentions
+from comms_approval.services.submission import MentionFinder
+from comms_approval.web import auditors, lifecycle, officers, partners, reports
 from comms_approval.web.common import SignInRequired, error_page, get_lang, make_templates, optional_user
 from comms_approval.web.security import SecurityHeadersMiddleware, install_log_redaction
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
-def create_app(ctx: AppContext, *, logo_checker: LogoChecker | None = None) -> FastAPI:
-    """Build the app around an existing context; the logo checker defaults to the OpenCV one, built lazily."""
+def create_app(
+    ctx: AppContext,
+    *,
+    logo_checker: LogoChecker | None = None,
+    find_mentions: MentionFinder | None = document_mentions,
+) -> FastAPI:
+    """Build the app around an existing context; the logo checker defaults to the OpenCV one, built lazily.
+
+    `find_mentions` reads which parties a draft names (text layer, OCR); tests pass a fake, None skips it.
+    """
     install_log_redaction()
     app = FastAPI(title="comms-approval", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ctx = ctx
     app.state.logo_checker = logo_checker
+    app.state.find_mentions = find_mentions
     app.state.templates = make_templates()
     app.state.secure_cookies = ctx.settings.base_url.startswith("https://")
     app.add_middleware(SecurityHeadersMiddleware, hsts=app.state.secure_cookies)
@@ -32,6 +43,8 @@ def create_app(ctx: AppContext, *, logo_checker: LogoChecker | None = None) -> F
     app.include_router(partners.router)
     app.include_router(officers.router)
     app.include_router(auditors.router)
+    app.include_router(lifecycle.router)
+    app.include_router(reports.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> PlainTextResponse:

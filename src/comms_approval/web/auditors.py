@@ -45,7 +45,7 @@ REQUEST_STATES = (
 VERSION_STATES = ("rejected_by_check", "routing", "cleared", "blocked", "superseded")
 
 
-def _log_view(ctx: AppContext, auditor: str, request: Request, refs: AuditRefs = AuditRefs()) -> None:  # noqa: B008
+def log_view(ctx: AppContext, auditor: str, request: Request, refs: AuditRefs = AuditRefs()) -> None:  # noqa: B008
     """The auditor's own trace: who opened what, in the same trail they are auditing."""
     with ctx.uow() as uow:  # the one write of the room: the auditor's own trace
         record(
@@ -146,7 +146,7 @@ def _touched_since(versions: list[dict[str, Any]], start: date) -> bool:
 def room(request: Request, ctx: CtxDep, lang: LangDep, user: AuditorDep) -> Response:
     allowed = user.auditor_of
     f = _filters(request, allowed)
-    _log_view(ctx, user.email, request, AuditRefs(convention_id=f["convention"] or None))
+    log_view(ctx, user.email, request, AuditRefs(convention_id=f["convention"] or None))
     with reading(ctx) as session:
         conventions = [row for row in list_conventions(session) if row.id in allowed]
         parties = sorted(
@@ -192,7 +192,7 @@ def communication_history(
             seq: text for seq, text in store.payload_map(session).items() if seq in {e.seq for e in events}
         }
         chain = _chain(session)
-    _log_view(
+    log_view(
         ctx,
         user.email,
         request,
@@ -250,7 +250,7 @@ def _export_lines(ctx: AppContext, allowed: tuple[str, ...], fmt: str) -> Iterat
 def export(request: Request, fmt: str, ctx: CtxDep, user: AuditorDep) -> Response:
     if fmt not in ("jsonl", "csv"):
         raise HTTPException(status_code=404)
-    _log_view(ctx, user.email, request)
+    log_view(ctx, user.email, request)
     stamp = ctx.clock.now().strftime("%Y%m%dT%H%M%SZ")
     media = "application/x-ndjson; charset=utf-8" if fmt == "jsonl" else "text/csv; charset=utf-8"
     lines = list(_export_lines(ctx, user.auditor_of, fmt))
@@ -276,7 +276,7 @@ def certificate(
     with reading(ctx) as session:
         communication = _auditable(session, user, communication_id)
     version = request.query_params.get("version")
-    _log_view(
+    log_view(
         ctx,
         user.email,
         request,
@@ -302,7 +302,7 @@ def attestation(request: Request, request_id: int, ctx: CtxDep, lang: LangDep, u
         if row is None or version is None:
             raise HTTPException(status_code=404)
         communication = _auditable(session, user, version.communication_id)
-    _log_view(
+    log_view(
         ctx,
         user.email,
         request,

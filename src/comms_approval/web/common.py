@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -15,10 +15,19 @@ from sqlmodel import Session
 from starlette.responses import HTMLResponse, Response
 
 from comms_approval.bootstrap import TEMPLATES_DIR, AppContext
-from comms_approval.domain.french import format_datetime_en, format_datetime_fr
+from comms_approval.domain.convention import Convention
+from comms_approval.domain.french import (
+    format_date_en,
+    format_date_fr,
+    format_datetime_en,
+    format_datetime_fr,
+)
 from comms_approval.services.auth import WebUser, session_user
 from comms_approval.services.logo_check import LogoChecker
+from comms_approval.services.mentions import merge_with_logo_report
+from comms_approval.services.submission import MentionFinder
 from comms_approval.web.i18n import LANG_COOKIE, LANGUAGES, negotiate, t
+from comms_approval.web.refusals import Refusal
 from comms_approval.web.security import check_nonce, is_same_origin, make_nonce
 
 SESSION_COOKIE = "ca_session"
@@ -35,8 +44,8 @@ _STATE_PREFIX = {"request": "rs_", "version": "vs_", "logo": "ls_"}
 
 @contextmanager
 def reading(ctx: AppContext) -> Iterator[Session]:
-    """A read-only unit of work whose rows stay readable after it ends (detached, not expired)."""
-    with ctx.uow() as uow:
+    """A read-only unit of work (no write lock on SQLite) whose rows stay readable after it ends."""
+    with ctx.uow(read_only=True) as uow:
         yield uow.session
         uow.session.expunge_all()
 
@@ -56,6 +65,11 @@ def get_checker(request: Request) -> LogoChecker:
     return checker
 
 
+def get_mention_finder(request: Request) -> MentionFinder | None:
+    finder: MentionFinder | None = request.app.state.find_mentions
+    return finder
+
+
 def get_lang(request: Request) -> str:
     return negotiate(request, get_ctx(request).settings.default_language)
 
@@ -68,6 +82,7 @@ CtxDep = Annotated[AppContext, Depends(get_ctx)]
 LangDep = Annotated[str, Depends(get_lang)]
 UserDep = Annotated[WebUser | None, Depends(optional_user)]
 CheckerDep = Annotated[LogoChecker, Depends(get_checker)]
+MentionFinderDep = Annotated[MentionFinder | None, Depends(get_mention_finder)]
 
 
 class SignInRequired(Exception):
@@ -127,6 +142,12 @@ def when(instant: datetime | None, lang: str, timezone: str = "Europe/Paris") ->
     return format_datetime_en(instant, timezone) if lang == "en" else format_datetime_fr(instant, timezone)
 
 
+def day(value: date | None, lang: str) -> str:
+    if value is None:
+        return "—"
+    return format_date_en(value) if lang == "en" else format_date_fr(value)
+
+
 def percent(ratio: float, lang: str) -> str:
     """'0,5 %' in French (comma, narrow no-break space), '0.5%' in English."""
     value = f"{ratio * 100:.1f}"
@@ -145,6 +166,22 @@ def countdown(deadline: datetime | None, now: datetime, lang: str) -> str:
     if days:
         return t("days_left", lang, n=days, h=hours)
     return t("hours_left", lang, h=hours, m=rest // 60)
+
+
+def mentions_beside_logos(logo_report: Mapping[str, Any], convention: Convention) -> dict[str, Any] | None:
+    """Per party, whether the draft names it, keyed by party id (None for drafts checked without it)."""
+    mentions = logo_report.get("mentions")
+    if not isinstance(mentions, Mapping):
+        return None
+    merged = merge_with_logo_report(mentions, logo_report, convention)
+    return {
+        "by_party": {row["party"]: row for row in merged["rows"]},
+        "flagged": merged["named_without_logo"],
+        "warnings_fr": merged["warnings_fr"],
+        "warnings_en": merged["warnings_en"],
+        "notes_fr": merged["notes_fr"],
+        "notes_en": merged["notes_en"],
+    }
 
 
 def make_templates() -> Jinja2Templates:
@@ -184,6 +221,7 @@ def render(
         "when": lambda instant, tz="Europe/Paris": when(instant, lang, tz),
         "lang_switch_url": lang_switch_url(request, lang),
         "percent": lambda ratio: percent(ratio, lang),
+        "day": lambda value: day(value, lang),
         "user": user,
         "path": request.url.path,
         **context,
@@ -207,12 +245,20 @@ def remember_language(request: Request, response: Response) -> None:
 
 
 def error_page(
-    request: Request, status_code: int, lang: str, title_key: str, text_key: str, user: WebUser | None = None
+    request: Request,
+    status_code: int,
+    lang: str,
+    title_key: str,
+    text_key: str,
+    user: WebUser | None = None,
+    *,
+    refusal: Refusal | None = None,
 ) -> HTMLResponse:
+    """A plain error page: a message key, or a service refusal already put in the page's language."""
     return render(
         request,
         "error.html",
-        {"title_key": title_key, "text_key": text_key, "status": status_code},
+        {"title_key": title_key, "text_key": text_key, "status": status_code, "refusal": refusal},
         lang=lang,
         status_code=status_code,
         user=user,

@@ -372,6 +372,175 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{n} event(s) shown (the 500 most recent at most).",
     ),
     "back": ("Retour", "Back"),
+    # service refusals (web/refusals.py)
+    "illegal_request": ("la demande", "the request"),
+    "illegal_version": ("la version", "the version"),
+    "illegal_transition": (
+        "Cette action n'est pas possible : {what} est à l'état « {state} », qui ne permet pas {event}.",
+        "This action is not possible: {what} is “{state}”, which does not allow {event}.",
+    ),
+    "refused_generic": (
+        "Votre demande n'a pas pu être traitée. Nous vous prions de bien vouloir vérifier les informations "
+        "saisies ou de réessayer ultérieurement.",
+        "Your request could not be processed. Please check what you entered or try again later.",
+    ),
+    "refused_details": ("Message technique", "Technical message"),
+    # which parties a draft names
+    "named_col": ("Nommée dans le document", "Named in the document"),
+    "named_yes": ("Oui", "Yes"),
+    "named_no": ("Non", "No"),
+    "named_without_logo": ("Nommée mais logo absent", "Named but logo missing"),
+    "named_without_logo_alert": (
+        "Le document nomme {n} partie(s) dont le logo en vigueur ne figure pas sur le projet (article 8).",
+        "The document names {n} part(y/ies) whose current logo is not on the draft (Article 8).",
+    ),
+    # retention
+    "purged_on": (
+        "Document supprimé le {day} conformément à la politique de conservation.",
+        "Document deleted on {day} under the retention policy.",
+    ),
+    "purged_unknown": (
+        "Le document n'est plus conservé (politique de conservation).",
+        "The document is no longer kept (retention policy).",
+    ),
+    "purged_kept": (
+        "Le rapport de contrôle des logos, l'empreinte SHA-256 du fichier et l'historique des réponses "
+        "restent consultables.",
+        "The logo-check report, the file's SHA-256 fingerprint and the history of answers remain available.",
+    ),
+    "comparison_purged": (
+        "La comparaison avec la version {n} n'est plus disponible : un des fichiers a été supprimé "
+        "conformément à la politique de conservation.",
+        "The comparison with version {n} is no longer available: one of the files was deleted under the "
+        "retention policy.",
+    ),
+    # convention lifecycle (Articles 7 and 9)
+    "conventions": ("Conventions", "Conventions"),
+    "lifecycle_of": ("Vie de la convention : {title}", "Convention lifecycle: {title}"),
+    "lifecycle_title": ("Vie de la convention", "Convention lifecycle"),
+    "party_states": ("Situation des parties", "Parties' standing"),
+    "ps_active": ("Active", "Active"),
+    "ps_leaving": ("Départ le {day}", "Leaving on {day}"),
+    "ps_left": ("Sortie le {day}", "Left on {day}"),
+    "termination_requested": ("Dénonciation reçue le", "Termination requested on"),
+    "reference": ("Référence du recommandé", "Registered letter reference"),
+    "lifecycle_routing_hint": (
+        "Une partie sortante reste consultée jusqu'à la veille de sa date de sortie ; les demandes déjà "
+        "envoyées vont à leur terme.",
+        "A leaving party is still asked until the day before it leaves; requests already sent run to their end.",
+    ),
+    "record_termination": ("Enregistrer une dénonciation", "Record a termination"),
+    "termination_rule": (
+        "Article 9 : la dénonciation prend effet au 1er septembre de l'année scolaire qui suit celle de la "
+        "demande, avec un préavis d'au moins trois mois. La date d'effet est calculée à l'enregistrement.",
+        "Article 9: a termination takes effect on 1 September of the school year after the one in which it "
+        "was requested, with at least three months' notice. The effective date is computed when recorded.",
+    ),
+    "termination_example": (
+        "Par exemple, une demande reçue aujourd'hui ({today}) prendrait effet le {day}.",
+        "For example, a request received today ({today}) would take effect on {day}.",
+    ),
+    "requested_on_label": ("Date de réception de la demande écrite", "Date the written request was received"),
+    "requested_on_hint": (
+        "Format jj/mm/aaaa ; au plus tard aujourd'hui.",
+        "Format dd/mm/yyyy; today at the latest.",
+    ),
+    "reference_hint": (
+        "Numéro de la lettre recommandée avec accusé de réception (facultatif).",
+        "Number of the registered letter with acknowledgement of receipt (optional).",
+    ),
+    "choose_party": ("— Choisir une partie —", "— Choose a party —"),
+    "recorded_by_you": (
+        "Enregistrement effectué sous votre nom : {who}.",
+        "Recorded under your name: {who}.",
+    ),
+    "termination_recorded": (
+        "La dénonciation de {party} est enregistrée : elle prend effet le {day} (article 9).",
+        "The termination of {party} is recorded: it takes effect on {day} (Article 9).",
+    ),
+    "renewal_recorded": ("Le renouvellement de la convention est enregistré.", "The renewal is recorded."),
+    "expiry_recorded": ("La fin de la convention est enregistrée.", "The end of the convention is recorded."),
+    "term": ("Durée de la convention", "Term of the convention"),
+    "in_force": ("En vigueur", "In force"),
+    "not_in_force": ("Plus en vigueur", "No longer in force"),
+    "signed_on": ("Signée le", "Signed on"),
+    "duration": ("Durée", "Duration"),
+    "duration_years": ("{n} an(s)", "{n} year(s)"),
+    "tacit_yes": ("reconduction tacite", "tacit renewal"),
+    "tacit_no": ("sans reconduction tacite", "no tacit renewal"),
+    "renewals_recorded": ("Renouvellements enregistrés", "Renewals recorded"),
+    "period_end": ("Fin de la période en cours", "End of the current period"),
+    "expired_on": ("Fin de la convention", "End of the convention"),
+    "none_recorded": ("aucune enregistrée", "none recorded"),
+    "record_renewal": ("Enregistrer un renouvellement", "Record a renewal"),
+    "renewal_hint": (
+        "Article 7 : ajoute une période à la convention (utile lorsqu'elle n'est pas reconduite tacitement).",
+        "Article 7: adds one period to the convention (useful when it is not renewed tacitly).",
+    ),
+    "record_expiry": ("Enregistrer la fin de la convention", "Record the end of the convention"),
+    "expiry_hint": (
+        "À compter de cette date, aucun nouveau projet ne peut être soumis ; les demandes en cours vont à "
+        "leur terme.",
+        "From that day no new draft can be submitted; requests in progress run to their end.",
+    ),
+    "expiry_date_label": (
+        "Premier jour où la convention ne s'applique plus (facultatif)",
+        "First day the convention no longer applies (optional)",
+    ),
+    "expiry_date_hint": (
+        "Sans date : le lendemain de la fin de la période en cours ({day}).",
+        "Without a date: the day after the current period ends ({day}).",
+    ),
+    "expiry_reason": ("Motif (facultatif)", "Reason (optional)"),
+    "expiry_confirm": (
+        "Je confirme que la convention prend fin à cette date.",
+        "I confirm that the convention ends on that date.",
+    ),
+    "err_date": ("Veuillez indiquer une date valide (jj/mm/aaaa).", "Please give a valid date (dd/mm/yyyy)."),
+    "err_confirm_expiry": (
+        "Veuillez cocher la case de confirmation pour enregistrer la fin de la convention.",
+        "Please tick the confirmation box to record the end of the convention.",
+    ),
+    # yearly report (Article 5, CDEN)
+    "report_short": ("Rapport annuel", "Yearly report"),
+    "yearly_report": ("Rapport annuel", "Yearly report"),
+    "report_choose": ("Convention et année scolaire", "Convention and school year"),
+    "school_year": ("Année scolaire", "School year"),
+    "show": ("Afficher", "Show"),
+    "report_scope": (
+        "Projets déposés du 1er septembre au 31 août, suivis jusqu'à leur issue.",
+        "Drafts submitted from 1 September to 31 August, followed to their outcome.",
+    ),
+    "report_files": ("Télécharger le rapport", "Download the report"),
+    "report_pdf": ("Rapport (PDF)", "Report (PDF)"),
+    "report_csv_summary": ("Synthèse (CSV)", "Summary (CSV)"),
+    "report_csv_parties": ("Par partie (CSV)", "Per party (CSV)"),
+    "report_csv_objections": ("Objections (CSV)", "Objections (CSV)"),
+    "key_figures": ("Chiffres clés", "Key figures"),
+    "metric": ("Indicateur", "Figure"),
+    "value": ("Valeur", "Value"),
+    "report_parties": ("Réponses par partie", "Answers per party"),
+    "rp_requests": ("Demandes", "Requests"),
+    "rp_remarks": ("Avec remarques", "With remarks"),
+    "rp_silence": ("Par silence", "By silence"),
+    "rp_median": ("Délai médian (jours)", "Median delay (days)"),
+    "report_objections": ("Objections et motifs", "Objections and reasons"),
+    "report_no_objection": ("Aucune objection cette année.", "No objection this year."),
+    "m_communications": ("Communications", "Communications"),
+    "m_versions": ("Versions déposées", "Versions submitted"),
+    "m_versions_cleared": ("Versions validées", "Versions cleared"),
+    "m_versions_blocked": ("Versions bloquées", "Versions blocked"),
+    "m_versions_superseded": ("Versions remplacées", "Versions superseded"),
+    "m_versions_in_progress": ("Versions en cours", "Versions in progress"),
+    "m_requests": ("Demandes d'avis", "Requests for approval"),
+    "m_explicit_approvals": ("Accords exprès", "Explicit approvals"),
+    "m_approvals_with_remarks": ("dont avec remarques", "of which with remarks"),
+    "m_silent_approvals": ("Accords tacites (silence)", "Approvals by silence"),
+    "m_objections": ("Objections", "Objections"),
+    "m_reminders_sent": ("Relances envoyées", "Reminders sent"),
+    "m_logo_check_failures": ("Échecs du contrôle des logos", "Logo-check failures"),
+    "m_logo_overrides": ("Dérogations au contrôle", "Logo-check overrides"),
+    "m_median_days_to_decision": ("Délai médian de réponse (jours)", "Median time to answer (days)"),
 }
 
 

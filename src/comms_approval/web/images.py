@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 from fastapi import HTTPException
 from PIL import Image
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 from starlette.responses import FileResponse
 
-from comms_approval.adapters.db.tables import VersionRow
+from comms_approval.adapters.db.tables import AuditEventRow, AuditPayloadRow, VersionRow
 from comms_approval.adapters.logos.annotate import annotate_page
 from comms_approval.bootstrap import AppContext
 from comms_approval.domain.logos import LogoReport
@@ -19,6 +23,33 @@ from comms_approval.services.records import get_communication, versions_of
 from comms_approval.services.visual_diff import MAX_PAGES, derived_dir, page_images, version_differences
 
 KINDS = ("pages", "annotated", "diff")
+PURGE_KIND = "retention_purged"
+
+
+@dataclass(frozen=True)
+class DocumentState:
+    """Whether a version's file is still stored; if the retention purge erased it, when (None if unknown)."""
+
+    available: bool
+    purged_at: datetime | None = None
+
+
+def document_state(ctx: AppContext, session: Session, version: VersionRow) -> DocumentState:
+    """Files may be gone after the retention period (services/retention.py): pages must say so, not fail."""
+    if (ctx.settings.data_dir / version.stored_path).is_file():
+        return DocumentState(available=True)
+    convention_id = get_communication(session, version.communication_id).convention_id
+    purges = session.execute(
+        select(col(AuditEventRow.occurred_at), col(AuditPayloadRow.payload))
+        .join(AuditPayloadRow, col(AuditPayloadRow.seq) == col(AuditEventRow.seq))
+        .where(col(AuditEventRow.kind) == PURGE_KIND, col(AuditEventRow.convention_id) == convention_id)
+        .order_by(col(AuditEventRow.seq))
+    ).all()
+    for occurred_at, payload in purges:
+        data = json.loads(payload)
+        if data.get("category") == "documents" and version.id in data.get("version_ids", []):
+            return DocumentState(available=False, purged_at=occurred_at)
+    return DocumentState(available=False)
 
 
 def annotated_images(ctx: AppContext, session: Session, version: VersionRow) -> list[Path]:
@@ -51,15 +82,17 @@ def previous_version(session: Session, version: VersionRow) -> VersionRow | None
 def version_image(
     ctx: AppContext, session: Session, version: VersionRow, kind: str, number: int
 ) -> FileResponse:
-    """One image of a version, or 404 when that page or comparison does not exist."""
+    """One image of a version, or 404 when that page or comparison does not exist (or its files were purged)."""
     paths: list[Path | None]
+    if not document_state(ctx, session, version).available:
+        raise HTTPException(status_code=404)
     if kind == "pages":
         paths = list(page_images(ctx, version))
     elif kind == "annotated":
         paths = list(annotated_images(ctx, session, version))
     elif kind == "diff":
         previous = previous_version(session, version)
-        if previous is None:
+        if previous is None or not document_state(ctx, session, previous).available:
             raise HTTPException(status_code=404)
         paths = [d.image for d in version_differences(ctx, previous, version)]
     else:

@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from comms_approval.adapters.db.tables import CommunicationRow, VersionRow
 from comms_approval.bootstrap import AppContext
-from comms_approval.domain.errors import DocumentError, NotFound, SubmissionRefused
+from comms_approval.domain.errors import DocumentError, IllegalTransition, NotFound, SubmissionRefused
 from comms_approval.domain.logos import LogoReport, LogoStatus, reason_text
 from comms_approval.services.auth import (
     WebUser,
@@ -36,16 +36,20 @@ from comms_approval.web.common import (
     CheckerDep,
     CtxDep,
     LangDep,
+    MentionFinderDep,
     OfficerDep,
     UserDep,
     countdown,
     error_page,
     form_is_genuine,
+    mentions_beside_logos,
     nonce_for,
     reading,
     render,
 )
-from comms_approval.web.images import version_image
+from comms_approval.web.i18n import t
+from comms_approval.web.images import document_state, version_image
+from comms_approval.web.refusals import Refusal, explain
 
 router = APIRouter()
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -224,12 +228,21 @@ def _parse(value: str | None) -> Any:
     return datetime.fromisoformat(value) if value else None
 
 
+def _conventions(ctx: AppContext, user: WebUser) -> list[tuple[str, str]]:
+    with reading(ctx) as session:
+        return [(cid, get_convention(session, cid).title) for cid in sorted(user.officer_conventions)]
+
+
 @router.get("/desk")
 def desk(request: Request, ctx: CtxDep, lang: LangDep, user: OfficerDep) -> Response:
     return render(
         request,
         "officer/desk.html",
-        {"rows": _board(ctx, user, lang), "signout_nonce": nonce_for(ctx, "signout", user.session_hash)},
+        {
+            "rows": _board(ctx, user, lang),
+            "conventions": _conventions(ctx, user),
+            "signout_nonce": nonce_for(ctx, "signout", user.session_hash),
+        },
         lang=lang,
         user=user,
     )
@@ -304,6 +317,7 @@ async def upload(
     lang: LangDep,
     user: OfficerDep,
     checker: CheckerDep,
+    find_mentions: MentionFinderDep,
     communication_id: int | None = None,
 ) -> Response:
     """Receive a draft (size limited while streaming, type judged by content), check it and route it."""
@@ -316,12 +330,10 @@ async def upload(
         context["form_action"] = f"/desk/communications/{communication_id}/versions"
         context["version_of"] = communication_id
 
-    def fail(message: str, status: int) -> Response:
+    def fail(message: str | Refusal, status: int) -> Response:
         return render(
             request, template, {**context, "error": message}, lang=lang, status_code=status, user=user
         )
-
-    from comms_approval.web.i18n import t
 
     try:
         form = await _read_limited_form(request, limit)
@@ -363,11 +375,10 @@ async def upload(
             original_filename=upload_file.filename,
             declared_type=upload_file.content_type,
             communication_id=communication_id,
+            find_mentions=find_mentions,
         )
-    except DocumentError as exc:
-        return fail(exc.message_en if lang == "en" else exc.message_fr, 422)
-    except SubmissionRefused as exc:
-        return fail(str(exc), 422)
+    except (DocumentError, SubmissionRefused) as exc:
+        return fail(explain(exc, lang), 422)
     finally:
         path.unlink(missing_ok=True)
     return RedirectResponse(f"/desk/versions/{result.version_id}", status_code=303)
@@ -385,6 +396,7 @@ def _version_context(ctx: AppContext, user: WebUser, version_id: int, lang: str)
         names = {p.id: p.short_name for p in convention.parties}
         status = communication_status(session, communication)
         this = next(v for v in status["versions"] if v["version_id"] == version_id)
+        document = document_state(ctx, session, version)
     failing = [r for r in report.parties if r.status is not LogoStatus.PRESENT and r.party not in overrides]
     return {
         "version": version,
@@ -400,6 +412,9 @@ def _version_context(ctx: AppContext, user: WebUser, version_id: int, lang: str)
         "nonce": nonce_for(ctx, "override", user.session_hash),
         "signout_nonce": nonce_for(ctx, "signout", user.session_hash),
         "pages_shown": min(version.pages or 1, 20),
+        "mentions": mentions_beside_logos(version.logo_report, convention),
+        "document": document,
+        "timezone": convention.timezone,
     }
 
 
@@ -422,11 +437,9 @@ def record_override(
     party: Annotated[str, Form()] = "",
     justification: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
-    from comms_approval.web.i18n import t
-
     context = _version_context(ctx, user, version_id, lang)
     refusal = form_is_genuine(request, ctx, "override", user.session_hash, nonce)
-    error = t(refusal, lang) if refusal else None
+    error: str | Refusal | None = t(refusal, lang) if refusal else None
     if error is None and len(justification.strip()) < 10:
         error = t("err_justification", lang)
     if error is None:
@@ -438,8 +451,8 @@ def record_override(
                 justification=justification,
                 officer_email=user.email,
             )
-        except SubmissionRefused as exc:
-            error = str(exc)
+        except (SubmissionRefused, NotFound) as exc:
+            error = explain(exc, lang)
     if error is not None:
         context["error"] = error
         context["notice"] = None
@@ -522,15 +535,11 @@ def resend(
     try:
         resend_request(ctx, request_id=request_id, officer_email=user.email, addresses=wanted or None)
     except (SubmissionRefused, NotFound) as exc:
-        return error_page(request, 422, lang, "error", str(exc), user=user)
+        return error_page(request, 422, lang, "error", "", user=user, refusal=explain(exc, lang))
     except (
-        Exception
-    ) as exc:  # an illegal transition (not undeliverable) is the officer's mistake, not a crash
-        from comms_approval.domain.errors import IllegalTransition
-
-        if isinstance(exc, IllegalTransition):
-            return error_page(request, 409, lang, "error", str(exc), user=user)
-        raise
+        IllegalTransition
+    ) as exc:  # e.g. resending a request that is not undeliverable: a mistake, not a crash
+        return error_page(request, 409, lang, "error", "", user=user, refusal=explain(exc, lang))
     return RedirectResponse(f"/desk/communications/{communication.id}?notice=resent", status_code=303)
 
 

@@ -38,12 +38,13 @@ from comms_approval.web.common import (
     countdown,
     error_page,
     form_is_genuine,
+    mentions_beside_logos,
     nonce_for,
     reading,
     render,
     secret,
 )
-from comms_approval.web.images import previous_version, version_image
+from comms_approval.web.images import document_state, previous_version, version_image
 
 router = APIRouter()
 # Unknown and revoked links answer after the same floor, so timing does not tell them apart.
@@ -108,8 +109,13 @@ def _load(ctx: AppContext, token: str, lang: str) -> Review:
         state = RequestState(request.status)
         elapsed = request.deadline_at is not None and silence_has_elapsed(request.deadline_at, now)
         tz = convention.timezone
+        document = document_state(ctx, session, target.version)
+        previous_kept = previous is not None and document_state(ctx, session, previous).available
+        differs = previous is not None and previous.sha256 != target.version.sha256
+        comparable = document.available and previous_kept
         changes = None
-        if previous is not None and previous.sha256 != target.version.sha256:
+        if differs and comparable:
+            assert previous is not None
             changes = version_differences(ctx, previous, target.version)
         context = {
             "convention": convention,
@@ -141,6 +147,9 @@ def _load(ctx: AppContext, token: str, lang: str) -> Review:
             "elapsed": elapsed and state not in DECIDED,
             "timezone": tz,
             "max_text": MAX_TEXT,
+            "mentions": mentions_beside_logos(target.version.logo_report, convention),
+            "document": document,
+            "comparison_unavailable": differs and not comparable,
         }
         return Review(target, context)
 

@@ -32,11 +32,11 @@ SCALE_STEP = 1.19  # coarse correlation on small templates tolerates about ±9 %
 # matchTemplate costs about the same whatever the template size (DFT), ~11 ms at half resolution and
 # ~1.6 ms at quarter resolution: so templates are kept 16-32 px wide and the pyramid does the rest.
 BASE_TEMPLATE = 16
-PEAKS_PER_SCALE = 6
-RESCORED_PER_OCTAVE = 16
+PEAKS_PER_SCALE = 12
+RESCORED_PER_OCTAVE = 24
 CANDIDATES_PER_REFERENCE = 6
 VERIFY_WIDTH = 160  # aligned comparison is done with the logo at most this wide
-MIN_PROPOSAL = 0.35
+MIN_PROPOSAL = 0.12
 
 
 @dataclass
@@ -74,7 +74,6 @@ class PreparedPage:
     height_mm: float
     grayscale: bool
     _features: dict[int, np.ndarray] = field(default_factory=dict)
-    _lab: np.ndarray | None = None
 
     def features(self, level: int, colour: bool) -> np.ndarray:
         """Search features at a level: edges, plus weighted chroma planes on colour pages."""
@@ -82,13 +81,13 @@ class PreparedPage:
             return self.edges(level)
         cached = self._features.get(level)
         if cached is None:
-            if self._lab is None:
-                self._lab = cv2.cvtColor(self.rgb / 255.0, cv2.COLOR_RGB2Lab)
             h, w = self.gray_levels[level].shape
-            ab = cv2.resize(self._lab[:, :, 1:], (w, h), interpolation=cv2.INTER_AREA)
-            cached = self._features[level] = np.dstack([self.edges(level), CHROMA_WEIGHT * ab]).astype(
-                np.float32
-            )
+            rgb = self.rgb if level == 0 else cv2.resize(self.rgb, (w, h), interpolation=cv2.INTER_AREA)
+            lab = cv2.cvtColor((rgb / 255.0).astype(np.float32), cv2.COLOR_RGB2Lab)
+            cached = np.empty((h, w, 3), np.float32)
+            cached[:, :, 0] = self.edges(level)
+            cached[:, :, 1:] = CHROMA_WEIGHT * lab[:, :, 1:]
+            self._features[level] = cached
         return cached
 
     def edges(self, level: int) -> np.ndarray:
@@ -122,12 +121,18 @@ def prepare_page(rgb8: np.ndarray, number: int, width_mm: float, height_mm: floa
                 prev, (max(1, prev.shape[1] // 2), max(1, prev.shape[0] // 2)), interpolation=cv2.INTER_AREA
             )
         )
-    small = cv2.resize(
-        rgb8, (max(1, rgb8.shape[1] // 8), max(1, rgb8.shape[0] // 8)), interpolation=cv2.INTER_AREA
-    )
+    # Grayscale page: (almost) no coloured pixel at quarter resolution. A count, not a percentile: a single
+    # small colour logo on a gray page must make the page a colour page.
+    quarter = (max(1, rgb8.shape[1] // 4), max(1, rgb8.shape[0] // 4))
+    small = cv2.resize(rgb8, quarter, interpolation=cv2.INTER_AREA)
     spread = small.max(axis=2).astype(np.int16) - small.min(axis=2).astype(np.int16)
-    grayscale = float(np.percentile(spread, 99.5)) < 14.0
+    grayscale = int((spread > 24).sum()) < 20
     return PreparedPage(number, rgb, levels, {}, width_mm, height_mm, grayscale)
+
+
+# Mean edge strength under which a window is blank paper (gradients of pure rounding noise). Kept absolute:
+# a logo in low contrast on a coloured background has weak edges but is not blank.
+EMPTY_EDGES = 1.0
 
 
 def _match_edges(image: np.ndarray, templ: np.ndarray) -> np.ndarray:
@@ -140,11 +145,10 @@ def _match_edges(image: np.ndarray, templ: np.ndarray) -> np.ndarray:
     result = cv2.matchTemplate(image, templ, cv2.TM_CCOEFF_NORMED)
     th, tw = templ.shape[:2]
     edges = image if image.ndim == 2 else np.ascontiguousarray(image[:, :, 0])
-    tedges = templ if templ.ndim == 2 else templ[:, :, 0]
     energy = cv2.boxFilter(
         edges, -1, (tw, th), anchor=(0, 0), normalize=True, borderType=cv2.BORDER_CONSTANT
     )[: result.shape[0], : result.shape[1]]
-    result[(energy < 0.3 * float(tedges.mean())) | ~np.isfinite(result)] = -1.0
+    result[(energy < EMPTY_EDGES) | ~np.isfinite(result)] = -1.0
     return result
 
 
@@ -695,7 +699,6 @@ def match_embedded(
         image_mm,
         image_mm * padded.shape[0] / padded.shape[1],
     )
-    page.grayscale = page.grayscale or False
     out: list[LogoEvidence] = []
     for ref in shaped:
         width = (x1 - x0) * f
