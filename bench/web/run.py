@@ -207,9 +207,10 @@ def report(results: list[Figures], seconds: float, concurrency: int) -> str:
         "The POST replays an approval already recorded: nonce and origin checks, link lookup, version lock, "
         "comparison, 303 — the path every double click takes; the first decision adds one audit append and "
         "one outbox row. The GET renders the full page (deadline, logo report, previews referenced as images).",
-        "Where the time goes (profile of the GET handler): mostly SQLite, since the engine opens a new "
-        "connection per unit of work (NullPool) and every transaction, reads included, starts with BEGIN "
-        "IMMEDIATE; template rendering and the nonce are a few hundred microseconds.",
+        "Where the time goes (profile of the GET handler): mostly SQLite and the ORM (a dozen small queries "
+        "per page over a pooled connection); writes start with BEGIN IMMEDIATE, while GET pages read in "
+        "deferred, read-only transactions (`ctx.uow(read_only=True)`) that never wait behind a decision being "
+        "recorded; template rendering and the nonce are a few hundred microseconds.",
         "",
     ]
     return "\n".join(lines)

@@ -225,6 +225,22 @@ class TestRetention:
         assert client.get(f"/v/{version_id}/annotated/1.png").status_code == 404
         assert client.get(f"/v/{version_id}/pages/1.png").status_code == 404
 
+    def test_a_partners_recorded_answer_stays_readable_after_the_draft_is_purged(
+        self, client: TestClient, demo: AppContext, routed: Routed
+    ) -> None:
+        """The link of a cleared version still shows the answer; previews give way to the retention notice."""
+        for party in ("dsden", "prefet", "dtpjj", "caf"):
+            decide(client, routed.tokens[party], "approve")
+        clock = demo.clock
+        assert isinstance(clock, ManualClock)
+        clock.advance(timedelta(days=4 * 365 + 30))
+        apply_retention(demo)
+        partner = TestClient(client.app, base_url=ORIGIN, follow_redirects=False)
+        page = partner.get(f"/r/{routed.tokens['caf']}")
+        assert page.status_code == 200 and "Document supprimé le" in page.text
+        assert "/pages/1.png" not in page.text and "Accord" in page.text
+        assert partner.get(f"/r/{routed.tokens['caf']}/pages/1.png").status_code == 404
+
 
 class TestRefusalsInFrench:
     def test_known_service_messages_are_translated_and_unknown_ones_kept_in_details(self) -> None:

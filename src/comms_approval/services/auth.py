@@ -164,7 +164,7 @@ def session_user(ctx: AppContext, cookie: str | None) -> WebUser | None:
     if not cookie or not looks_like_token(cookie):
         return None
     digest = _digest(ctx, _SESSION, cookie)
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         session = uow.session
         row = session.execute(
             select(WebSessionRow).where(WebSessionRow.session_hash == digest)  # type: ignore[arg-type]

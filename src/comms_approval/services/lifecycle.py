@@ -110,7 +110,7 @@ def current_period_end(convention: Convention, renewals: int, on: date) -> date:
 
 def convention_term(ctx: AppContext, convention_id: str) -> ConventionTerm:
     """The convention's term as of today (local date in its time zone)."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         convention = get_convention(uow.session, convention_id)
         row = _convention_row(uow.session, convention_id)
         today = local_today(convention, ctx.clock.now())
@@ -322,7 +322,7 @@ def party_lifecycles(ctx: AppContext, convention_id: str) -> list[PartyLifecycle
     """Each party of the convention with its termination dates, for the CLI and the officer pages."""
     from comms_approval.services.conventions import party_rows
 
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         convention = get_convention(uow.session, convention_id)
         rows = party_rows(uow.session, convention_id)
         today = local_today(convention, ctx.clock.now())

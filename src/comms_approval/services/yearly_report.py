@@ -214,7 +214,7 @@ def school_year_bounds(school_year: tuple[int, int], timezone: str) -> tuple[dat
 
 def build_yearly_report(ctx: AppContext, school_year: tuple[int, int], convention_id: str) -> YearlyReport:
     """Count the year's activity of one convention from the system of record."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         session = uow.session
         convention = get_convention(session, convention_id)
         return _build(session, convention, school_year, ctx.clock.now())

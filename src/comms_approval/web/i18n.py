@@ -422,7 +422,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ps_active": ("Active", "Active"),
     "ps_leaving": ("Départ le {day}", "Leaving on {day}"),
     "ps_left": ("Sortie le {day}", "Left on {day}"),
-    "termination_requested": ("Dénonciation reçue le", "Termination requested on"),
+    "termination_col": ("Dénonciation (article 9)", "Termination (Article 9)"),
+    "termination_received": ("Demande reçue le {day}", "Request received on {day}"),
     "reference": ("Référence du recommandé", "Registered letter reference"),
     "lifecycle_routing_hint": (
         "Une partie sortante reste consultée jusqu'à la veille de sa date de sortie ; les demandes déjà "

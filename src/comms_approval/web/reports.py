@@ -102,6 +102,7 @@ def report_page(request: Request, ctx: CtxDep, lang: LangDep, user: AuditorDep) 
             for p in report.parties
         ],
         "titles": titles,
+        "names": {p.party: p.short_name for p in report.parties},
         "convention_id": convention_id,
         "year": report.label,
         "years": years if report.label in years else [report.label, *years],

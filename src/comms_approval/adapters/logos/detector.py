@@ -152,6 +152,15 @@ def _match_edges(image: np.ndarray, templ: np.ndarray) -> np.ndarray:
     return result
 
 
+def _coarsest_level(page: PreparedPage) -> int:
+    """The smallest pyramid level still ~150 px wide: below that a big logo's template has nowhere to slide
+    and its features are mush, so big logos get bigger templates instead."""
+    level = 0
+    while level + 1 < len(page.gray_levels) and page.gray_levels[level + 1].shape[1] >= 150:
+        level += 1
+    return level
+
+
 def _widths(page_width: int, lowest: float, highest: float) -> list[float]:
     widths = []
     w = lowest * page_width
@@ -179,7 +188,7 @@ def propose(
     colour = ref.has_colour and not page.grayscale and sizes[0] >= FIRST_PASS_FRACTION
     coarse: dict[int, list[tuple[float, float, float, float, int]]] = {}
     for width in _widths(page.width, *sizes):
-        level = max(1, min(len(page.gray_levels) - 1, int(math.log2(width / BASE_TEMPLATE))))
+        level = max(1, min(_coarsest_level(page), int(math.log2(width / BASE_TEMPLATE))))
         image = page.features(level, colour)
         factor = 2**level
         tw = max(8, round(width / factor))
@@ -643,7 +652,7 @@ def exclusive(evidence: list[LogoEvidence]) -> list[LogoEvidence]:
                 other.party != ev.party
                 and other.page == ev.page
                 and _iou(ev.box, other.box) > 0.4
-                and other.score > rival
+                and other.score > max(rival, ev.score)
             ):
                 rival, rival_party = other.score, other.party
         out.append(ev if rival == ev.rival_score else _replace_rival(ev, rival, rival_party))

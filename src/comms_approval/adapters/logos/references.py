@@ -123,11 +123,20 @@ class ReferenceLogo:
         return cached
 
 
+EDGE_NORMALISATION = 24.0
+
+
 def edge_strength(gray: np.ndarray) -> np.ndarray:
-    """Gradient magnitude, lightly blurred so that a pixel of misalignment costs little."""
+    """Gradient magnitude, lightly blurred, with its contrast compressed.
+
+    How strong a logo's edge is depends on the background it sits on (dark text on a dark page, a light
+    tile on a light page): a saturating curve makes weak and strong edges count about alike, so the
+    correlation compares where edges are rather than how contrasted they happen to be.
+    """
     gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
-    return cv2.GaussianBlur(cv2.magnitude(gx, gy), (0, 0), 1.0)
+    magnitude = cv2.GaussianBlur(cv2.magnitude(gx, gy), (0, 0), 1.0)
+    return magnitude / (magnitude + EDGE_NORMALISATION) * 100.0
 
 
 def _rgba_from_png(path: Path) -> np.ndarray:
