@@ -20,8 +20,16 @@ def _root() -> None:
 
 def _register() -> None:
     """Each command module adds its commands to `app`; imported here so start-up stays explicit."""
-    from comms_approval.cli import admin, audit, deadline, demo, lifecycle, serve, workflow  # noqa: F401
-    from comms_approval.cli import logos  # noqa: F401
+    from comms_approval.cli import (  # noqa: F401
+        admin,
+        audit,
+        deadline,
+        demo,
+        lifecycle,
+        logos,
+        serve,
+        workflow,
+    )
 
     # Further command modules register themselves below (one import per module).
 

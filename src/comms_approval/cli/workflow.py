@@ -199,7 +199,7 @@ def sweep_command(
     with open_mailer(ctx) as mailer:
         sent = asyncio.run(dispatch_outbox(ctx, mailer))
     if as_json:
-        print(
+        print(  # noqa: T201 - machine output
             json.dumps(
                 {
                     "deemed": report.deemed,

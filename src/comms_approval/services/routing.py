@@ -242,7 +242,10 @@ def describe_changes(previous: VersionRow | None, version: VersionRow) -> dict[s
     if previous is None:
         return {"fr": "", "en": ""}
     if previous.sha256 == version.sha256:
-        return {"fr": "Fichier identique à la version précédente.", "en": "Same file as the previous version."}
+        return {
+            "fr": "Fichier identique à la version précédente.",
+            "en": "Same file as the previous version.",
+        }
     size_fr = f"{previous.size_bytes / 1024:.0f}\u00a0Ko → {version.size_bytes / 1024:.0f}\u00a0Ko"
     size_en = f"{previous.size_bytes / 1024:.0f} KiB → {version.size_bytes / 1024:.0f} KiB"
     return {

@@ -132,7 +132,9 @@ def _remind_one(ctx: AppContext, session: object, version: VersionRow, request_i
     deadline = Deadline.from_dict(request.deadline_basis)
     slots = reminder_slots(deadline, convention.reminders)
     sent = set(
-        session.execute(select(col(ReminderRow.slot)).where(col(ReminderRow.request_id) == request_id)).scalars()
+        session.execute(
+            select(col(ReminderRow.slot)).where(col(ReminderRow.request_id) == request_id)
+        ).scalars()
     )
     slot = due_reminder(slots, sent, now, deadline)
     sent_count = 0

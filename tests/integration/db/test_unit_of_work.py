@@ -54,7 +54,7 @@ def test_two_writers_queue_instead_of_failing(sqlite_engine) -> None:  # type: i
             with UnitOfWork(sqlite_engine) as uow:
                 uow.session.execute(text("UPDATE audit_head SET seq = seq + 1"))
                 uow.commit()
-        except BaseException as exc:  # noqa: BLE001 - reported to the test thread
+        except BaseException as exc:
             errors.append(exc)
 
     t1 = threading.Thread(target=first)

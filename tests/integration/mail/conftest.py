@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from tests.support.smtp_server import make_smtp_server, smtp_server
 
 from comms_approval.clock import ManualClock
+from tests.support.smtp_server import make_smtp_server, smtp_server
 
 __all__ = ["make_smtp_server", "smtp_server"]
 

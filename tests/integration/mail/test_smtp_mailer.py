@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from tests.support.smtp_server import SmtpTestServer, Stage
 
 from comms_approval.adapters.mail.message import Attachment, DeliveryStatus, OutgoingMessage
 from comms_approval.adapters.mail.sink import LocalSmtpSink, list_sink_messages
@@ -18,6 +17,7 @@ from comms_approval.adapters.mail.smtp import SmtpMailer, retry_delay
 from comms_approval.clock import ManualClock
 from comms_approval.config import Environment, Settings, SmtpSecurity
 from comms_approval.domain.errors import ConfigurationError
+from tests.support.smtp_server import SmtpTestServer, Stage
 
 MAIL_FROM = "Validation des communications <no-reply@comms-approval.localhost>"
 

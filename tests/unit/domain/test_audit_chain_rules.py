@@ -45,7 +45,8 @@ def test_canonical_json_refuses_nan() -> None:
 
 def test_naive_instants_cannot_be_hashed() -> None:
     """The chain only knows UTC instants."""
-    event = ChainedEvent(1, datetime(2026, 1, 1), "e", None, None, None, None, None, sha256_hex("{}"), GENESIS_HASH)  # noqa: DTZ001
+    naive = datetime(2026, 1, 1)  # noqa: DTZ001 - the point of the test
+    event = ChainedEvent(1, naive, "e", None, None, None, None, None, sha256_hex("{}"), GENESIS_HASH)
     with pytest.raises(ValueError):
         event.compute_hash()
 
