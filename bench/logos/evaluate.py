@@ -84,7 +84,7 @@ def peer_check(path: Path, refs: dict[str, np.ndarray], threshold: float = 0.7) 
             rgb = cv2.resize(
                 rgb, (1240, round(rgb.shape[0] * 1240 / rgb.shape[1])), interpolation=cv2.INTER_AREA
             )
-        gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
         for party, templ in refs.items():
             best = -1.0
             w = 0.04 * gray.shape[1]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from comms_approval.adapters.db.tables import (
     CommunicationRow,
@@ -103,6 +105,22 @@ def store_document(ctx: AppContext, source: Path, suffix: str) -> tuple[str, Pat
     return sha, target, size
 
 
+@contextmanager
+def _discard_on_failure(ctx: AppContext, sha: str, stored: Path) -> Iterator[None]:
+    """A refused draft leaves nothing behind: its stored copy and derived images go, unless a version uses them."""
+    try:
+        yield
+    except BaseException:
+        with ctx.uow(read_only=True) as uow:
+            used = uow.session.execute(
+                select(col(VersionRow.id)).where(col(VersionRow.sha256) == sha)
+            ).first()
+        if used is None:
+            stored.unlink(missing_ok=True)
+            shutil.rmtree(ctx.settings.data_dir / "derived" / sha, ignore_errors=True)
+        raise
+
+
 def _check_submitter(convention: Convention, party_id: str, officer_email: str | None) -> tuple[Party, str]:
     try:
         party = convention.party(party_id)
@@ -160,109 +178,112 @@ def submit_draft(
         max_pages=ctx.settings.max_pdf_pages,
     )
     sha, stored, size = store_document(ctx, file, info.kind)
-    derived_dir = ctx.settings.data_dir / "derived" / sha
-    report = checker.check(stored, convention, annotate_dir=derived_dir)
-    report_data: dict[str, object] = dict(report.as_dict())
-    if find_mentions is not None:
-        report_data["mentions"] = dict(find_mentions(stored, convention))
-    preview_png = render_preview_png(stored, width_px=480)
-    (derived_dir / "preview.png").parent.mkdir(parents=True, exist_ok=True)
-    (derived_dir / "preview.png").write_bytes(preview_png)
+    with _discard_on_failure(ctx, sha, stored):
+        derived_dir = ctx.settings.data_dir / "derived" / sha
+        report = checker.check(stored, convention, annotate_dir=derived_dir)
+        report_data: dict[str, object] = dict(report.as_dict())
+        if find_mentions is not None:
+            report_data["mentions"] = dict(find_mentions(stored, convention))
+        preview_png = render_preview_png(stored, width_px=480)
+        (derived_dir / "preview.png").parent.mkdir(parents=True, exist_ok=True)
+        (derived_dir / "preview.png").write_bytes(preview_png)
 
-    with ctx.uow() as uow:
-        session = uow.session
-        now = ctx.clock.now()
-        if communication_id is None:
-            communication = CommunicationRow(
-                convention_id=convention.id,
-                submitting_party=party_id,
-                officer_email=officer,
-                title=title.strip(),
-                created_at=now,
-            )
-            session.add(communication)
-            session.flush()
-            previous: VersionRow | None = None
-        else:
-            communication = get_communication(session, communication_id)
-            if communication.convention_id != convention.id or communication.submitting_party != party_id:
-                raise SubmissionRefused(
-                    "a new version must come from the party that submitted the communication"
+        with ctx.uow() as uow:
+            session = uow.session
+            now = ctx.clock.now()
+            if communication_id is None:
+                communication = CommunicationRow(
+                    convention_id=convention.id,
+                    submitting_party=party_id,
+                    officer_email=officer,
+                    title=title.strip(),
+                    created_at=now,
                 )
-            existing = versions_of(session, communication_id)
-            previous = lock_version(session, existing[-1].id or 0) if existing else None
-        version = VersionRow(
-            communication_id=communication.id or 0,
-            number=(previous.number + 1) if previous else 1,
-            sha256=sha,
-            stored_path=str(stored.relative_to(ctx.settings.data_dir)),
-            original_filename=_display_name(original_filename or file.name),
-            media_kind=info.kind,
-            pages=info.pages,
-            size_bytes=size,
-            status=VersionState.CHECKING.value,
-            logo_report=report_data,
-            submitted_at=now,
-        )
-        session.add(version)
-        session.flush()
-        refs = version_refs(communication, version)
-        record_event(
-            session,
-            ctx.clock,
-            DraftSubmitted(
-                occurred_at=now,
-                convention_id=convention.id,
-                version_id=str(version.id),
-                party_id=party_id,
-                submitted_by=officer,
+                session.add(communication)
+                session.flush()
+                previous: VersionRow | None = None
+            else:
+                communication = get_communication(session, communication_id)
+                if communication.convention_id != convention.id or communication.submitting_party != party_id:
+                    raise SubmissionRefused(
+                        "a new version must come from the party that submitted the communication"
+                    )
+                existing = versions_of(session, communication_id)
+                previous = lock_version(session, existing[-1].id or 0) if existing else None
+            version = VersionRow(
+                communication_id=communication.id or 0,
+                number=(previous.number + 1) if previous else 1,
                 sha256=sha,
-                filename=version.original_filename,
-                supersedes_version_id=str(previous.id) if previous else None,
-            ),
-            refs,
-        )
-        if previous is not None and VersionState(previous.status) not in FINAL_VERSION_STATES:
-            _supersede(session, ctx, communication, previous, version)
-        record_event(
-            session,
-            ctx.clock,
-            LogoCheckCompleted(
-                occurred_at=now,
-                version_id=str(version.id),
-                passed=report.compliant,
-                found_party_ids=tuple(r.party for r in report.parties if r.status is LogoStatus.PRESENT),
-                missing_party_ids=tuple(
-                    r.party for r in report.parties if r.status is not LogoStatus.PRESENT
+                stored_path=str(stored.relative_to(ctx.settings.data_dir)),
+                original_filename=_display_name(original_filename or file.name),
+                media_kind=info.kind,
+                pages=info.pages,
+                size_bytes=size,
+                status=VersionState.CHECKING.value,
+                logo_report=report_data,
+                submitted_at=now,
+            )
+            session.add(version)
+            session.flush()
+            refs = version_refs(communication, version)
+            record_event(
+                session,
+                ctx.clock,
+                DraftSubmitted(
+                    occurred_at=now,
+                    convention_id=convention.id,
+                    version_id=str(version.id),
+                    party_id=party_id,
+                    submitted_by=officer,
+                    sha256=sha,
+                    filename=version.original_filename,
+                    supersedes_version_id=str(previous.id) if previous else None,
                 ),
-                details={r.party: r.status.value for r in report.parties},
-            ),
-            refs,
-        )
-        version.status = next_version_state(
-            VersionState(version.status),
-            VersionEvent.PASS_CHECK if report.compliant else VersionEvent.FAIL_CHECK,
-        ).value
-        session.add(version)
-        for party, justification in (overrides or {}).items():
-            _record_override(session, ctx, convention, communication, version, party, justification, officer)
-        requests: list[RequestRow] = []
-        if version.status == VersionState.REJECTED_BY_CHECK.value and _overrides_cover(
-            session, version, report
-        ):
-            version.status = next_version_state(VersionState(version.status), VersionEvent.OVERRIDE).value
-        if version.status == VersionState.ROUTING.value:
-            requests = _route(session, ctx, convention, communication, version)
-        uow.commit()
-        return SubmissionResult(
-            communication_id=communication.id or 0,
-            version_id=version.id or 0,
-            version=version.number,
-            status=version.status,
-            sha256=sha,
-            report=report,
-            requests=[(r.party_id, r.status) for r in requests],
-        )
+                refs,
+            )
+            if previous is not None and VersionState(previous.status) not in FINAL_VERSION_STATES:
+                _supersede(session, ctx, communication, previous, version)
+            record_event(
+                session,
+                ctx.clock,
+                LogoCheckCompleted(
+                    occurred_at=now,
+                    version_id=str(version.id),
+                    passed=report.compliant,
+                    found_party_ids=tuple(r.party for r in report.parties if r.status is LogoStatus.PRESENT),
+                    missing_party_ids=tuple(
+                        r.party for r in report.parties if r.status is not LogoStatus.PRESENT
+                    ),
+                    details={r.party: r.status.value for r in report.parties},
+                ),
+                refs,
+            )
+            version.status = next_version_state(
+                VersionState(version.status),
+                VersionEvent.PASS_CHECK if report.compliant else VersionEvent.FAIL_CHECK,
+            ).value
+            session.add(version)
+            for party, justification in (overrides or {}).items():
+                _record_override(
+                    session, ctx, convention, communication, version, party, justification, officer
+                )
+            requests: list[RequestRow] = []
+            if version.status == VersionState.REJECTED_BY_CHECK.value and _overrides_cover(
+                session, version, report
+            ):
+                version.status = next_version_state(VersionState(version.status), VersionEvent.OVERRIDE).value
+            if version.status == VersionState.ROUTING.value:
+                requests = _route(session, ctx, convention, communication, version)
+            uow.commit()
+            return SubmissionResult(
+                communication_id=communication.id or 0,
+                version_id=version.id or 0,
+                version=version.number,
+                status=version.status,
+                sha256=sha,
+                report=report,
+                requests=[(r.party_id, r.status) for r in requests],
+            )
 
 
 def override_logo_check(

@@ -6,7 +6,8 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from comms_approval.services.outbox import dispatch_outbox  # noqa: F401  (imported so spawn fails fast if broken)
+import pytest
+
 from tests.integration.concurrency.support import (
     DEADLINE,
     Seeded,
@@ -22,6 +23,9 @@ from tests.integration.concurrency.workers import spawn_workers
 from tests.support.smtp_server import SmtpTestServer
 
 COMMUNICATIONS = 6  # 24 requests, 30 request mails (the DSDEN has two approvers)
+
+# Real processes (spawned, several seconds each); they run in CI like everything else.
+pytestmark = pytest.mark.slow
 
 
 def seeded_and_delivered(db_url: str, tmp_path: Path, server: SmtpTestServer) -> Seeded:

@@ -33,6 +33,9 @@ from tests.support.smtp_server import SmtpTestServer
 
 COMMUNICATIONS = 4  # 16 requests, 20 request mails
 
+# Real processes (spawned, several seconds each); they run in CI like everything else.
+pytestmark = pytest.mark.slow
+
 
 def delivered(db_url: str, tmp_path: Path, server: SmtpTestServer) -> Seeded:
     seeded = seed_communications(db_url, tmp_path / "data", COMMUNICATIONS, uploads=tmp_path / "uploads")

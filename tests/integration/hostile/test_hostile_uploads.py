@@ -106,19 +106,9 @@ HOSTILE: dict[str, tuple[Callable[[Path], Path], str, str]] = {
 }
 
 
-# Refused, but only after the file was stored by its hash: submission.py stores before rendering the preview.
-# The fix (services/submission.py, owned by the workflow engineer) is in the production report; these
-# markers are strict, so the tests turn red the day the fix lands and the markers must go.
-LEFT_BEHIND = pytest.mark.xfail(
-    strict=True,
-    reason="submission.py keeps the stored file when the preview fails (fix proposed to the lead)",
-)
-CASES = [
-    pytest.param(case, marks=LEFT_BEHIND, id=case)
-    if case in ("a PDF image stream bomb", "a truncated PNG")
-    else pytest.param(case, id=case)
-    for case in HOSTILE
-]
+# Some are refused only after the file was stored by its hash (the preview fails): the submission then
+# removes the stored copy and its derived images.
+CASES = [pytest.param(case, id=case) for case in HOSTILE]
 
 
 class TestHostileFiles:

@@ -138,7 +138,8 @@ def build_mime(message: OutgoingMessage, *, mail_from: str, date: datetime | Non
     mime = EmailMessage(policy=email.policy.SMTP)
     mime["From"] = sender
     mime["To"] = recipient
-    mime["Subject"] = message.subject
+    # A title that looks like an RFC 2047 encoded word must stay literal text: a word joiner breaks "=?".
+    mime["Subject"] = message.subject.replace("=?", "=\u2060?")
     mime["Message-ID"] = message.message_id
     if date is not None:
         mime["Date"] = email.utils.format_datetime(date)
@@ -174,4 +175,8 @@ def build_mime(message: OutgoingMessage, *, mail_from: str, date: datetime | Non
         mime.add_attachment(
             attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename, params=params
         )
+    # Check what will be serialised, not only what was given: older Pythons decode an RFC 2047 encoded word
+    # hidden in a value and write its CR LF out as is (CVE-2024-6923).
+    for name, value in mime.items():
+        _refuse_line_breaks(name, str(value))
     return mime

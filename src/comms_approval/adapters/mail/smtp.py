@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import email.errors
 import ipaddress
 import random
 import ssl
@@ -241,7 +242,7 @@ class SmtpMailer:
         try:
             mime = build_mime(message, mail_from=self._mail_from, date=self._clock.now())
             recipient = envelope_address(message.to)
-        except ValueError as error:
+        except (ValueError, email.errors.MessageError) as error:
             # A malformed address or header can never succeed: report it instead of sending something else.
             return _failure(
                 DeliveryStatus.PERMANENT_FAILURE, None, f"message refused before sending: {error}"
