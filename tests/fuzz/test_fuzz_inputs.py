@@ -98,10 +98,6 @@ class TestConventionParser:
             assert str(DEMO_CONVENTION) in str(error)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="convention_file.py lets ValueError('embedded null byte') escape (fix proposed to the lead)",
-)
 def test_a_logo_path_with_a_nul_byte_is_a_convention_file_error() -> None:
     """Found by the mutation fuzzer: logos = ["\\u0000"] crashes path resolution with a bare ValueError."""
     text = DEMO_TEXT.replace('logos = ["../assets/logos/dsden.png"]', 'logos = ["\\u0000"]')

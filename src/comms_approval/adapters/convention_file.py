@@ -119,12 +119,16 @@ class _Reader:
             raise self.fail(f"{prefix}{key}", "needs at least one logo file")
         paths = []
         for raw in value:
-            path = Path(raw)
-            if not path.is_absolute():
-                path = (self.path.parent / path).resolve()
+            try:
+                path = Path(raw)
+                if not path.is_absolute():
+                    path = (self.path.parent / path).resolve()
+                exists = path.is_file()
+            except (ValueError, OSError) as exc:  # NUL bytes, over-long names...
+                raise self.fail(f"{prefix}{key}", f"{raw!r} is not a usable file path ({exc})") from exc
             if path.suffix.lower() not in _LOGO_SUFFIXES:
                 raise self.fail(f"{prefix}{key}", f"{raw}: logos must be PNG or SVG files")
-            if not path.is_file():
+            if not exists:
                 raise self.fail(f"{prefix}{key}", f"logo file not found: {path}")
             paths.append(path)
         return tuple(paths)

@@ -30,9 +30,17 @@ class AuditRefs:
     party_id: str | None = None
 
 
+_HEAD_CACHE = "comms_audit_head"
+
+
 def _lock_head(session: Session) -> AuditHeadRow:
     # On PostgreSQL the row lock serialises appends across workers; SQLite already holds the write lock
-    # (BEGIN IMMEDIATE), where FOR UPDATE is not supported and is omitted by SQLAlchemy.
+    # (BEGIN IMMEDIATE), where FOR UPDATE is not supported and is omitted by SQLAlchemy. The lock lasts
+    # until the transaction ends, so it is taken once per transaction, not once per event.
+    transaction = session.get_transaction()
+    cached = session.info.get(_HEAD_CACHE)
+    if cached is not None and cached[0] is transaction:
+        return cached[1]  # type: ignore[no-any-return]
     row = session.execute(
         select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()  # type: ignore[arg-type]
     ).scalar_one_or_none()
@@ -40,6 +48,7 @@ def _lock_head(session: Session) -> AuditHeadRow:
         row = AuditHeadRow(id=1, seq=0, hash=GENESIS_HASH)
         session.add(row)
         session.flush()
+    session.info[_HEAD_CACHE] = (transaction, row)
     return row
 
 
@@ -86,8 +95,7 @@ def append_event(
     session.add(AuditPayloadRow(seq=chained.seq, payload=payload_text))
     head.seq = chained.seq
     head.hash = digest
-    session.add(head)
-    session.flush()
+    session.add(head)  # flushed with the events at commit (or the next query): inserts are batched
     return row
 
 
