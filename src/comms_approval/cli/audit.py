@@ -31,9 +31,21 @@ def verify_command(
     anchor: Annotated[
         str | None, typer.Option(help="SEQ:HASH held outside the database (e-mail, checkpoint)")
     ] = None,
+    checkpoint: Annotated[
+        Path | None, typer.Option(help="A signed checkpoint file written by `audit checkpoint`")
+    ] = None,
 ) -> None:
     """Recompute the whole chain; exit 1 naming the first bad sequence number."""
-    result = verify_trail(context(), expected_head=_parse_anchor(anchor))
+    from comms_approval.services.checkpoints import verify_with_checkpoint
+
+    ctx = context()
+    if checkpoint is not None and anchor is not None:
+        raise typer.BadParameter("give --anchor or --checkpoint, not both")
+    result = (
+        verify_with_checkpoint(ctx, checkpoint)
+        if checkpoint is not None
+        else verify_trail(ctx, expected_head=_parse_anchor(anchor))
+    )
     if result.ok:
         console.print(
             f"[bold green]✓ piste d'audit intacte[/] : {result.events_checked} événement(s), "
@@ -49,6 +61,20 @@ def verify_command(
         f"(intacte jusqu'au n° {result.head_seq})"
     )
     raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+@handle_errors
+def checkpoint_command(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="File the auditor keeps outside the database")
+    ],
+) -> None:
+    """Write a signed (HMAC) checkpoint of the chain's head: it later exposes a truncated tail."""
+    from comms_approval.services.checkpoints import create_checkpoint
+
+    point = create_checkpoint(context(), output)
+    console.print(f"[green]✓[/] point de contrôle signé écrit dans {output} : événement n° {point.seq}, {point.hash}")
 
 
 @audit_app.command("export")
