@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from comms_approval.adapters.db.tables import LinkRow, ReminderRow, RequestRow, VersionRow
+from comms_approval.adapters.db.tables import CommunicationRow, LinkRow, ReminderRow, RequestRow, VersionRow
 from comms_approval.adapters.links import new_token, token_hash
 from comms_approval.bootstrap import AppContext
 from comms_approval.domain.deadlines import Deadline
 from comms_approval.domain.events import ReminderSent
+from comms_approval.domain.outcome import Outcome, version_outcome
 from comms_approval.domain.reminders import ReminderSlot, due_reminder, reminder_slots
 from comms_approval.domain.requests import RequestState, VersionState
 from comms_approval.services.conclusion import conclude_if_decided
@@ -75,32 +76,67 @@ def _deem_due(ctx: AppContext, report: SweepReport) -> None:
         grouped = sorted(_by_version(pairs).items())
         for start in range(0, len(grouped), VERSIONS_PER_TRANSACTION):
             with ctx.uow() as uow:
-                for version_id, request_ids in grouped[start : start + VERSIONS_PER_TRANSACTION]:
-                    _deem_version(ctx, uow.session, version_id, request_ids, report)
+                _deem_chunk(ctx, uow.session, grouped[start : start + VERSIONS_PER_TRANSACTION], report)
                 uow.commit()
 
 
-def _deem_version(
-    ctx: AppContext, session: Session, version_id: int, request_ids: list[int], report: SweepReport
+def _deem_chunk(
+    ctx: AppContext, session: Session, chunk: list[tuple[int, list[int]]], report: SweepReport
 ) -> None:
-    version = lock_version(session, version_id, skip_locked=True)
-    if version is None:
-        report.skipped_locked += len(request_ids)
+    """Deem a chunk of versions' due requests in one transaction, with set-based reads.
+
+    The versions are locked together (ascending ids, SKIP LOCKED: a version another worker holds is its
+    business), then their requests and communications are read in one query each; every guard and
+    transition still runs per request, and only versions whose outcome changed are concluded.
+    """
+    wanted = {version_id: set(ids) for version_id, ids in chunk}
+    locked = session.execute(
+        select(VersionRow)
+        .where(col(VersionRow.id).in_(list(wanted)))
+        .order_by(col(VersionRow.id))
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    ).scalars()
+    versions = {version.id or 0: version for version in locked}
+    for version_id, ids in wanted.items():
+        if version_id not in versions:
+            report.skipped_locked += len(ids)
+    if not versions:
         return
-    communication = get_communication(session, version.communication_id)
+    requests = session.execute(
+        select(RequestRow)
+        .where(col(RequestRow.version_id).in_(list(versions)))
+        .order_by(col(RequestRow.id))
+        .execution_options(populate_existing=True)
+    ).scalars()
+    by_version: dict[int, list[RequestRow]] = {}
+    for request in requests:
+        by_version.setdefault(request.version_id, []).append(request)
+    communications = {
+        row.id: row
+        for row in session.execute(
+            select(CommunicationRow).where(
+                col(CommunicationRow.id).in_({v.communication_id for v in versions.values()})
+            )
+        ).scalars()
+    }
     now = ctx.clock.now()
-    for request_id in request_ids:
-        request = reload_request(session, request_id)
-        # The guard: another sweep or a decision may have moved it since we listed it.
-        if request.status != RequestState.AWAITING.value or request.deadline_at is None:
-            continue
-        if request.deadline_at > now:
-            continue
-        link = LinkRow(token_hash="", request_id=request_id, recipient="", created_at=now)
-        apply_deemed_approval(session, ctx, LinkTarget(link, request, version, communication))
-        report.deemed += 1
-    if conclude_if_decided(session, ctx, communication, version).value != "pending":
-        report.concluded += 1
+    for version_id, version in versions.items():
+        communication = communications[version.communication_id]
+        for request in by_version.get(version_id, []):
+            # The guard: another sweep or a decision may have moved it since we listed it.
+            if request.id not in wanted[version_id] or request.status != RequestState.AWAITING.value:
+                continue
+            if request.deadline_at is None or request.deadline_at > now:
+                continue
+            link = LinkRow(token_hash="", request_id=request.id or 0, recipient="", created_at=now)
+            apply_deemed_approval(session, ctx, LinkTarget(link, request, version, communication))
+            report.deemed += 1
+        states = [RequestState(r.status) for r in by_version.get(version_id, [])]
+        if version_outcome(states) is not Outcome.PENDING and (
+            conclude_if_decided(session, ctx, communication, version) is not Outcome.PENDING
+        ):
+            report.concluded += 1
 
 
 def _remind_due(ctx: AppContext, report: SweepReport) -> None:
