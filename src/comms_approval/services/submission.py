@@ -82,7 +82,7 @@ class SubmissionResult:
             "status": self.status,
             "sha256": self.sha256,
             "compliant": self.report.compliant,
-            "logo_check": self.report.as_dict(),
+            "logo_check": self.report.as_dict(include_details=True),
             "requests": [{"party": party, "status": status} for party, status in self.requests],
         }
 
@@ -181,7 +181,7 @@ def submit_draft(
     with _discard_on_failure(ctx, sha, stored):
         derived_dir = ctx.settings.data_dir / "derived" / sha
         report = checker.check(stored, convention, annotate_dir=derived_dir)
-        report_data: dict[str, object] = dict(report.as_dict())
+        report_data: dict[str, object] = dict(report.as_dict(include_details=True))
         if find_mentions is not None:
             report_data["mentions"] = dict(find_mentions(stored, convention))
         preview_png = render_preview_png(stored, width_px=480)
