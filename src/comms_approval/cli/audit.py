@@ -74,7 +74,9 @@ def checkpoint_command(
     from comms_approval.services.checkpoints import create_checkpoint
 
     point = create_checkpoint(context(), output)
-    console.print(f"[green]✓[/] point de contrôle signé écrit dans {output} : événement n° {point.seq}, {point.hash}")
+    console.print(
+        f"[green]✓[/] point de contrôle signé écrit dans {output} : événement n° {point.seq}, {point.hash}"
+    )
 
 
 @audit_app.command("export")

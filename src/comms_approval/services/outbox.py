@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlmodel import Session, col
 
 from comms_approval.adapters.db.tables import OutboxRow, RequestRow
-from comms_approval.adapters.mail.message import DeliveryResult, DeliveryStatus, Mailer
+from comms_approval.adapters.mail.message import DeliveryResult, DeliveryStatus, Mailer, OutgoingMessage
 from comms_approval.adapters.mail.smtp import retry_delay
 from comms_approval.bootstrap import AppContext
 from comms_approval.services.delivery import mark_request_delivered, note_permanent_failure
@@ -180,23 +180,52 @@ async def dispatch_outbox(
     max_batches: int = 100,
     lease: timedelta = DEFAULT_LEASE,
 ) -> DispatchReport:
-    """Send what is ready now, batch after batch, until the queue has nothing ready (or max_batches)."""
+    """Send what is ready now, batch after batch, until the queue has nothing ready (or max_batches).
+
+    The database work is overlapped with the relay: while batch N is being sent, a worker thread records
+    the answers of batch N-1 and then claims batch N+1 (the driver releases the GIL while it waits). A batch
+    is settled only after its own SMTP transactions ended, so each request's clock still starts at the 250
+    of its own message; the rows being sent stay leased, so the early claim cannot take them again.
+    """
     worker = worker_id or default_worker_id()
     report = DispatchReport()
-    for _ in range(max_batches):
-        rows = await asyncio.to_thread(claim_batch, ctx, worker, batch, lease)
+    claimed_batches = 0
+
+    def settle_then_claim(answers: list[tuple[int, DeliveryResult]] | None) -> list[OutboxRow]:
+        nonlocal claimed_batches
+        if answers:
+            settle_many(ctx, answers, worker, report)
+        if claimed_batches >= max_batches:
+            return []
+        claimed_batches += 1
+        return claim_batch(ctx, worker, batch, lease)
+
+    pending: list[tuple[int, DeliveryResult]] | None = None
+    rows = await asyncio.to_thread(settle_then_claim, None)
+    while rows or pending:
         if not rows:
-            break
+            # Settling may queue new mail (an officer's delivery-failure alert): claim once more after it.
+            rows, pending = await asyncio.to_thread(settle_then_claim, pending), None
+            continue
         report.claimed += len(rows)
         messages = [to_outgoing(row) for row in rows]
-        send_many = getattr(mailer, "send_many", None)
-        if send_many is not None:
-            results: list[DeliveryResult] = await send_many(messages)
-        else:
-            results = [await mailer.send(message) for message in messages]
-        answers = [(row.id or 0, result) for row, result in zip(rows, results, strict=True)]
-        await asyncio.to_thread(settle_many, ctx, answers, worker, report)
+        database = asyncio.ensure_future(asyncio.to_thread(settle_then_claim, pending))
+        try:
+            results = await _send_all(mailer, messages)
+        finally:
+            # Never leave the database worker running behind an error: its claim or settle must end first.
+            next_rows = await database
+        pending = [(row.id or 0, result) for row, result in zip(rows, results, strict=True)]
+        rows = next_rows
     return report
+
+
+async def _send_all(mailer: Mailer, messages: list[OutgoingMessage]) -> list[DeliveryResult]:
+    send_many = getattr(mailer, "send_many", None)
+    if send_many is not None:
+        results: list[DeliveryResult] = await send_many(messages)
+        return results
+    return [await mailer.send(message) for message in messages]
 
 
 def dispatch_outbox_sync(ctx: AppContext, mailer: Mailer, **kwargs: object) -> DispatchReport:

@@ -60,6 +60,7 @@ class Measurement:
     box_px: tuple[float, float, float, float]
     width_px: float
     busy: bool
+    fine_part: float = 1.0  # weakest part on a finer grid (letters of a wordmark)
 
 
 @dataclass
@@ -294,7 +295,11 @@ def _zncc(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _parts_score(
-    crop: np.ndarray, logo: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int]
+    crop: np.ndarray,
+    logo: np.ndarray,
+    mask: np.ndarray,
+    box: tuple[int, int, int, int],
+    grid: tuple[int, int] | None = None,
 ) -> float:
     """The correlation of the logo's worst-matching part (a 2 x 3 or 2 x 4 grid over the logo).
 
@@ -307,8 +312,11 @@ def _parts_score(
         return 0.0
     min_std = max(4.0, 0.3 * float(t_all.std()))
     x0, y0, x1, y1 = box
-    cols = 4 if (x1 - x0) > 2.2 * (y1 - y0) else 3
-    rows = 2
+    if grid is None:
+        cols = 4 if (x1 - x0) > 2.2 * (y1 - y0) else 3
+        rows = 2
+    else:
+        rows, cols = grid
     worst = 1.0
     for i in range(rows):
         for j in range(cols):
@@ -494,6 +502,10 @@ def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: f
     soft_crop = cv2.GaussianBlur(crop_gray, (0, 0), 0.7)
     global_score = _zncc(soft_crop[region], pred_gray[region])
     weakest = _parts_score(soft_crop, pred_gray, region, tight)
+    tw_, th_ = tight[2] - tight[0], tight[3] - tight[1]
+    fine_rows = 3
+    fine_cols = max(3, min(9, round(fine_rows * tw_ / max(1, th_))))
+    fine = _parts_score(edge_strength(soft_crop), edge_strength(pred_gray), region, tight, (2, max(2, fine_cols // 2)))
     mask = a > 0.6
 
     colour = None
@@ -512,7 +524,7 @@ def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: f
     ring = cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
     busy = bool(ring.sum() > 30 and float(cv2.Laplacian(crop_gray, cv2.CV_32F)[ring].std()) > 18.0)
     score = (global_score + weakest) / 2.0
-    return Measurement(ref, score, global_score, weakest, colour, box_px, width_px, busy)
+    return Measurement(ref, score, global_score, weakest, colour, box_px, width_px, busy, fine)
 
 
 def _colour_distance(crop_rgb: np.ndarray, logo_rgb: np.ndarray, mask: np.ndarray) -> float | None:
