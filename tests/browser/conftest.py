@@ -173,8 +173,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     ctx.engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # Module scope, not session: Playwright's sync API keeps an event loop running in the main thread
+    # while it is open, which would make every later asyncio.run() in the same pytest process fail.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
