@@ -16,6 +16,7 @@ from comms_approval.services.mentions import document_mentions
 from comms_approval.services.submission import MentionFinder
 from comms_approval.web import auditors, lifecycle, officers, partners, reports
 from comms_approval.web.common import SignInRequired, error_page, get_lang, make_templates, optional_user
+from comms_approval.web.ratelimit import FailedLookupLimiter, TokenRateLimitMiddleware
 from comms_approval.web.security import SecurityHeadersMiddleware, install_log_redaction
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -38,6 +39,8 @@ def create_app(
     app.state.find_mentions = find_mentions
     app.state.templates = make_templates()
     app.state.secure_cookies = ctx.settings.base_url.startswith("https://")
+    app.state.lookup_limiter = FailedLookupLimiter(ctx.clock)
+    app.add_middleware(TokenRateLimitMiddleware, limiter=app.state.lookup_limiter)
     app.add_middleware(SecurityHeadersMiddleware, hsts=app.state.secure_cookies)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(partners.router)
