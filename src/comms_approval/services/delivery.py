@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from comms_approval.adapters.db.tables import OutboxRow, RequestRow
+from comms_approval.adapters.db.tables import OutboxRow, RequestRow, VersionRow
 from comms_approval.bootstrap import AppContext
+from comms_approval.domain.convention import Convention
 from comms_approval.domain.deadlines import compute_deadline
 from comms_approval.domain.errors import NotFound, SubmissionRefused
 from comms_approval.domain.events import DeliveryFailed, RequestDelivered, RequestResent
@@ -22,16 +24,46 @@ from comms_approval.services.records import get_communication, record_event, req
 from comms_approval.services.routing import queue_request_mails, request_mail_context
 
 
-def mark_request_delivered(session: Session, ctx: AppContext, request_id: int, accepted_at: datetime) -> bool:
+@dataclass
+class DeliveryBatch:
+    """What one settling transaction already holds: the version rows it locked, the conventions it read.
+
+    Only valid inside that transaction: the locks are what make the cached version rows current.
+    """
+
+    locked_versions: dict[int, VersionRow] = field(default_factory=dict)
+    conventions: dict[str, Convention] = field(default_factory=dict)
+
+    def convention(self, session: Session, convention_id: str) -> Convention:
+        # Parsing the convention's spec is the dearest step of starting a clock; a batch reads it once.
+        if convention_id not in self.conventions:
+            self.conventions[convention_id] = get_convention(session, convention_id)
+        return self.conventions[convention_id]
+
+
+def mark_request_delivered(
+    session: Session,
+    ctx: AppContext,
+    request_id: int,
+    accepted_at: datetime,
+    *,
+    batch: DeliveryBatch | None = None,
+) -> bool:
     """First accepted request mail of the current round: the request awaits, its deadline is fixed and kept."""
     request = reload_request(session, request_id)
-    version = lock_version(session, request.version_id)
-    assert version is not None
-    request = reload_request(session, request_id)
+    version = batch.locked_versions.get(request.version_id) if batch is not None else None
+    if version is None:
+        version = lock_version(session, request.version_id)
+        assert version is not None
+        request = reload_request(session, request_id)
+    # else: the batch locked this version before reading the request, so the read above is the guard.
     if request.status != RequestState.PENDING_DELIVERY.value:
         return False
     communication = get_communication(session, version.communication_id)
-    convention = get_convention(session, communication.convention_id)
+    if batch is not None:
+        convention = batch.convention(session, communication.convention_id)
+    else:
+        convention = get_convention(session, communication.convention_id)
     deadline = compute_deadline(
         accepted_at,
         days=convention.silence_days,

@@ -13,10 +13,10 @@ from sqlalchemy import or_, select
 from sqlmodel import Session, col
 
 from comms_approval.adapters.db.tables import OutboxRow, RequestRow
-from comms_approval.adapters.mail.message import DeliveryResult, DeliveryStatus, Mailer, OutgoingMessage
+from comms_approval.adapters.mail.message import DeliveryResult, DeliveryStatus, Mailer
 from comms_approval.adapters.mail.smtp import retry_delay
 from comms_approval.bootstrap import AppContext
-from comms_approval.services.delivery import mark_request_delivered, note_permanent_failure
+from comms_approval.services.delivery import DeliveryBatch, mark_request_delivered, note_permanent_failure
 from comms_approval.services.locks import lock_version
 from comms_approval.services.notifications import OutboxStatus, to_outgoing
 
@@ -115,10 +115,14 @@ def settle_many(
                     ).scalars()
                 )
             )
+            delivery = DeliveryBatch()
             for version_id in version_ids:
-                lock_version(session, version_id)
+                version = lock_version(session, version_id)
+                if version is not None:
+                    delivery.locked_versions[version_id] = version
+            by_id = {row.id: row for row in rows}
             for row_id, result in answers:
-                _settle_locked(session, ctx, row_id, result, batch)
+                _settle_row(session, ctx, by_id[row_id], result, batch, delivery)
             uow.commit()
     except Exception:
         # Rolled back as a whole: settle row by row, so one bad row cannot hold the others back.
@@ -134,8 +138,20 @@ def settle_many(
 def _settle_locked(
     session: Session, ctx: AppContext, row_id: int, result: DeliveryResult, report: DispatchReport
 ) -> None:
-    now = ctx.clock.now()
     row = session.execute(select(OutboxRow).where(col(OutboxRow.id) == row_id).with_for_update()).scalar_one()
+    _settle_row(session, ctx, row, result, report, None)
+
+
+def _settle_row(
+    session: Session,
+    ctx: AppContext,
+    row: OutboxRow,
+    result: DeliveryResult,
+    report: DispatchReport,
+    delivery: DeliveryBatch | None,
+) -> None:
+    """Settle one outbox row already locked (FOR UPDATE) in this transaction."""
+    now = ctx.clock.now()
     if row.status in (OutboxStatus.SENT, OutboxStatus.FAILED):
         report.lost_leases += 1  # another worker finished it after our lease lapsed
         return
@@ -155,7 +171,7 @@ def _settle_locked(
             # The body carried a personal link; only its hash is kept, in the links table.
             row.body_text = row.body_html = SCRUBBED
         if row.kind == "request" and row.request_id is not None:
-            mark_request_delivered(session, ctx, row.request_id, row.accepted_at)
+            mark_request_delivered(session, ctx, row.request_id, row.accepted_at, batch=delivery)
         report.sent += 1
     elif status is DeliveryStatus.TEMPORARY_FAILURE:
         row.status = OutboxStatus.RETRY
@@ -180,52 +196,23 @@ async def dispatch_outbox(
     max_batches: int = 100,
     lease: timedelta = DEFAULT_LEASE,
 ) -> DispatchReport:
-    """Send what is ready now, batch after batch, until the queue has nothing ready (or max_batches).
-
-    The database work is overlapped with the relay: while batch N is being sent, a worker thread records
-    the answers of batch N-1 and then claims batch N+1 (the driver releases the GIL while it waits). A batch
-    is settled only after its own SMTP transactions ended, so each request's clock still starts at the 250
-    of its own message; the rows being sent stay leased, so the early claim cannot take them again.
-    """
+    """Send what is ready now, batch after batch, until the queue has nothing ready (or max_batches)."""
     worker = worker_id or default_worker_id()
     report = DispatchReport()
-    claimed_batches = 0
-
-    def settle_then_claim(answers: list[tuple[int, DeliveryResult]] | None) -> list[OutboxRow]:
-        nonlocal claimed_batches
-        if answers:
-            settle_many(ctx, answers, worker, report)
-        if claimed_batches >= max_batches:
-            return []
-        claimed_batches += 1
-        return claim_batch(ctx, worker, batch, lease)
-
-    pending: list[tuple[int, DeliveryResult]] | None = None
-    rows = await asyncio.to_thread(settle_then_claim, None)
-    while rows or pending:
+    for _ in range(max_batches):
+        rows = await asyncio.to_thread(claim_batch, ctx, worker, batch, lease)
         if not rows:
-            # Settling may queue new mail (an officer's delivery-failure alert): claim once more after it.
-            rows, pending = await asyncio.to_thread(settle_then_claim, pending), None
-            continue
+            break
         report.claimed += len(rows)
         messages = [to_outgoing(row) for row in rows]
-        database = asyncio.ensure_future(asyncio.to_thread(settle_then_claim, pending))
-        try:
-            results = await _send_all(mailer, messages)
-        finally:
-            # Never leave the database worker running behind an error: its claim or settle must end first.
-            next_rows = await database
-        pending = [(row.id or 0, result) for row, result in zip(rows, results, strict=True)]
-        rows = next_rows
+        send_many = getattr(mailer, "send_many", None)
+        if send_many is not None:
+            results: list[DeliveryResult] = await send_many(messages)
+        else:
+            results = [await mailer.send(message) for message in messages]
+        answers = [(row.id or 0, result) for row, result in zip(rows, results, strict=True)]
+        await asyncio.to_thread(settle_many, ctx, answers, worker, report)
     return report
-
-
-async def _send_all(mailer: Mailer, messages: list[OutgoingMessage]) -> list[DeliveryResult]:
-    send_many = getattr(mailer, "send_many", None)
-    if send_many is not None:
-        results: list[DeliveryResult] = await send_many(messages)
-        return results
-    return [await mailer.send(message) for message in messages]
 
 
 def dispatch_outbox_sync(ctx: AppContext, mailer: Mailer, **kwargs: object) -> DispatchReport:

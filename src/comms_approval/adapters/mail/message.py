@@ -125,6 +125,42 @@ def _check_headers(headers: Iterable[tuple[str, str]]) -> None:
         _refuse_line_breaks(name, value)
 
 
+@functools.lru_cache(maxsize=64)
+def _attachment_template(attachment: Attachment) -> EmailMessage:
+    # A batch of request mails carries the same preview image and calendar file again and again: their
+    # headers are parsed and their data base64-encoded once. Never handed out: see _attachment_part.
+    part = EmailMessage(policy=email.policy.SMTP)
+    maintype, subtype, params = _split_content_type(attachment.content_type)
+    if attachment.inline_cid is not None:
+        part.set_content(
+            attachment.data,
+            maintype=maintype,
+            subtype=subtype,
+            cid=f"<{attachment.inline_cid}>",
+            disposition="inline",
+            filename=attachment.filename,
+        )
+    else:
+        part.set_content(
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename, params=params
+        )
+    return part
+
+
+def _attachment_part(attachment: Attachment) -> EmailMessage:
+    """The MIME part of an attachment, as add_related / add_attachment would build it, from the cache.
+
+    Each message gets its own part object (headers are immutable values, the payload an immutable str),
+    so a caller that edits one message cannot change another.
+    """
+    template = _attachment_template(attachment)
+    part = EmailMessage(policy=template.policy)
+    for name, value in template.raw_items():
+        part.set_raw(name, value)
+    part.set_payload(template.get_payload())
+    return part
+
+
 def _set_boundaries(mime: EmailMessage, message_id: str) -> None:
     """Give every multipart a boundary derived from the Message-ID, numbered in tree order.
 
@@ -181,22 +217,15 @@ def build_mime(message: OutgoingMessage, *, mail_from: str, date: datetime | Non
     for attachment in message.attachments:
         if attachment.inline_cid is None:
             continue
-        maintype, subtype, _ = _split_content_type(attachment.content_type)
-        html_part.add_related(
-            attachment.data,
-            maintype=maintype,
-            subtype=subtype,
-            cid=f"<{attachment.inline_cid}>",
-            disposition="inline",
-            filename=attachment.filename,
-        )
+        if html_part.get_content_type() != "multipart/related":
+            html_part.make_related()
+        html_part.attach(_attachment_part(attachment))
     for attachment in message.attachments:
         if attachment.inline_cid is not None:
             continue
-        maintype, subtype, params = _split_content_type(attachment.content_type)
-        mime.add_attachment(
-            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename, params=params
-        )
+        if mime.get_content_type() != "multipart/mixed":
+            mime.make_mixed()
+        mime.attach(_attachment_part(attachment))
     _set_boundaries(mime, message.message_id)
     # Check what will be serialised, not only what was given: older Pythons decode an RFC 2047 encoded word
     # hidden in a value and write its CR LF out as is (CVE-2024-6923).
