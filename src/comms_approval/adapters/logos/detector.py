@@ -60,7 +60,6 @@ class Measurement:
     box_px: tuple[float, float, float, float]
     width_px: float
     busy: bool
-    fine_part: float = 1.0  # weakest part on a finer grid (letters of a wordmark)
 
 
 @dataclass
@@ -75,6 +74,35 @@ class PreparedPage:
     height_mm: float
     grayscale: bool
     _features: dict[int, np.ndarray] = field(default_factory=dict)
+    _hsv: dict[int, np.ndarray] = field(default_factory=dict)
+    _backprojections: dict[tuple[str, int], tuple[np.ndarray, np.ndarray] | None] = field(
+        default_factory=dict
+    )
+
+    def hsv(self, level: int) -> np.ndarray:
+        """The page in 8-bit HSV at a pyramid level (for colour back-projection)."""
+        cached = self._hsv.get(level)
+        if cached is None:
+            h, w = self.gray_levels[level].shape
+            rgb = self.rgb if level == 0 else cv2.resize(self.rgb, (w, h), interpolation=cv2.INTER_AREA)
+            cached = self._hsv[level] = _hsv8(rgb)
+        return cached
+
+    def backprojection(self, ref: ReferenceLogo, level: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """How much each pixel's colour is typical of `ref` and rare on this page, and the ratio histogram.
+
+        Swain and Ballard's ratio histogram: a colour frequent in the logo and rare on the page scores 1,
+        the page's own dominant colours (a photograph's sky, a colour field) are damped. None when the logo
+        has too few saturated pixels for its colours to say anything.
+        """
+        key = (ref.name, level)
+        if key not in self._backprojections:
+            self._backprojections[key] = None
+            ratio = _ratio_histogram(ref, self.hsv(level))
+            if ratio is not None:
+                bp = cv2.calcBackProject([self.hsv(level)], [0, 1], ratio, _HIST_RANGES, 1.0)
+                self._backprojections[key] = (bp.astype(np.float32), ratio)
+        return self._backprojections[key]
 
     def features(self, level: int, colour: bool) -> np.ndarray:
         """Search features at a level: edges, plus weighted chroma planes on colour pages."""
@@ -105,6 +133,35 @@ class PreparedPage:
     @property
     def height(self) -> int:
         return int(self.rgb.shape[0])
+
+
+_HIST_BINS = [30, 32]  # hue, saturation
+_HIST_RANGES = [0.0, 180.0, 0.0, 256.0]
+MIN_SATURATION = 60  # pixels below this are gray, black or white: their hue means nothing
+
+
+def _hsv8(rgb: np.ndarray) -> np.ndarray:
+    hsv: np.ndarray = cv2.cvtColor(np.clip(rgb, 0, 255).astype(np.uint8), cv2.COLOR_RGB2HSV)
+    return hsv
+
+
+def _saturated(hsv: np.ndarray) -> np.ndarray:
+    return (hsv[:, :, 1] >= MIN_SATURATION) & (hsv[:, :, 2] >= 40)
+
+
+def _ratio_histogram(ref: ReferenceLogo, page_hsv: np.ndarray) -> np.ndarray | None:
+    ref_hsv = _hsv8(ref.rgb)
+    opaque = ref.alpha > 0.5
+    mask = opaque & _saturated(ref_hsv)
+    if int(mask.sum()) < 0.1 * max(1, int(opaque.sum())):
+        return None
+    model = cv2.calcHist([ref_hsv], [0, 1], mask.astype(np.uint8), _HIST_BINS, _HIST_RANGES)
+    image = cv2.calcHist([page_hsv], [0, 1], None, _HIST_BINS, _HIST_RANGES)
+    m = np.asarray(model, np.float64) / float(model.sum())
+    i = np.asarray(image, np.float64) / float(max(1.0, float(image.sum())))
+    # 255 for a colour at least as frequent in the logo as on the page; back-projection output is 8-bit
+    ratio: np.ndarray = (255.0 * np.minimum(m / (i + 1e-6), 1.0)).astype(np.float32)
+    return ratio
 
 
 def prepare_page(rgb8: np.ndarray, number: int, width_mm: float, height_mm: float) -> PreparedPage:
@@ -237,6 +294,49 @@ def propose(
     return refined
 
 
+BACKPROJECTION_PROPOSALS = 2
+MIN_COLOUR_PROPOSAL = 0.45
+
+
+def _colour_proposals(page: PreparedPage, ref: ReferenceLogo, sizes: tuple[float, float]) -> list[_Candidate]:
+    """Candidates from the correlation of the page's colour back-projection with the logo's own.
+
+    On a busy photograph the logo's edges drown in the background's, but its joint hue-saturation
+    histogram rarely occurs there: the back-projection lights the logo's coloured parts up.
+    """
+    peaks: list[_Candidate] = []
+    for width in _widths(page.width, *sizes):
+        level = max(1, min(_coarsest_level(page), int(math.log2(width / BASE_TEMPLATE))))
+        projected = page.backprojection(ref, level)
+        if projected is None:
+            return []
+        image, ratio = projected
+        factor = 2**level
+        tw = max(8, round(width / factor))
+        th = max(3, round(tw * ref.aspect))
+        if th >= image.shape[0] or tw >= image.shape[1]:
+            continue
+        small_rgb = cv2.resize(ref.rgb, (tw, th), interpolation=cv2.INTER_AREA)
+        alpha = cv2.resize(ref.alpha, (tw, th), interpolation=cv2.INTER_AREA)
+        templ = cv2.calcBackProject([_hsv8(small_rgb)], [0, 1], ratio, _HIST_RANGES, 1.0).astype(np.float32)
+        templ *= alpha
+        if float(templ.std()) < 1.0:
+            continue
+        result = cv2.matchTemplate(image, templ, cv2.TM_CCOEFF_NORMED)
+        result[~np.isfinite(result)] = -1.0
+        _, best, _, (px, py) = cv2.minMaxLoc(result)
+        if best >= MIN_COLOUR_PROPOSAL:
+            peaks.append(_Candidate(ref, px * factor, py * factor, tw * factor, float(best)))
+    peaks.sort(key=lambda c: c.proposal, reverse=True)
+    kept: list[_Candidate] = []
+    for cand in peaks:
+        if all(_iou(_cand_box(cand), _cand_box(k)) < 0.3 for k in kept):
+            kept.append(cand)
+            if len(kept) >= BACKPROJECTION_PROPOSALS:
+                break
+    return kept
+
+
 RESCORE_WIDTH = 64
 
 
@@ -275,6 +375,10 @@ def _rescore(
     return best
 
 
+def _cand_box(cand: _Candidate) -> tuple[float, float, float, float]:
+    return (cand.x, cand.y, cand.x + cand.width, cand.y + cand.width * cand.ref.aspect)
+
+
 def _iou(a: Sequence[float], b: Sequence[float]) -> float:
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
@@ -295,11 +399,7 @@ def _zncc(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _parts_score(
-    crop: np.ndarray,
-    logo: np.ndarray,
-    mask: np.ndarray,
-    box: tuple[int, int, int, int],
-    grid: tuple[int, int] | None = None,
+    crop: np.ndarray, logo: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int]
 ) -> float:
     """The correlation of the logo's worst-matching part (a 2 x 3 or 2 x 4 grid over the logo).
 
@@ -312,11 +412,8 @@ def _parts_score(
         return 0.0
     min_std = max(4.0, 0.3 * float(t_all.std()))
     x0, y0, x1, y1 = box
-    if grid is None:
-        cols = 4 if (x1 - x0) > 2.2 * (y1 - y0) else 3
-        rows = 2
-    else:
-        rows, cols = grid
+    cols = 4 if (x1 - x0) > 2.2 * (y1 - y0) else 3
+    rows = 2
     worst = 1.0
     for i in range(rows):
         for j in range(cols):
@@ -498,14 +595,14 @@ def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: f
     predicted = ink_w + (1.0 - a[:, :, None]) * background
     region = np.zeros(footprint.shape, bool)
     region[tight[1] : tight[3], tight[0] : tight[2]] = True  # the whole box: extra ink of a look-alike counts
-    pred_gray = cv2.GaussianBlur(cv2.cvtColor(predicted.astype(np.float32), cv2.COLOR_RGB2GRAY), (0, 0), 0.7)
     soft_crop = cv2.GaussianBlur(crop_gray, (0, 0), 0.7)
-    global_score = _zncc(soft_crop[region], pred_gray[region])
-    weakest = _parts_score(soft_crop, pred_gray, region, tight)
-    tw_, th_ = tight[2] - tight[0], tight[3] - tight[1]
-    fine_rows = 3
-    fine_cols = max(3, min(9, round(fine_rows * tw_ / max(1, th_))))
-    fine = _parts_score(edge_strength(soft_crop), edge_strength(pred_gray), region, tight, (2, max(2, fine_cols // 2)))
+    global_score, weakest = _compare(soft_crop, predicted, region, tight)
+    # A logo flattened on white shows a white box on a coloured or photographic page, where the background
+    # estimated from around the box is wrong: the flattened hypothesis is checked too, the better kept.
+    flattened = ink_w + (1.0 - a[:, :, None]) * 255.0
+    flat_global, flat_weakest = _compare(soft_crop, flattened, region, tight)
+    if flat_global + flat_weakest > global_score + weakest:
+        global_score, weakest, predicted = flat_global, flat_weakest, flattened
     mask = a > 0.6
 
     colour = None
@@ -524,7 +621,15 @@ def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: f
     ring = cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
     busy = bool(ring.sum() > 30 and float(cv2.Laplacian(crop_gray, cv2.CV_32F)[ring].std()) > 18.0)
     score = (global_score + weakest) / 2.0
-    return Measurement(ref, score, global_score, weakest, colour, box_px, width_px, busy, fine)
+    return Measurement(ref, score, global_score, weakest, colour, box_px, width_px, busy)
+
+
+def _compare(
+    soft_crop: np.ndarray, predicted: np.ndarray, region: np.ndarray, tight: tuple[int, int, int, int]
+) -> tuple[float, float]:
+    """Global and weakest-part correlation of the page with a predicted appearance of the logo."""
+    pred_gray = cv2.GaussianBlur(cv2.cvtColor(predicted.astype(np.float32), cv2.COLOR_RGB2GRAY), (0, 0), 0.7)
+    return _zncc(soft_crop[region], pred_gray[region]), _parts_score(soft_crop, pred_gray, region, tight)
 
 
 def _colour_distance(crop_rgb: np.ndarray, logo_rgb: np.ndarray, mask: np.ndarray) -> float | None:
@@ -630,19 +735,31 @@ def detect_on_page(
 
     A party's search stops at the first candidate the policy accepts (unless `exhaustive`); logos under
     ~5 % of the page width are searched only for parties still missing after the first pass.
+    Colour logos whose edge proposals all failed get a last try from colour back-projection proposals.
     """
     evidence: list[LogoEvidence] = []
     found: set[str] = set(skip_parties)
 
     def search(ref: ReferenceLogo, sizes: tuple[float, float], limit: int) -> None:
-        for cand in propose(page, ref, sizes=sizes, limit=limit):
-            ev = verify(page, refs, cand)
-            if ev is None:
-                continue
-            evidence.append(ev)
-            if not exhaustive and ref.version is LogoVersion.CURRENT and is_conclusive(ev, thresholds):
-                found.add(ref.party)
-                return  # a clear match: the other candidates cannot change the verdict
+        tried = propose(page, ref, sizes=sizes, limit=limit)
+        for cand in tried:
+            if settles(cand):
+                return
+        if ref.has_colour and not page.grayscale and sizes[0] >= FIRST_PASS_FRACTION:
+            # Last resort, only when the edge proposals failed: the places whose colours are the logo's.
+            for cand in _colour_proposals(page, ref, sizes):
+                if all(_iou(_cand_box(cand), _cand_box(k)) < 0.3 for k in tried) and settles(cand):
+                    return
+
+    def settles(cand: _Candidate) -> bool:
+        ev = verify(page, refs, cand)
+        if ev is None:
+            return False
+        evidence.append(ev)
+        if not exhaustive and cand.ref.version is LogoVersion.CURRENT and is_conclusive(ev, thresholds):
+            found.add(cand.ref.party)
+            return True  # a clear match: the other candidates cannot change the verdict
+        return False
 
     for sizes in ((FIRST_PASS_FRACTION, MAX_FRACTION), (MIN_FRACTION, FIRST_PASS_FRACTION)):
         for ref in refs.refs:

@@ -1,0 +1,89 @@
+"""Detector behaviours on synthetic pages: colour proposals on busy photographs, logos flattened on white."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from comms_approval.adapters.logos.detector import _colour_proposals, _iou, measure, prepare_page
+from comms_approval.adapters.logos.references import ReferenceLogo, load_reference
+from comms_approval.domain.logos import LogoVersion
+
+PAGE_W, PAGE_H = 1240, 1754
+
+
+def _logo(tmp_path: Path) -> ReferenceLogo:
+    """A transparent logo: three saturated colour bands (the emblem) and dark bars (the wordmark)."""
+    rgba = np.zeros((120, 300, 4), np.uint8)
+    rgba[10:110, 10:40] = (230, 30, 120, 255)
+    rgba[10:110, 40:70] = (250, 190, 0, 255)
+    rgba[10:110, 70:100] = (20, 60, 220, 255)
+    for i, x in enumerate(range(120, 290, 34)):
+        rgba[30 + 5 * (i % 2) : 90, x : x + 18] = (40, 40, 40, 255)
+    path = tmp_path / "p1.png"
+    Image.fromarray(rgba, "RGBA").save(path)
+    return load_reference(path, "p1", LogoVersion.CURRENT)
+
+
+def _photograph(seed: int) -> np.ndarray:
+    """Multi-octave coloured noise, muted like a landscape: busy edges everywhere, few saturated pinks."""
+    rng = np.random.default_rng(seed)
+    page = np.zeros((PAGE_H, PAGE_W, 3), np.float32)
+    for cell in (8, 32, 128):
+        noise = rng.uniform(0, 1, (PAGE_H // cell + 1, PAGE_W // cell + 1, 3)).astype(np.float32)
+        page += cv2.resize(noise, (PAGE_W, PAGE_H), interpolation=cv2.INTER_CUBIC)[:PAGE_H, :PAGE_W]
+    page = page / 3.0
+    muted = np.array([90.0, 120.0, 80.0], np.float32) + 60.0 * page
+    return np.clip(muted, 0, 255).astype(np.uint8)
+
+
+def _place(page: np.ndarray, ref: ReferenceLogo, x: int, y: int, width: int, *, flattened: bool) -> None:
+    height = round(width * ref.aspect)
+    rgb = cv2.resize(ref.rgb, (width, height), interpolation=cv2.INTER_AREA)
+    alpha = cv2.resize(ref.alpha, (width, height), interpolation=cv2.INTER_AREA)[:, :, None]
+    if flattened:  # the logo file's white canvas, with its margin, hides the page
+        pad = width // 30
+        page[y - pad : y + height + pad, x - pad : x + width + pad] = 255
+    under = page[y : y + height, x : x + width].astype(np.float32)
+    page[y : y + height, x : x + width] = np.clip(rgb * alpha + under * (1 - alpha), 0, 255).astype(np.uint8)
+
+
+class TestColourProposals:
+    def test_a_saturated_logo_on_a_busy_photograph_is_proposed_where_it_stands(self, tmp_path: Path) -> None:
+        ref = _logo(tmp_path)
+        page_rgb = _photograph(seed=5)
+        _place(page_rgb, ref, 700, 900, 186, flattened=False)
+        page = prepare_page(page_rgb, 1, 210.0, 297.0)
+
+        proposals = _colour_proposals(page, ref, (0.0525, 0.7))
+
+        truth = (700.0, 900.0, 886.0, 900.0 + 186 * ref.aspect)
+        best = max(_iou(truth, (c.x, c.y, c.x + c.width, c.y + c.width * ref.aspect)) for c in proposals)
+        assert best > 0.5
+
+    def test_a_logo_without_saturated_colours_gets_no_colour_proposal(self, tmp_path: Path) -> None:
+        rgba = np.zeros((100, 200, 4), np.uint8)
+        rgba[10:90, 10:190] = (60, 60, 60, 255)
+        path = tmp_path / "gray.png"
+        Image.fromarray(rgba, "RGBA").save(path)
+        ref = load_reference(path, "p2", LogoVersion.CURRENT)
+        page = prepare_page(_photograph(seed=6), 1, 210.0, 297.0)
+
+        assert _colour_proposals(page, ref, (0.0525, 0.7)) == []
+
+
+class TestFlattenedLogos:
+    def test_a_logo_flattened_on_white_over_a_colour_field_matches_closely(self, tmp_path: Path) -> None:
+        ref = _logo(tmp_path)
+        page_rgb = np.zeros((PAGE_H, PAGE_W, 3), np.uint8)
+        page_rgb[:] = np.linspace(40, 200, PAGE_W, dtype=np.float32)[None, :, None].astype(np.uint8)
+        _place(page_rgb, ref, 400, 600, 240, flattened=True)
+        page = prepare_page(page_rgb, 1, 210.0, 297.0)
+
+        m = measure(page, ref, 400.0, 600.0, 240.0)
+
+        assert m is not None
+        assert m.score > 0.98  # the local-background prediction alone scored 0.967 here
