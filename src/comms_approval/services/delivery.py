@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from comms_approval.adapters.db.tables import OutboxRow, RequestRow, VersionRow
+from comms_approval.adapters.db.tables import CommunicationRow, OutboxRow, RequestRow, VersionRow
 from comms_approval.bootstrap import AppContext
 from comms_approval.domain.convention import Convention
 from comms_approval.domain.deadlines import compute_deadline
@@ -140,7 +140,23 @@ def note_permanent_failure(session: Session, ctx: AppContext, row: OutboxRow, de
     ).first()
     if still_possible is not None:
         return
-    request.status = next_request_state(RequestState(request.status), RequestEvent.FAIL_DELIVERY).value
+    _make_undeliverable(session, ctx, communication, version, request, detail, bounce=False)
+
+
+def _make_undeliverable(
+    session: Session,
+    ctx: AppContext,
+    communication: CommunicationRow,
+    version: VersionRow,
+    request: RequestRow,
+    detail: str,
+    *,
+    bounce: bool,
+) -> None:
+    """No delivery, no clock: the request leaves the deadline sweep until the officer resends it."""
+    event = RequestEvent.BOUNCE if bounce else RequestEvent.FAIL_DELIVERY
+    request.status = next_request_state(RequestState(request.status), event).value
+    request.next_reminder_at = None
     session.add(request)
     record_event(
         session,
@@ -151,6 +167,7 @@ def note_permanent_failure(session: Session, ctx: AppContext, row: OutboxRow, de
             version_id=str(version.id),
             party_id=request.party_id,
             reason=detail,
+            bounce=bounce,
         ),
         request_refs(communication, version, request),
     )
@@ -166,23 +183,8 @@ def record_bounce(ctx: AppContext, *, request_id: int, detail: str) -> None:
         version = lock_version(session, request.version_id)
         assert version is not None
         request = reload_request(session, request_id)
-        request.status = next_request_state(RequestState(request.status), RequestEvent.BOUNCE).value
-        request.next_reminder_at = None
-        session.add(request)
         communication = get_communication(session, version.communication_id)
-        record_event(
-            session,
-            ctx.clock,
-            DeliveryFailed(
-                occurred_at=ctx.clock.now(),
-                request_id=str(request.id),
-                version_id=str(version.id),
-                party_id=request.party_id,
-                reason=detail,
-                bounce=True,
-            ),
-            request_refs(communication, version, request),
-        )
+        _make_undeliverable(session, ctx, communication, version, request, detail, bounce=True)
         uow.commit()
 
 

@@ -217,6 +217,32 @@ class TestDeliveryStartsTheClock:
         assert len(smtp_server.messages_to("accueil@caf.example.org")) == 1
 
 
+class TestBounces:
+    def test_a_bounce_after_the_250_stops_the_clock_and_silence_never_counts(
+        self,
+        demo: AppContext,
+        clock: ManualClock,
+        checker: FakeLogoChecker,
+        draft: Path,
+        smtp_server: SmtpTestServer,
+    ) -> None:
+        """The relay accepted, then a bounce arrived: undeliverable, no reminder, never deemed; resend restarts."""
+        from comms_approval.services.delivery import record_bounce
+
+        submit(demo, checker, draft)
+        dispatch(demo, smtp_server)
+        caf = requests_by_party(demo)["caf"]
+        record_bounce(demo, request_id=int(caf["request_id"]), detail="550 5.1.1 mailbox unknown")  # type: ignore[call-overload]
+        clock.advance(timedelta(days=40))
+        report = run_sweep(demo)
+        assert requests_by_party(demo)["caf"]["status"] == "undeliverable"
+        assert requests_by_party(demo)["caf"]["reminders_sent"] == 0
+        assert report.deemed == 3  # the three others, not the bounced one
+        resend_request(demo, request_id=int(caf["request_id"]), officer_email=OFFICER)  # type: ignore[call-overload]
+        dispatch(demo, smtp_server)
+        assert requests_by_party(demo)["caf"]["delivered_at"] == clock.now().isoformat()
+
+
 class TestDecisions:
     def test_two_approvals_one_with_remarks_and_silence_clear_the_version(
         self,
