@@ -12,7 +12,6 @@ import json
 import string
 from pathlib import Path
 
-import pypdfium2 as pdfium
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -151,12 +150,6 @@ class TestUploadPath:
         except DocumentError as error:
             assert error.message_en and error.message_fr
             return
-        except pdfium.PdfiumError as error:
-            # The known finding (tracked, strict, by tests/integration/hostile TestFuzzFindings): reported as
-            # such until documents.py wraps get_page_size; any other escape still fails this test.
-            if "page size" not in str(error):
-                raise
-            pytest.xfail("known: PdfiumError escapes validate_document (page size)")
         assert info.kind in ("png", "jpeg", "pdf") and info.pages >= 1
         # Refused at rendering is fine too: still the product's own, clear error.
         with contextlib.suppress(DocumentError):

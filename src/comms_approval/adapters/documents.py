@@ -6,6 +6,7 @@ import contextlib
 import io
 import re
 import warnings
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,12 +145,48 @@ def validate_document(
             _check_page_count(count, max_pages)
             sizes = []
             for index in range(count):
-                width_pt, height_pt = pdf.get_page_size(index)
+                try:
+                    width_pt, height_pt = pdf.get_page_size(index)
+                except pdfium.PdfiumError as exc:  # a damaged page object
+                    raise _corrupt() from exc
                 sizes.append((width_pt * 25.4 / 72.0, height_pt * 25.4 / 72.0))
-            return DocumentInfo("pdf", count, tuple(sizes))
+        _guard_content_streams(path)
+        return DocumentInfo("pdf", count, tuple(sizes))
     with _open_image(path, kind, max_pixels) as image:
         width_mm, height_mm = _image_size_mm(image)
         return DocumentInfo(kind, 1, ((width_mm, height_mm),))
+
+
+MAX_INFLATED_CONTENT_STREAM = 3 * 1024 * 1024  # drawing operators of a rich A4 poster stay well below 1 MB
+_STREAM_KEYWORD = re.compile(rb">>\s*stream\r?\n")
+# Streams that are not drawing operators: images (guarded by pixel count), embedded fonts (a CJK font may
+# legitimately inflate to 10+ MB), object streams.
+_NOT_DRAWING = (b"/Image", b"/Length1", b"/Type1C", b"/CIDFontType0C", b"/OpenType", b"/ObjStm")
+
+
+def _guard_content_streams(path: Path) -> None:
+    """Refuse a PDF whose compressed drawing operators inflate beyond a sane size, before pdfium renders them.
+
+    A few KB of Flate data can expand to megabytes of operators that cost seconds of CPU per render (a
+    decompression bomb of another kind). Image streams are left to the pixel-count guard, which knows their
+    size from their header; encrypted or malformed streams are left to pdfium.
+    """
+    data = path.read_bytes()
+    for match in _STREAM_KEYWORD.finditer(data):
+        header = data[max(0, match.start() - 1500) : match.start()]
+        header = header[header.rfind(b" obj") + 4 :] if b" obj" in header else header
+        if b"/FlateDecode" not in header or any(marker in header for marker in _NOT_DRAWING):
+            continue
+        inflater = zlib.decompressobj()
+        try:
+            produced = len(inflater.decompress(data[match.end() :], MAX_INFLATED_CONTENT_STREAM + 1))
+        except zlib.error:
+            continue
+        if produced > MAX_INFLATED_CONTENT_STREAM:
+            raise _err(
+                "The PDF contains a compressed drawing stream that is too large to be processed safely.",
+                "Le PDF contient un flux de dessin compressé trop volumineux pour être traité sans risque.",
+            )
 
 
 def _check_page_count(count: int, max_pages: int) -> None:

@@ -133,9 +133,6 @@ class TestHostileFiles:
         assert_refused_cleanly(demo_ctx, png, "not accepted", name="affiche.png", declared_type="text/html")
         assert_refused_cleanly(demo_ctx, png, "extension", name="affiche.svg")
 
-    @pytest.mark.xfail(
-        strict=True, reason="documents.py does not bound inflated content streams (fix proposed to the lead)"
-    )
     def test_a_pdf_content_stream_bomb_is_refused_before_it_costs_seconds_of_cpu(
         self, demo_ctx: AppContext, tmp_path: Path
     ) -> None:
@@ -145,10 +142,6 @@ class TestHostileFiles:
 
 
 class TestFuzzFindings:
-    @pytest.mark.xfail(
-        strict=True,
-        reason="documents.py lets PdfiumError escape from get_page_size (fix proposed to the lead)",
-    )
     def test_a_pdf_whose_page_object_is_damaged_is_refused_as_corrupt(
         self, demo_ctx: AppContext, tmp_path: Path
     ) -> None:
