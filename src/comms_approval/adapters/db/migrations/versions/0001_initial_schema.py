@@ -11,7 +11,18 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-from comms_approval.adapters.db.audit import APPEND_ONLY_POSTGRES, APPEND_ONLY_SQLITE
+# Frozen copies of the append-only triggers (a migration must not change when application code does).
+APPEND_ONLY_SQLITE = [
+    "CREATE TRIGGER IF NOT EXISTS audit_events_no_update BEFORE UPDATE ON audit_events\n       BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_events_no_delete BEFORE DELETE ON audit_events\n       BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_payloads_no_update BEFORE UPDATE ON audit_payloads\n       BEGIN SELECT RAISE(ABORT, 'audit payloads may be erased, never edited'); END",
+]
+APPEND_ONLY_POSTGRES = [
+    "CREATE OR REPLACE FUNCTION comms_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$\n       BEGIN RAISE EXCEPTION '% is append-only (% refused)', TG_TABLE_NAME, TG_OP; END $$",
+    "CREATE TRIGGER audit_events_no_update_delete BEFORE UPDATE OR DELETE ON audit_events\n       FOR EACH ROW EXECUTE FUNCTION comms_audit_append_only()",
+    "CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events\n       FOR EACH STATEMENT EXECUTE FUNCTION comms_audit_append_only()",
+    "CREATE TRIGGER audit_payloads_no_update BEFORE UPDATE ON audit_payloads\n       FOR EACH ROW EXECUTE FUNCTION comms_audit_append_only()",
+]
 
 revision = "0001"
 down_revision = None
