@@ -210,6 +210,30 @@ def _match_edges(image: np.ndarray, templ: np.ndarray) -> np.ndarray:
     return result
 
 
+MIN_INK_STD = 3.0  # gray levels: a window flatter than this under the logo's ink cannot be compared
+
+
+def _best_ink(image: np.ndarray, templ: np.ndarray, mask: np.ndarray) -> tuple[float, tuple[int, int]]:
+    """Best normalised correlation over the template's opaque pixels only (mask), and where.
+
+    Where the page is flat under the mask the normalisation divides by ~0 and OpenCV returns anything
+    (or inf): such a maximum is checked on its window and discarded for the next one. Templates too small
+    or too flat to say anything score -1.
+    """
+    on = mask > 0
+    if int(on.sum()) < 12 or float(templ[on].std()) < MIN_INK_STD:
+        return -1.0, (0, 0)
+    result = cv2.matchTemplate(image, templ, cv2.TM_CCOEFF_NORMED, mask=mask)
+    result[~np.isfinite(result) | (result > 1.001)] = -1.0
+    th, tw = templ.shape[:2]
+    for _ in range(8):
+        _, value, _, (x, y) = cv2.minMaxLoc(result)
+        if value <= -1.0 or float(image[y : y + th, x : x + tw][on].std()) >= MIN_INK_STD:
+            return float(value), (x, y)
+        result[y, x] = -1.0
+    return -1.0, (0, 0)
+
+
 def _coarsest_level(page: PreparedPage) -> int:
     """The smallest pyramid level still ~150 px wide: below that a big logo's template has nowhere to slide
     and its features are mush, so big logos get bigger templates instead."""
@@ -469,12 +493,19 @@ def _search_pose(
     angles: Sequence[float],
     scales: Sequence[float],
     window: tuple[float, float, float] | None = None,
+    *,
+    ink: bool = False,
 ) -> _Pose | None:
-    """Best masked correlation over a few rotations and scales of the template (optionally near a point)."""
+    """Best correlation over a few rotations and scales of the template (optionally near a point).
+
+    On edges (`ink=False`, `crop_gray` is an edge map) or on the logo's own ink (`ink=True`, `crop_gray`
+    is gray levels): the masked correlation of its opaque pixels only, blind to whatever lies around and
+    between them -- the white box of a flattened logo, a photograph, text behind a transparent logo.
+    """
     best: _Pose | None = None
     for s in scales:
         width = max(8, round(nominal * s))
-        templ = ref.edges(width)[0]
+        templ, ink_mask = ref.ink(width) if ink else (ref.edges(width)[0], None)
         th = templ.shape[0]
         if th + 2 >= crop_gray.shape[0] or width + 2 >= crop_gray.shape[1]:
             continue
@@ -490,7 +521,7 @@ def _search_pose(
                 continue
             image = crop_gray[y_off:y_end, x_off:x_end]
         for angle in angles:
-            rotated = templ
+            rotated, rotated_mask = templ, ink_mask
             if angle != 0:
                 rot = cv2.getRotationMatrix2D(centre, angle, 1.0)
                 rotated = cv2.warpAffine(
@@ -498,11 +529,17 @@ def _search_pose(
                     rot,
                     (width, th),
                     flags=cv2.INTER_LINEAR,
-                    borderMode=cv2.BORDER_CONSTANT,
+                    borderMode=cv2.BORDER_REPLICATE if ink else cv2.BORDER_CONSTANT,
                     borderValue=0.0,
                 )
-            result = _match_edges(image, rotated)
-            _, value, _, (ox, oy) = cv2.minMaxLoc(result)
+                if ink_mask is not None:
+                    rotated_mask = cv2.warpAffine(
+                        ink_mask, rot, (width, th), flags=cv2.INTER_NEAREST, borderValue=0.0
+                    )
+            if rotated_mask is not None:
+                value, (ox, oy) = _best_ink(image, rotated, rotated_mask)
+            else:
+                _, value, _, (ox, oy) = cv2.minMaxLoc(_match_edges(image, rotated))
             if best is None or value > best.score:
                 best = _Pose(
                     float(value), angle, width / nominal, float(ox + x_off), float(oy + y_off), width, th
@@ -511,6 +548,7 @@ def _search_pose(
 
 
 HOPELESS = 0.3
+SURE_ALIGNMENT = 0.85
 
 
 def _scaled_pose(pose: _Pose, k: float) -> _Pose:
@@ -548,29 +586,54 @@ def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: f
         )
         return rgb, cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), rgb.shape[1] / (cx1 - cx0)
 
-    # coarse frame (~72 px): rotation, scale and position among a few hypotheses, on edges
+    # Two ways to align: on edges (robust to colour and contrast changes) and on the logo's own ink (blind
+    # to the white box of a flattened logo and to a busy background, whose edges pull the first one off).
     _, coarse_gray, fc = frame(COARSE_ALIGN_WIDTH)
-    tc = max(8, round(width * fc))
-    pose = _search_pose(edge_strength(coarse_gray), ref, tc, _ANGLES, _SCALES)
-    if pose is None or pose.score < HOPELESS:
-        return None  # nothing like this logo here: not worth the fine alignment
-    # fine frame (<= 160 px): refine angle and scale in small steps near the coarse pose
     crop_rgb, crop_gray, ff = frame(VERIFY_WIDTH)
+    tc = max(8, round(width * fc))
     tf = max(8, round(width * ff))
     k = ff / fc
-    if k > 1.3:
-        centre = ((pose.ox + pose.width / 2) * k, (pose.oy + pose.height / 2) * k)
-        fine = _search_pose(
-            edge_strength(crop_gray),
-            ref,
-            tf,
-            (pose.angle - 1.5, pose.angle - 0.75, pose.angle, pose.angle + 0.75, pose.angle + 1.5),
-            (pose.scale * 0.98, pose.scale, pose.scale * 1.02),
-            window=(centre[0], centre[1], 2.0 * k + 2),
-        )
-        warp = fine.warp(tf) if fine is not None else _scaled_pose(pose, k).warp(tf)
-    else:
-        warp = _scaled_pose(pose, k).warp(tf)
+    best: Measurement | None = None
+    for ink in (True, False):
+        if best is not None and best.score >= SURE_ALIGNMENT:
+            break  # the ink put the logo where it fits this well: edges would not do better
+        coarse = coarse_gray if ink else edge_strength(coarse_gray)
+        pose = _search_pose(coarse, ref, tc, _ANGLES, _SCALES, ink=ink)
+        if pose is None or pose.score < HOPELESS:
+            continue  # nothing like this logo here: not worth the fine alignment
+        # fine frame (<= 160 px): refine angle and scale in small steps near the coarse pose
+        if k > 1.3:
+            centre = ((pose.ox + pose.width / 2) * k, (pose.oy + pose.height / 2) * k)
+            fine = _search_pose(
+                crop_gray if ink else edge_strength(crop_gray),
+                ref,
+                tf,
+                (pose.angle - 1.5, pose.angle - 0.75, pose.angle, pose.angle + 0.75, pose.angle + 1.5),
+                (pose.scale * 0.98, pose.scale, pose.scale * 1.02),
+                window=(centre[0], centre[1], 2.0 * k + 2),
+                ink=ink,
+            )
+            warp = fine.warp(tf) if fine is not None else _scaled_pose(pose, k).warp(tf)
+        else:
+            warp = _scaled_pose(pose, k).warp(tf)
+        m = _measure_pose(page, ref, warp, crop_rgb, crop_gray, tf, ff, (cx0, cy0))
+        if m is not None and (best is None or m.score > best.score):
+            best = m
+    return best
+
+
+def _measure_pose(
+    page: PreparedPage,
+    ref: ReferenceLogo,
+    warp: np.ndarray,
+    crop_rgb: np.ndarray,
+    crop_gray: np.ndarray,
+    tf: int,
+    ff: float,
+    origin: tuple[int, int],
+) -> Measurement | None:
+    """Compare the page with the logo placed by `warp` (crop -> logo coordinates), in gray and colour."""
+    cx0, cy0 = origin
     logo_gray, logo_alpha = _logo_planes(ref, tf)
     fx = fy = ff
 

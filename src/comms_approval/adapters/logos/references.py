@@ -37,6 +37,7 @@ class ReferenceLogo:
     _masks: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
     _edges: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     _features: dict[tuple[int, bool], np.ndarray] = field(default_factory=dict, repr=False)
+    _ink: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -110,6 +111,24 @@ class ReferenceLogo:
                 )
                 cached = np.dstack([edges, CHROMA_WEIGHT * ab]).astype(np.float32)
             self._features[key] = cached
+        return cached
+
+    def ink(self, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """Gray template `width` px wide and the mask of its surely opaque pixels (the logo's own ink).
+
+        Transparent pixels hold the ink's mean gray, so that rotating the template does not drag white or
+        black into the ink's border pixels.
+        """
+        cached = self._ink.get(width)
+        if cached is None:
+            height = max(3, round(width * self.aspect))
+            cached = (
+                cv2.resize(self.template(width), (width, height), interpolation=cv2.INTER_AREA),
+                (cv2.resize(self.alpha, (width, height), interpolation=cv2.INTER_AREA) > 0.9).astype(
+                    np.float32
+                ),
+            )
+            self._ink[width] = cached
         return cached
 
     def template_mask(self, width: int) -> np.ndarray:
