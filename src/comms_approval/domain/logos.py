@@ -37,6 +37,7 @@ class Reason(enum.StrEnum):
     COLOUR_MISMATCH = "colour_mismatch"
     GRAYSCALE_COLOUR_ONLY = "grayscale_colour_only"
     RIVAL_CLOSE = "rival_close"
+    PART_MISMATCH = "part_mismatch"
 
 
 _REASONS: dict[Reason, tuple[str, str]] = {
@@ -72,6 +73,12 @@ _REASONS: dict[Reason, tuple[str, str]] = {
     Reason.RIVAL_CLOSE: (
         "Le logo repéré ressemble presque autant à un autre logo connu ; merci de le confirmer.",
         "The logo found looks almost as much like another known logo; please confirm it.",
+    ),
+    Reason.PART_MISMATCH: (
+        "Le logo repéré ressemble à celui de la partie, mais une partie de son dessin diffère "
+        "(sigle ou emblème) ; merci de le confirmer.",
+        "The logo found looks like the party's, but part of its design differs (acronym or emblem); "
+        "please confirm it.",
     ),
 }
 
@@ -205,6 +212,8 @@ class LogoEvidence:
     colour_only_rival: bool = False  # a rival of this party differs from this logo only in colour
     busy_background: bool = False
     rival_party: str | None = None
+    weakest_part: float | None = None  # correlation of the logo's worst-matching part, when measured
+    ink_score: float | None = None  # correlation on the logo's opaque pixels only, when measured
 
 
 @dataclass(frozen=True)
@@ -217,6 +226,9 @@ class LogoThresholds:
     max_colour_distance: float = 18.0
     uncertain_colour_distance: float = 30.0
     tiny_mm: float = 6.0
+    # The logo's own opaque pixels must match: genuine logos score >= 0.74 on the tuning set, look-alikes
+    # with another acronym or emblem often much less (bench/RESULTS.md).
+    min_ink: float = 0.7
 
 
 DEFAULT_THRESHOLDS = LogoThresholds()
@@ -245,6 +257,8 @@ def _judge(ev: LogoEvidence, t: LogoThresholds) -> _Judgement:
         return _Judgement(False)
     if not colour_ok:
         return _Judgement(False, Reason.COLOUR_MISMATCH, plausible=True)
+    if ev.ink_score is not None and ev.ink_score < t.min_ink:
+        return _Judgement(False, Reason.PART_MISMATCH, plausible=ev.score >= t.accept)
     if ev.score < t.accept:
         if ev.width_mm < t.tiny_mm:
             return _Judgement(False, Reason.TINY, plausible=True)

@@ -90,6 +90,21 @@ class TestStatuses:
         result = decide_party("caf", 10.0, [evidence(score=0.6, busy_background=True)])
         assert result.reason == Reason.BUSY_BACKGROUND
 
+    def test_a_strong_match_whose_own_ink_differs_in_one_part_is_uncertain_not_present(self) -> None:
+        # a look-alike with another acronym: the box matches well overall, the logo's own pixels do not
+        result = decide_party("caf", 10.0, [evidence(score=0.85, ink_score=0.4)])
+        assert result.status is LogoStatus.UNCERTAIN
+        assert result.reason == Reason.PART_MISMATCH
+        assert "sigle ou emblème" in (reason_text(result.reason) or "")
+
+    def test_a_weak_match_whose_own_ink_differs_is_not_even_shown(self) -> None:
+        result = decide_party("caf", 10.0, [evidence(score=0.6, ink_score=0.4)])
+        assert result.status is LogoStatus.MISSING
+
+    def test_the_ink_rule_lets_a_genuine_logo_through_and_is_skipped_when_not_measured(self) -> None:
+        assert decide_party("caf", 10.0, [evidence(ink_score=0.75)]).status is LogoStatus.PRESENT
+        assert decide_party("caf", 10.0, [evidence(ink_score=None)]).status is LogoStatus.PRESENT
+
     def test_right_shape_in_the_wrong_colours_is_uncertain_not_present(self) -> None:
         result = decide_party("caf", 10.0, [evidence(colour_distance=24.0)])
         assert result.status is LogoStatus.UNCERTAIN

@@ -60,6 +60,8 @@ class Measurement:
     box_px: tuple[float, float, float, float]
     width_px: float
     busy: bool
+    ink_global: float = 0.0  # the same two correlations on the logo's opaque pixels only
+    ink_weakest: float = 0.0
 
 
 @dataclass
@@ -361,6 +363,53 @@ def _colour_proposals(page: PreparedPage, ref: ReferenceLogo, sizes: tuple[float
     return kept
 
 
+INK_PROPOSALS = 3
+MIN_INK_PROPOSAL = 0.5
+
+
+def _ink_proposals(page: PreparedPage, ref: ReferenceLogo, sizes: tuple[float, float]) -> list[_Candidate]:
+    """Candidates from the masked correlation of the logo's opaque pixels with the gray page.
+
+    The last resort for a transparent logo laid on a photograph or on text, where the background's edges
+    drown the logo's in the edge proposals: only the logo's own ink is compared, whatever lies around it.
+    Dear (a masked correlation costs about four plain ones), so it runs only when the others failed.
+    """
+    peaks: list[_Candidate] = []
+    for width in _widths(page.width, *sizes):
+        level = max(1, min(_coarsest_level(page), int(math.log2(width / BASE_TEMPLATE))))
+        image = page.gray_levels[level]
+        factor = 2**level
+        tw = max(8, round(width / factor))
+        templ, mask = ref.ink(tw)
+        th = templ.shape[0]
+        if th < 4 or th >= image.shape[0] or tw >= image.shape[1]:
+            continue
+        on = mask > 0
+        if int(on.sum()) < 12 or float(templ[on].std()) < MIN_INK_STD:
+            continue
+        result = cv2.matchTemplate(image, templ, cv2.TM_CCOEFF_NORMED, mask=mask)
+        edges = cv2.boxFilter(
+            page.edges(level), -1, (tw, th), anchor=(0, 0), normalize=True, borderType=cv2.BORDER_CONSTANT
+        )[: result.shape[0], : result.shape[1]]
+        result[(edges < EMPTY_EDGES) | ~np.isfinite(result) | (result > 1.001)] = -1.0
+        for _ in range(INK_PROPOSALS):
+            _, best, _, (px, py) = cv2.minMaxLoc(result)
+            if best < MIN_INK_PROPOSAL:
+                break
+            if float(image[py : py + th, px : px + tw][on].std()) >= MIN_INK_STD:
+                peaks.append(_Candidate(ref, px * factor, py * factor, tw * factor, float(best)))
+            rx, ry = max(1, tw // 2), max(1, th // 2)
+            result[max(0, py - ry) : py + ry + 1, max(0, px - rx) : px + rx + 1] = -1.0
+    peaks.sort(key=lambda c: c.proposal, reverse=True)
+    kept: list[_Candidate] = []
+    for cand in peaks:
+        if all(_iou(_cand_box(cand), _cand_box(k)) < 0.3 for k in kept):
+            kept.append(cand)
+            if len(kept) >= INK_PROPOSALS:
+                break
+    return kept
+
+
 RESCORE_WIDTH = 64
 
 
@@ -604,15 +653,30 @@ def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: f
         # fine frame (<= 160 px): refine angle and scale in small steps near the coarse pose
         if k > 1.3:
             centre = ((pose.ox + pose.width / 2) * k, (pose.oy + pose.height / 2) * k)
+            fine_image = crop_gray if ink else edge_strength(crop_gray)
+            window = (centre[0], centre[1], 2.0 * k + 2)
+            # angle first at the coarse scale, then the scale at the best angle: 7 correlations, not 15
             fine = _search_pose(
-                crop_gray if ink else edge_strength(crop_gray),
+                fine_image,
                 ref,
                 tf,
                 (pose.angle - 1.5, pose.angle - 0.75, pose.angle, pose.angle + 0.75, pose.angle + 1.5),
-                (pose.scale * 0.98, pose.scale, pose.scale * 1.02),
-                window=(centre[0], centre[1], 2.0 * k + 2),
+                (pose.scale,),
+                window=window,
                 ink=ink,
             )
+            if fine is not None:
+                rescaled = _search_pose(
+                    fine_image,
+                    ref,
+                    tf,
+                    (fine.angle,),
+                    (pose.scale * 0.98, pose.scale * 1.02),
+                    window=window,
+                    ink=ink,
+                )
+                if rescaled is not None and rescaled.score > fine.score:
+                    fine = rescaled
             warp = fine.warp(tf) if fine is not None else _scaled_pose(pose, k).warp(tf)
         else:
             warp = _scaled_pose(pose, k).warp(tf)
@@ -684,7 +748,18 @@ def _measure_pose(
     ring = cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
     busy = bool(ring.sum() > 30 and float(cv2.Laplacian(crop_gray, cv2.CV_32F)[ring].std()) > 18.0)
     score = (global_score + weakest) / 2.0
-    return Measurement(ref, score, global_score, weakest, colour, box_px, width_px, busy)
+    # The logo's own ink alone: whatever shows through its transparent parts (photograph, text) is ignored.
+    solid = cv2.erode((a > 0.9).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    ink_global = ink_weakest = 0.0
+    if solid.sum() >= 24:
+        flat_gray = cv2.GaussianBlur(
+            cv2.cvtColor(flattened.astype(np.float32), cv2.COLOR_RGB2GRAY), (0, 0), 0.7
+        )
+        ink_global = _zncc(soft_crop[solid], flat_gray[solid])
+        ink_weakest = _parts_score(soft_crop, flat_gray, solid, tight)
+    return Measurement(
+        ref, score, global_score, weakest, colour, box_px, width_px, busy, ink_global, ink_weakest
+    )
 
 
 def _compare(
@@ -764,6 +839,8 @@ def _evidence(
         colour_only_rival=colour_only,
         busy_background=m.busy,
         rival_party=rival_party,
+        weakest_part=m.weakest_part,
+        ink_score=min(m.ink_global, m.ink_weakest),
     )
 
 
@@ -809,8 +886,14 @@ def detect_on_page(
             if settles(cand):
                 return
         if ref.has_colour and not page.grayscale and sizes[0] >= FIRST_PASS_FRACTION:
-            # Last resort, only when the edge proposals failed: the places whose colours are the logo's.
+            # Only when the edge proposals failed: the places whose colours are the logo's.
             for cand in _colour_proposals(page, ref, sizes):
+                if all(_iou(_cand_box(cand), _cand_box(k)) < 0.3 for k in tried) and settles(cand):
+                    return
+                tried.append(cand)
+        if sizes[0] >= FIRST_PASS_FRACTION:
+            # Last resort: the places where the logo's own ink is, whatever the background.
+            for cand in _ink_proposals(page, ref, sizes):
                 if all(_iou(_cand_box(cand), _cand_box(k)) < 0.3 for k in tried) and settles(cand):
                     return
 
