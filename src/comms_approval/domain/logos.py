@@ -213,6 +213,7 @@ class LogoEvidence:
     busy_background: bool = False
     rival_party: str | None = None
     weakest_part: float | None = None  # correlation of the logo's worst-matching part, when measured
+    rival_colour_distance: float | None = None  # the rival's colour distance at the same place, if known
     ink_score: float | None = None  # correlation on the logo's opaque pixels only, when measured
 
 
@@ -228,7 +229,7 @@ class LogoThresholds:
     tiny_mm: float = 6.0
     # The logo's own opaque pixels must match: genuine logos score >= 0.74 on the tuning set, look-alikes
     # with another acronym or emblem often much less (bench/RESULTS.md).
-    min_ink: float = 0.7
+    min_ink: float = 0.5
 
 
 DEFAULT_THRESHOLDS = LogoThresholds()
@@ -250,9 +251,10 @@ def _judge(ev: LogoEvidence, t: LogoThresholds) -> _Judgement:
         # Without colour, this version and its colour-only twin are the same picture: the rival score
         # says nothing, and neither "present" nor "obsolete" can be told.
         return _Judgement(False, Reason.GRAYSCALE_COLOUR_ONLY, plausible=True)
-    if ev.score - ev.rival_score < t.margin:
+    rival = effective_rival(ev, t)
+    if ev.score - rival < t.margin:
         # Another known logo (another party's, or another version) explains the pixels as well.
-        return _Judgement(False, Reason.RIVAL_CLOSE, plausible=ev.score - ev.rival_score > 0 and colour_ok)
+        return _Judgement(False, Reason.RIVAL_CLOSE, plausible=ev.score - rival > 0 and colour_ok)
     if ev.colour_distance is not None and ev.colour_distance > t.uncertain_colour_distance:
         return _Judgement(False)
     if not colour_ok:
@@ -267,11 +269,27 @@ def _judge(ev: LogoEvidence, t: LogoThresholds) -> _Judgement:
     return _Judgement(True)
 
 
+def effective_rival(ev: LogoEvidence, t: LogoThresholds = DEFAULT_THRESHOLDS) -> float:
+    """The rival's score, unless its colours clearly cannot explain the pixels while this logo's can.
+
+    A recoloured obsolete version has the same shapes: in gray it scores as well as the current one, and
+    only colour tells them apart. On a colour page, a rival far off in colour is no rival at all.
+    """
+    if (
+        ev.rival_colour_distance is not None
+        and ev.colour_distance is not None
+        and ev.rival_colour_distance > t.uncertain_colour_distance
+        and ev.colour_distance <= t.max_colour_distance
+    ):
+        return -1.0
+    return ev.rival_score
+
+
 def is_conclusive(evidence: LogoEvidence, thresholds: LogoThresholds = DEFAULT_THRESHOLDS) -> bool:
     """Whether this one candidate already settles its party's verdict (the detector may stop searching)."""
     return (
         _judge(evidence, thresholds).accepted
-        and evidence.score - evidence.rival_score >= 2 * thresholds.margin
+        and evidence.score - effective_rival(evidence, thresholds) >= 2 * thresholds.margin
     )
 
 

@@ -105,6 +105,20 @@ class TestStatuses:
         assert decide_party("caf", 10.0, [evidence(ink_score=0.75)]).status is LogoStatus.PRESENT
         assert decide_party("caf", 10.0, [evidence(ink_score=None)]).status is LogoStatus.PRESENT
 
+    def test_a_recoloured_rival_far_off_in_colour_does_not_hold_the_current_logo_back(self) -> None:
+        # same shapes, so the gray scores are as close as can be; colour alone tells them apart
+        twin = evidence(score=0.97, rival_score=0.95, colour_distance=2.0, rival_colour_distance=60.0)
+        assert decide_party("caf", 10.0, [twin]).status is LogoStatus.PRESENT
+        assert is_conclusive(twin)
+
+    def test_a_rival_keeps_its_weight_when_its_colours_fit_too_or_ours_do_not(self) -> None:
+        fits = evidence(score=0.97, rival_score=0.95, colour_distance=2.0, rival_colour_distance=10.0)
+        assert decide_party("caf", 10.0, [fits]).reason == Reason.RIVAL_CLOSE
+        ours_off = evidence(score=0.97, rival_score=0.95, colour_distance=25.0, rival_colour_distance=60.0)
+        assert decide_party("caf", 10.0, [ours_off]).status is not LogoStatus.PRESENT
+        gray = evidence(score=0.97, rival_score=0.95, colour_distance=None, rival_colour_distance=None)
+        assert decide_party("caf", 10.0, [gray]).reason == Reason.RIVAL_CLOSE
+
     def test_right_shape_in_the_wrong_colours_is_uncertain_not_present(self) -> None:
         result = decide_party("caf", 10.0, [evidence(colour_distance=24.0)])
         assert result.status is LogoStatus.UNCERTAIN

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -817,7 +817,10 @@ class ReferenceSet:
 
 
 def _evidence(
-    page: PreparedPage, m: Measurement, rival: float, rival_party: str | None, colour_only: bool
+    page: PreparedPage,
+    m: Measurement,
+    rival: Measurement | None,
+    colour_only: bool,
 ) -> LogoEvidence:
     x0, y0, x1, y1 = m.box_px
     box: Box = (
@@ -830,7 +833,7 @@ def _evidence(
         party=m.ref.party,
         version=m.ref.version,
         score=m.score,
-        rival_score=rival,
+        rival_score=rival.score if rival is not None else -1.0,
         colour_distance=m.colour_distance,
         page=page.number,
         box=box,
@@ -838,7 +841,8 @@ def _evidence(
         grayscale_page=page.grayscale,
         colour_only_rival=colour_only,
         busy_background=m.busy,
-        rival_party=rival_party,
+        rival_party=rival.ref.party if rival is not None else None,
+        rival_colour_distance=rival.colour_distance if rival is not None else None,
         weakest_part=m.weakest_part,
         ink_score=min(m.ink_global, m.ink_weakest),
     )
@@ -851,16 +855,16 @@ def verify(page: PreparedPage, refs: ReferenceSet, cand: _Candidate) -> LogoEvid
     m = measure(page, cand.ref, cand.x, cand.y, cand.width)
     if m is None:
         return None
-    rival, rival_party = -1.0, None
+    rival: Measurement | None = None
     for other in refs.rivals(cand.ref) if m.score >= RIVAL_WORTHY else ():
         x0, y0, x1, y1 = m.box_px
         # fit the rival into the same box (same centre, same width)
         width = x1 - x0
         cy = (y0 + y1) / 2
         r = measure(page, other, x0, cy - width * other.aspect / 2, width)
-        if r is not None and r.score > rival:
-            rival, rival_party = r.score, other.party
-    return _evidence(page, m, rival, rival_party, refs.colour_only_rival.get(cand.ref.name, False))
+        if r is not None and (rival is None or r.score > rival.score):
+            rival = r
+    return _evidence(page, m, rival, refs.colour_only_rival.get(cand.ref.name, False))
 
 
 def detect_on_page(
@@ -921,23 +925,22 @@ def exclusive(evidence: list[LogoEvidence]) -> list[LogoEvidence]:
     """One place shows one logo: where two parties' candidates overlap, the weaker one gets the stronger as rival."""
     out = []
     for ev in evidence:
-        rival, rival_party = ev.rival_score, ev.rival_party
+        stronger = ev
         for other in evidence:
             if (
                 other.party != ev.party
                 and other.page == ev.page
                 and _iou(ev.box, other.box) > 0.4
-                and other.score > max(rival, ev.score)
+                and other.score > max(stronger.rival_score, stronger.score)
             ):
-                rival, rival_party = other.score, other.party
-        out.append(ev if rival == ev.rival_score else _replace_rival(ev, rival, rival_party))
+                stronger = replace(
+                    ev,
+                    rival_score=other.score,
+                    rival_party=other.party,
+                    rival_colour_distance=other.colour_distance,
+                )
+        out.append(stronger)
     return out
-
-
-def _replace_rival(ev: LogoEvidence, rival: float, party: str | None) -> LogoEvidence:
-    from dataclasses import replace
-
-    return replace(ev, rival_score=rival, rival_party=party)
 
 
 def match_embedded(
@@ -990,14 +993,14 @@ def match_embedded(
         m = measure(page, ref, x0 * f + pad, y0 * f + pad + ((y1 - y0) * f - width * ref.aspect) / 2, width)
         if m is None:
             continue
-        rival, rival_party = -1.0, None
+        rival: Measurement | None = None
         for other in refs.rivals(ref):
             r = measure(
                 page, other, x0 * f + pad, y0 * f + pad + ((y1 - y0) * f - width * other.aspect) / 2, width
             )
-            if r is not None and r.score > rival:
-                rival, rival_party = r.score, other.party
-        ev = _evidence(page, m, rival, rival_party, refs.colour_only_rival.get(ref.name, False))
+            if r is not None and (rival is None or r.score > rival.score):
+                rival = r
+        ev = _evidence(page, m, rival, refs.colour_only_rival.get(ref.name, False))
         # page-of-the-image fractions -> PDF page fractions
         bx0, by0, bx1, by1 = ev.box
         iw, ih = box[2] - box[0], box[3] - box[1]
@@ -1010,7 +1013,5 @@ def match_embedded(
             box[0] + (bx1 - ox) * sx * iw,
             box[1] + (by1 - oy) * sy * ih,
         )
-        from dataclasses import replace
-
         out.append(replace(ev, box=mapped, width_mm=m.width_px / page.width * image_mm, page=page_number))
     return exclusive(out)
