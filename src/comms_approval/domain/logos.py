@@ -38,6 +38,7 @@ class Reason(enum.StrEnum):
     GRAYSCALE_COLOUR_ONLY = "grayscale_colour_only"
     RIVAL_CLOSE = "rival_close"
     PART_MISMATCH = "part_mismatch"
+    CONTRAST_MISMATCH = "contrast_mismatch"
 
 
 _REASONS: dict[Reason, tuple[str, str]] = {
@@ -78,6 +79,12 @@ _REASONS: dict[Reason, tuple[str, str]] = {
         "Le logo repéré ressemble à celui de la partie, mais une partie de son dessin diffère "
         "(sigle ou emblème) ; merci de le confirmer.",
         "The logo found looks like the party's, but part of its design differs (acronym or emblem); "
+        "please confirm it.",
+    ),
+    Reason.CONTRAST_MISMATCH: (
+        "Le logo repéré a la forme de celui de la partie, mais ses valeurs claires et foncées diffèrent "
+        "(autres couleurs ?) ; merci de le confirmer.",
+        "The logo found has the party's shape, but its light and dark values differ (other colours?); "
         "please confirm it.",
     ),
 }
@@ -214,6 +221,7 @@ class LogoEvidence:
     rival_party: str | None = None
     weakest_part: float | None = None  # correlation of the logo's worst-matching part, when measured
     rival_colour_distance: float | None = None  # the rival's colour distance at the same place, if known
+    contrast_gain: float | None = None  # the page's contrast over the logo / the logo's own, when measured
     ink_score: float | None = None  # correlation on the logo's opaque pixels only, when measured
 
 
@@ -228,8 +236,13 @@ class LogoThresholds:
     uncertain_colour_distance: float = 30.0
     tiny_mm: float = 6.0
     # The logo's own opaque pixels must match: genuine logos score >= 0.74 on the tuning set, look-alikes
-    # with another acronym or emblem often much less (bench/RESULTS.md).
+    # with another acronym or emblem often much less; 0.5 lost the fewest genuine logos on the validation
+    # set (bench/RESULTS.md).
     min_ink: float = 0.5
+    # The page's contrast over the logo divided by the logo's own: 0.85-1.31 for genuine logos (1st-99th
+    # percentile, validation set), 0.46-0.65 or 1.9 for look-alikes whose emblem has other colours, which
+    # a grayscale page otherwise cannot tell apart (bench/RESULTS.md).
+    contrast_gain: tuple[float, float] = (0.7, 1.6)
 
 
 DEFAULT_THRESHOLDS = LogoThresholds()
@@ -259,6 +272,8 @@ def _judge(ev: LogoEvidence, t: LogoThresholds) -> _Judgement:
         return _Judgement(False)
     if not colour_ok:
         return _Judgement(False, Reason.COLOUR_MISMATCH, plausible=True)
+    if ev.contrast_gain is not None and not t.contrast_gain[0] <= ev.contrast_gain <= t.contrast_gain[1]:
+        return _Judgement(False, Reason.CONTRAST_MISMATCH, plausible=ev.score >= t.accept)
     if ev.ink_score is not None and ev.ink_score < t.min_ink:
         return _Judgement(False, Reason.PART_MISMATCH, plausible=ev.score >= t.accept)
     if ev.score < t.accept:

@@ -119,6 +119,16 @@ class TestStatuses:
         gray = evidence(score=0.97, rival_score=0.95, colour_distance=None, rival_colour_distance=None)
         assert decide_party("caf", 10.0, [gray]).reason == Reason.RIVAL_CLOSE
 
+    def test_right_shapes_with_other_light_and_dark_values_are_uncertain_not_present(self) -> None:
+        # a look-alike whose emblem has other colours, on a grayscale page: shapes match, contrast does not
+        for gain in (0.5, 2.0):
+            result = decide_party("caf", 10.0, [evidence(colour_distance=None, contrast_gain=gain)])
+            assert result.status is LogoStatus.UNCERTAIN
+            assert result.reason == Reason.CONTRAST_MISMATCH
+        weak = evidence(colour_distance=None, contrast_gain=0.5, score=0.6)
+        assert decide_party("caf", 10.0, [weak]).status is LogoStatus.MISSING
+        assert decide_party("caf", 10.0, [evidence(contrast_gain=1.1)]).status is LogoStatus.PRESENT
+
     def test_right_shape_in_the_wrong_colours_is_uncertain_not_present(self) -> None:
         result = decide_party("caf", 10.0, [evidence(colour_distance=24.0)])
         assert result.status is LogoStatus.UNCERTAIN

@@ -62,6 +62,7 @@ class Measurement:
     busy: bool
     ink_global: float = 0.0  # the same two correlations on the logo's opaque pixels only
     ink_weakest: float = 0.0
+    contrast_gain: float | None = None  # page contrast / predicted contrast over the logo's box
 
 
 @dataclass
@@ -757,8 +758,12 @@ def _measure_pose(
         )
         ink_global = _zncc(soft_crop[solid], flat_gray[solid])
         ink_weakest = _parts_score(soft_crop, flat_gray, solid, tight)
+    # Correlation ignores contrast; a look-alike whose emblem has other colours keeps the shapes but not
+    # the light-dark values, which is what decides on a grayscale page.
+    spread = float(cv2.cvtColor(predicted.astype(np.float32), cv2.COLOR_RGB2GRAY)[region].std())
+    gain = float(soft_crop[region].std()) / spread if spread > 1.0 else None
     return Measurement(
-        ref, score, global_score, weakest, colour, box_px, width_px, busy, ink_global, ink_weakest
+        ref, score, global_score, weakest, colour, box_px, width_px, busy, ink_global, ink_weakest, gain
     )
 
 
@@ -844,6 +849,7 @@ def _evidence(
         rival_party=rival.ref.party if rival is not None else None,
         rival_colour_distance=rival.colour_distance if rival is not None else None,
         weakest_part=m.weakest_part,
+        contrast_gain=m.contrast_gain,
         ink_score=min(m.ink_global, m.ink_weakest),
     )
 
