@@ -26,13 +26,46 @@ from comms_approval.services.routing import queue_request_mails, request_mail_co
 
 @dataclass
 class DeliveryBatch:
-    """What one settling transaction already holds: the version rows it locked, the conventions it read.
+    """What one settling transaction already holds: the version rows it locked, the rows read after the locks.
 
-    Only valid inside that transaction: the locks are what make the cached version rows current.
+    Only valid inside that transaction: the locks are what make the cached rows current.
     """
 
     locked_versions: dict[int, VersionRow] = field(default_factory=dict)
+    requests: dict[int, RequestRow] = field(default_factory=dict)
+    communications: dict[int, CommunicationRow] = field(default_factory=dict)
     conventions: dict[str, Convention] = field(default_factory=dict)
+
+    def lock(self, session: Session, request_ids: set[int]) -> None:
+        """Lock the versions of these requests, then read the requests and communications: 3 statements.
+
+        The versions are locked by one SELECT ... ORDER BY id FOR UPDATE, which takes the row locks in
+        ascending id order, the product's global order (see services/locks.py). The requests are read after
+        the locks (populate_existing: never a stale copy from the identity map), so they are the guard of
+        each transition, as reload_request after lock_version would be.
+        """
+        if not request_ids:
+            return
+        of_requests = select(col(RequestRow.version_id)).where(col(RequestRow.id).in_(request_ids))
+        versions = session.execute(
+            select(VersionRow)
+            .where(col(VersionRow.id).in_(of_requests))
+            .order_by(col(VersionRow.id))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalars()
+        self.locked_versions.update((version.id, version) for version in versions if version.id is not None)
+        requests = session.execute(
+            select(RequestRow)
+            .where(col(RequestRow.id).in_(request_ids))
+            .execution_options(populate_existing=True)
+        ).scalars()
+        self.requests.update((request.id, request) for request in requests if request.id is not None)
+        communication_ids = {version.communication_id for version in self.locked_versions.values()}
+        communications = session.execute(
+            select(CommunicationRow).where(col(CommunicationRow.id).in_(communication_ids))
+        ).scalars()
+        self.communications.update((row.id, row) for row in communications if row.id is not None)
 
     def convention(self, session: Session, convention_id: str) -> Convention:
         # Parsing the convention's spec is the dearest step of starting a clock; a batch reads it once.
@@ -50,16 +83,19 @@ def mark_request_delivered(
     batch: DeliveryBatch | None = None,
 ) -> bool:
     """First accepted request mail of the current round: the request awaits, its deadline is fixed and kept."""
-    request = reload_request(session, request_id)
+    cached = batch.requests.get(request_id) if batch is not None else None
+    request = cached if cached is not None else reload_request(session, request_id)
     version = batch.locked_versions.get(request.version_id) if batch is not None else None
     if version is None:
         version = lock_version(session, request.version_id)
         assert version is not None
         request = reload_request(session, request_id)
-    # else: the batch locked this version before reading the request, so the read above is the guard.
+    # else: the batch locked this version before the request was read (above or in DeliveryBatch.lock), so
+    # that read is the guard; what this transaction changed since is in the same object.
     if request.status != RequestState.PENDING_DELIVERY.value:
         return False
-    communication = get_communication(session, version.communication_id)
+    known = batch.communications.get(version.communication_id) if batch is not None else None
+    communication = known if known is not None else get_communication(session, version.communication_id)
     if batch is not None:
         convention = batch.convention(session, communication.convention_id)
     else:

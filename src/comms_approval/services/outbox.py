@@ -8,16 +8,17 @@ import random
 import socket
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import QueryableAttribute, defer
 from sqlmodel import Session, col
 
-from comms_approval.adapters.db.tables import OutboxRow, RequestRow
+from comms_approval.adapters.db.tables import OutboxRow
 from comms_approval.adapters.mail.message import DeliveryResult, DeliveryStatus, Mailer
 from comms_approval.adapters.mail.smtp import retry_delay
 from comms_approval.bootstrap import AppContext
 from comms_approval.services.delivery import DeliveryBatch, mark_request_delivered, note_permanent_failure
-from comms_approval.services.locks import lock_version
 from comms_approval.services.notifications import OutboxStatus, to_outgoing
 
 DEFAULT_LEASE = timedelta(minutes=5)
@@ -61,12 +62,19 @@ def claim_batch(
             .with_for_update(skip_locked=True)
         )
         rows = list(uow.session.execute(query).scalars())
-        for row in rows:
-            row.status = OutboxStatus.SENDING
-            row.claimed_by = worker_id
-            row.claimed_until = now + lease
-            row.attempts += 1
-            uow.session.add(row)
+        if rows:
+            # One UPDATE for the batch; 'evaluate' applies the same values to the rows handed back.
+            uow.session.execute(
+                update(OutboxRow)
+                .where(col(OutboxRow.id).in_([row.id for row in rows]))
+                .values(
+                    status=OutboxStatus.SENDING,
+                    claimed_by=worker_id,
+                    claimed_until=now + lease,
+                    attempts=col(OutboxRow.attempts) + 1,
+                )
+                .execution_options(synchronize_session="evaluate")
+            )
         uow.commit()
     return rows
 
@@ -102,27 +110,32 @@ def settle_many(
             rows = list(
                 session.execute(
                     select(OutboxRow)
+                    # The bodies are only overwritten (scrubbed), never read here: not loaded.
+                    .options(*(defer(column) for column in _BODIES))
                     .where(col(OutboxRow.id).in_(ids))
                     .order_by(col(OutboxRow.id))
                     .with_for_update()
                 ).scalars()
             )
-            request_ids = {row.request_id for row in rows if row.request_id is not None}
-            version_ids = sorted(
-                set(
-                    session.execute(
-                        select(col(RequestRow.version_id)).where(col(RequestRow.id).in_(request_ids))
-                    ).scalars()
-                )
-            )
             delivery = DeliveryBatch()
-            for version_id in version_ids:
-                version = lock_version(session, version_id)
-                if version is not None:
-                    delivery.locked_versions[version_id] = version
+            delivery.lock(session, {row.request_id for row in rows if row.request_id is not None})
             by_id = {row.id: row for row in rows}
+            sent: list[dict[str, object]] = []
             for row_id, result in answers:
-                _settle_row(session, ctx, by_id[row_id], result, batch, delivery)
+                row = by_id[row_id]
+                if result.status is DeliveryStatus.ACCEPTED and row.status not in _SETTLED:
+                    sent.append(_sent_values(session, ctx, row, result, delivery))
+                    batch.sent += 1
+                else:
+                    _settle_row(session, ctx, row, result, batch, delivery)
+            # One executemany by primary key per set of columns instead of the unit of work's per-object
+            # bookkeeping. The session's copies of these rows are stale from here on; nothing reads them.
+            for group in (
+                [values for values in sent if "body_text" in values],
+                [values for values in sent if "body_text" not in values],
+            ):
+                if group:  # an empty parameter list would be an UPDATE without WHERE
+                    session.execute(update(OutboxRow), group)
             uow.commit()
     except Exception:
         # Rolled back as a whole: settle row by row, so one bad row cannot hold the others back.
@@ -142,6 +155,37 @@ def _settle_locked(
     _settle_row(session, ctx, row, result, report, None)
 
 
+_BODIES: tuple[QueryableAttribute[Any], ...] = (
+    OutboxRow.body_text,  # type: ignore[assignment]
+    OutboxRow.body_html,
+    OutboxRow.attachments,
+)
+_SETTLED = (OutboxStatus.SENT, OutboxStatus.FAILED)
+# Kinds whose body carries a personal link (in the text, the HTML and the .ics): scrubbed once sent.
+_PERSONAL = ("request", "reminder")
+
+
+def _sent_values(
+    session: Session, ctx: AppContext, row: OutboxRow, result: DeliveryResult, delivery: DeliveryBatch
+) -> dict[str, object]:
+    """The accepted row's new column values, and the business consequence of its 250 (as _settle_row)."""
+    accepted_at = result.accepted_at or ctx.clock.now()
+    values: dict[str, object] = {
+        "id": row.id,
+        "status": OutboxStatus.SENT,
+        "accepted_at": accepted_at,
+        "last_code": result.code,
+        "last_error": None,
+        "claimed_by": None,
+        "claimed_until": None,
+    }
+    if row.kind in _PERSONAL:
+        values.update(body_text=SCRUBBED, body_html=SCRUBBED, attachments=[])
+    if row.kind == "request" and row.request_id is not None:
+        mark_request_delivered(session, ctx, row.request_id, accepted_at, batch=delivery)
+    return values
+
+
 def _settle_row(
     session: Session,
     ctx: AppContext,
@@ -152,7 +196,7 @@ def _settle_row(
 ) -> None:
     """Settle one outbox row already locked (FOR UPDATE) in this transaction."""
     now = ctx.clock.now()
-    if row.status in (OutboxStatus.SENT, OutboxStatus.FAILED):
+    if row.status in _SETTLED:
         report.lost_leases += 1  # another worker finished it after our lease lapsed
         return
     row.last_code = result.code
@@ -167,9 +211,10 @@ def _settle_row(
         row.status = OutboxStatus.SENT
         row.accepted_at = result.accepted_at or now
         row.last_error = None
-        if row.kind in ("request", "reminder"):
+        if row.kind in _PERSONAL:
             # The body carried a personal link; only its hash is kept, in the links table.
             row.body_text = row.body_html = SCRUBBED
+            row.attachments = []
         if row.kind == "request" and row.request_id is not None:
             mark_request_delivered(session, ctx, row.request_id, row.accepted_at, batch=delivery)
         report.sent += 1
@@ -196,22 +241,40 @@ async def dispatch_outbox(
     max_batches: int = 100,
     lease: timedelta = DEFAULT_LEASE,
 ) -> DispatchReport:
-    """Send what is ready now, batch after batch, until the queue has nothing ready (or max_batches)."""
+    """Send what is ready now, batch after batch, until the queue has nothing ready (or max_batches).
+
+    Recording a batch's answers overlaps with sending the next one: the answers of batch N are settled in a
+    worker thread while batch N+1 goes out, so the database work stays off the path of a relay that makes
+    us wait. At most one settle is in flight, and batch N+1 is claimed before the settle of batch N starts
+    (on SQLite the claim would otherwise wait for the settle's write lock). A worker that dies in between
+    leaves both batches leased: once the leases lapse they are sent again with the same Message-IDs, as
+    after a crash between sending and settling one batch. An error still waits for the settle in flight.
+    """
     worker = worker_id or default_worker_id()
     report = DispatchReport()
-    for _ in range(max_batches):
-        rows = await asyncio.to_thread(claim_batch, ctx, worker, batch, lease)
-        if not rows:
-            break
-        report.claimed += len(rows)
-        messages = [to_outgoing(row) for row in rows]
-        send_many = getattr(mailer, "send_many", None)
-        if send_many is not None:
-            results: list[DeliveryResult] = await send_many(messages)
-        else:
-            results = [await mailer.send(message) for message in messages]
-        answers = [(row.id or 0, result) for row, result in zip(rows, results, strict=True)]
-        await asyncio.to_thread(settle_many, ctx, answers, worker, report)
+    send_many = getattr(mailer, "send_many", None)
+    settling: asyncio.Future[None] | None = None
+    try:
+        rows = await asyncio.to_thread(claim_batch, ctx, worker, batch, lease) if max_batches > 0 else []
+        for number in range(max_batches):
+            if not rows:
+                break
+            report.claimed += len(rows)
+            messages = [to_outgoing(row) for row in rows]
+            if send_many is not None:
+                results: list[DeliveryResult] = await send_many(messages)
+            else:
+                results = [await mailer.send(message) for message in messages]
+            answers = [(row.id or 0, result) for row, result in zip(rows, results, strict=True)]
+            if settling is not None:
+                await settling
+                settling = None
+            more = number + 1 < max_batches
+            rows = await asyncio.to_thread(claim_batch, ctx, worker, batch, lease) if more else []
+            settling = asyncio.ensure_future(asyncio.to_thread(settle_many, ctx, answers, worker, report))
+    finally:
+        if settling is not None:
+            await settling
     return report
 
 

@@ -17,6 +17,7 @@ from comms_approval.adapters.mail.message import (
     OutgoingMessage,
     build_mime,
     envelope_address,
+    mime_bytes,
 )
 from comms_approval.clock import Clock
 from comms_approval.config import Settings, SmtpSecurity
@@ -239,17 +240,25 @@ class SmtpMailer:
         return client
 
     async def _deliver(self, client: aiosmtplib.SMTP, message: OutgoingMessage) -> DeliveryResult:
+        sender = envelope_address(self._mail_from)
         try:
-            mime = build_mime(message, mail_from=self._mail_from, date=self._clock.now())
             recipient = envelope_address(message.to)
+            if (sender + recipient).isascii():
+                # The bytes send_message would flatten build_mime's tree into, written directly: 7-bit
+                # (quoted-printable and base64 parts, RFC 2047 headers), so no BODY=8BITMIME is needed.
+                data = mime_bytes(message, mail_from=self._mail_from, date=self._clock.now())
+                sending = client.sendmail(sender, [recipient], data)
+            else:
+                # An internationalised address needs SMTPUTF8 and UTF-8 headers: send_message handles both.
+                mime = build_mime(message, mail_from=self._mail_from, date=self._clock.now())
+                sending = client.send_message(mime, sender=sender, recipients=[recipient])
         except (ValueError, email.errors.MessageError) as error:
             # A malformed address or header can never succeed: report it instead of sending something else.
             return _failure(
                 DeliveryStatus.PERMANENT_FAILURE, None, f"message refused before sending: {error}"
             )
-        sender = envelope_address(self._mail_from)
         try:
-            refused, response = await client.send_message(mime, sender=sender, recipients=[recipient])
+            refused, response = await sending
         except aiosmtplib.SMTPRecipientsRefused as error:
             first = error.recipients[0]
             return _failure(
