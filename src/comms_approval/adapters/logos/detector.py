@@ -472,6 +472,9 @@ def _zncc(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum()) / den
 
 
+PART_MIN_SHARE = 0.3  # parts fainter than this share of the logo's contrast are left out (JPEG noise)
+
+
 def _parts_score(
     crop: np.ndarray, logo: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int]
 ) -> float:
@@ -484,7 +487,7 @@ def _parts_score(
     t_all = logo[mask]
     if t_all.size < 16:
         return 0.0
-    min_std = max(4.0, 0.3 * float(t_all.std()))
+    min_std = max(4.0, PART_MIN_SHARE * float(t_all.std()))
     x0, y0, x1, y1 = box
     cols = 4 if (x1 - x0) > 2.2 * (y1 - y0) else 3
     rows = 2
