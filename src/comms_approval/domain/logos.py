@@ -222,6 +222,8 @@ class LogoEvidence:
     weakest_part: float | None = None  # correlation of the logo's worst-matching part, when measured
     rival_colour_distance: float | None = None  # the rival's colour distance at the same place, if known
     contrast_gain: float | None = None  # the page's contrast over the logo / the logo's own, when measured
+    fine_score: float | None = None  # the score with faint parts too, to rank two versions of one logo
+    rival_fine_score: float | None = None  # the same for the rival, when it is another version of this logo
     ink_score: float | None = None  # correlation on the logo's opaque pixels only, when measured
 
 
@@ -264,10 +266,10 @@ def _judge(ev: LogoEvidence, t: LogoThresholds) -> _Judgement:
         # Without colour, this version and its colour-only twin are the same picture: the rival score
         # says nothing, and neither "present" nor "obsolete" can be told.
         return _Judgement(False, Reason.GRAYSCALE_COLOUR_ONLY, plausible=True)
-    rival = effective_rival(ev, t)
-    if ev.score - rival < t.margin:
+    margin = rival_margin(ev, t)
+    if margin < t.margin:
         # Another known logo (another party's, or another version) explains the pixels as well.
-        return _Judgement(False, Reason.RIVAL_CLOSE, plausible=ev.score - rival > 0 and colour_ok)
+        return _Judgement(False, Reason.RIVAL_CLOSE, plausible=margin > 0 and colour_ok)
     if ev.colour_distance is not None and ev.colour_distance > t.uncertain_colour_distance:
         return _Judgement(False)
     if not colour_ok:
@@ -282,6 +284,18 @@ def _judge(ev: LogoEvidence, t: LogoThresholds) -> _Judgement:
         reason = Reason.BUSY_BACKGROUND if ev.busy_background else Reason.WEAK_MATCH
         return _Judgement(False, reason, plausible=True)
     return _Judgement(True)
+
+
+def rival_margin(ev: LogoEvidence, t: LogoThresholds = DEFAULT_THRESHOLDS) -> float:
+    """How much better this logo explains the pixels than its best rival.
+
+    Against another version of the same logo, on the fine scores when both are known: versions that differ
+    only in a wordmark faint on this background differ only in the parts the plain score leaves out.
+    """
+    rival = effective_rival(ev, t)
+    if rival > -1.0 and ev.fine_score is not None and ev.rival_fine_score is not None:
+        return ev.fine_score - ev.rival_fine_score
+    return ev.score - rival
 
 
 def effective_rival(ev: LogoEvidence, t: LogoThresholds = DEFAULT_THRESHOLDS) -> float:
@@ -303,8 +317,7 @@ def effective_rival(ev: LogoEvidence, t: LogoThresholds = DEFAULT_THRESHOLDS) ->
 def is_conclusive(evidence: LogoEvidence, thresholds: LogoThresholds = DEFAULT_THRESHOLDS) -> bool:
     """Whether this one candidate already settles its party's verdict (the detector may stop searching)."""
     return (
-        _judge(evidence, thresholds).accepted
-        and evidence.score - effective_rival(evidence, thresholds) >= 2 * thresholds.margin
+        _judge(evidence, thresholds).accepted and rival_margin(evidence, thresholds) >= 2 * thresholds.margin
     )
 
 

@@ -129,6 +129,20 @@ class TestStatuses:
         assert decide_party("caf", 10.0, [weak]).status is LogoStatus.MISSING
         assert decide_party("caf", 10.0, [evidence(contrast_gain=1.1)]).status is LogoStatus.PRESENT
 
+    def test_versions_of_one_logo_are_ranked_on_their_fine_scores_when_both_are_known(self) -> None:
+        # the plain scores tie (the wordmark is faint here and left out), the fine ones tell them apart
+        ranked = evidence(score=0.99, rival_score=0.98, fine_score=0.9, rival_fine_score=0.6)
+        assert decide_party("caf", 10.0, [ranked]).status is LogoStatus.PRESENT
+        assert is_conclusive(ranked)
+        reversed_ = evidence(score=0.99, rival_score=0.98, fine_score=0.6, rival_fine_score=0.9)
+        assert decide_party("caf", 10.0, [reversed_]).status is LogoStatus.MISSING  # the rival wins
+        # without the rival's fine score (another party's logo), the plain scores decide
+        plain = evidence(score=0.99, rival_score=0.98, fine_score=0.9, rival_fine_score=None)
+        assert decide_party("caf", 10.0, [plain]).reason == Reason.RIVAL_CLOSE
+        # and with no rival at all, fine scores change nothing
+        alone = evidence(score=0.9, rival_score=-1.0, fine_score=0.2, rival_fine_score=0.9)
+        assert decide_party("caf", 10.0, [alone]).status is LogoStatus.PRESENT
+
     def test_right_shape_in_the_wrong_colours_is_uncertain_not_present(self) -> None:
         result = decide_party("caf", 10.0, [evidence(colour_distance=24.0)])
         assert result.status is LogoStatus.UNCERTAIN

@@ -63,6 +63,7 @@ class Measurement:
     ink_global: float = 0.0  # the same two correlations on the logo's opaque pixels only
     ink_weakest: float = 0.0
     contrast_gain: float | None = None  # page contrast / predicted contrast over the logo's box
+    fine_score: float | None = None  # the score with faint parts compared too (to rank versions)
 
 
 @dataclass
@@ -473,10 +474,16 @@ def _zncc(a: np.ndarray, b: np.ndarray) -> float:
 
 
 PART_MIN_SHARE = 0.3  # parts fainter than this share of the logo's contrast are left out (JPEG noise)
+FINE_PART_MIN_SHARE = 0.1  # ... except to tell two versions of a logo apart
 
 
 def _parts_score(
-    crop: np.ndarray, logo: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int]
+    crop: np.ndarray,
+    logo: np.ndarray,
+    mask: np.ndarray,
+    box: tuple[int, int, int, int],
+    *,
+    min_share: float = PART_MIN_SHARE,
 ) -> float:
     """The correlation of the logo's worst-matching part (a 2 x 3 or 2 x 4 grid over the logo).
 
@@ -487,7 +494,7 @@ def _parts_score(
     t_all = logo[mask]
     if t_all.size < 16:
         return 0.0
-    min_std = max(4.0, PART_MIN_SHARE * float(t_all.std()))
+    min_std = max(4.0, min_share * float(t_all.std()))
     x0, y0, x1, y1 = box
     cols = 4 if (x1 - x0) > 2.2 * (y1 - y0) else 3
     rows = 2
@@ -752,6 +759,12 @@ def _measure_pose(
     ring = cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
     busy = bool(ring.sum() > 30 and float(cv2.Laplacian(crop_gray, cv2.CV_32F)[ring].std()) > 18.0)
     score = (global_score + weakest) / 2.0
+    # Faint parts (a wordmark in low contrast on this background) are left out of the weakest part, as JPEG
+    # noise decides there; but between two versions of one logo that differ in the wordmark they are all
+    # the difference there is: the fine score keeps them, to rank the versions.
+    pred_gray = cv2.GaussianBlur(cv2.cvtColor(predicted.astype(np.float32), cv2.COLOR_RGB2GRAY), (0, 0), 0.7)
+    fine = _parts_score(soft_crop, pred_gray, region, tight, min_share=FINE_PART_MIN_SHARE)
+    fine_score = (global_score + fine) / 2.0
     # The logo's own ink alone: whatever shows through its transparent parts (photograph, text) is ignored.
     solid = cv2.erode((a > 0.9).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     ink_global = ink_weakest = 0.0
@@ -766,7 +779,18 @@ def _measure_pose(
     spread = float(cv2.cvtColor(predicted.astype(np.float32), cv2.COLOR_RGB2GRAY)[region].std())
     gain = float(soft_crop[region].std()) / spread if spread > 1.0 else None
     return Measurement(
-        ref, score, global_score, weakest, colour, box_px, width_px, busy, ink_global, ink_weakest, gain
+        ref,
+        score,
+        global_score,
+        weakest,
+        colour,
+        box_px,
+        width_px,
+        busy,
+        ink_global,
+        ink_weakest,
+        gain,
+        fine_score,
     )
 
 
@@ -851,6 +875,8 @@ def _evidence(
         busy_background=m.busy,
         rival_party=rival.ref.party if rival is not None else None,
         rival_colour_distance=rival.colour_distance if rival is not None else None,
+        fine_score=m.fine_score,
+        rival_fine_score=rival.fine_score if rival is not None else None,
         weakest_part=m.weakest_part,
         contrast_gain=m.contrast_gain,
         ink_score=min(m.ink_global, m.ink_weakest),
@@ -947,6 +973,7 @@ def exclusive(evidence: list[LogoEvidence]) -> list[LogoEvidence]:
                     rival_score=other.score,
                     rival_party=other.party,
                     rival_colour_distance=other.colour_distance,
+                    rival_fine_score=None,  # another party's logo: ranked on the plain scores
                 )
         out.append(stronger)
     return out
