@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ARRAY, Integer, bindparam, func, or_, select, update
 from sqlalchemy.orm import QueryableAttribute, defer
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 
 from comms_approval.adapters.db.tables import OutboxRow
 from comms_approval.adapters.mail.message import DeliveryResult, DeliveryStatus, Mailer
@@ -128,14 +128,7 @@ def settle_many(
                     batch.sent += 1
                 else:
                     _settle_row(session, ctx, row, result, batch, delivery)
-            # One executemany by primary key per set of columns instead of the unit of work's per-object
-            # bookkeeping. The session's copies of these rows are stale from here on; nothing reads them.
-            for group in (
-                [values for values in sent if "body_text" in values],
-                [values for values in sent if "body_text" not in values],
-            ):
-                if group:  # an empty parameter list would be an UPDATE without WHERE
-                    session.execute(update(OutboxRow), group)
+            _write_sent(session, sent)
             uow.commit()
     except Exception:
         # Rolled back as a whole: settle row by row, so one bad row cannot hold the others back.
@@ -184,6 +177,53 @@ def _sent_values(
     if row.kind == "request" and row.request_id is not None:
         mark_request_delivered(session, ctx, row.request_id, accepted_at, batch=delivery)
     return values
+
+
+def _write_sent(session: Session, sent: list[dict[str, object]]) -> None:
+    """Write the accepted rows' new values, by primary key, in one statement per set of columns.
+
+    Instead of the unit of work's per-object bookkeeping. The session's copies of these rows are stale from
+    here on; nothing reads them. On PostgreSQL the varying values (id, accepted_at, last_code) go as three
+    arrays (numbers and instants: cheap to dump) joined by unnest, one statement of constant text whatever
+    the batch size: the batch settle took 0.31 ms a message instead of 0.36-0.38 with psycopg's executemany
+    (one pipelined statement per row). A VALUES list of the batch's size would be compiled and parsed again
+    for each batch. SQLite's executemany loops in C.
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for group in (
+        [values for values in sent if "body_text" in values],
+        [values for values in sent if "body_text" not in values],
+    ):
+        if not group:  # an empty parameter list would be an UPDATE without WHERE
+            continue
+        if not postgres:
+            session.execute(update(OutboxRow), group)
+            continue
+        rows = (
+            func.unnest(
+                bindparam("ids", type_=ARRAY(Integer)),
+                bindparam("accepted", type_=ARRAY(_OUTBOX.c.accepted_at.type)),
+                bindparam("codes", type_=ARRAY(Integer)),
+            )
+            .table_valued("id", "accepted_at", "last_code")
+            .render_derived(name="sent")
+        )
+        # The other columns take the same value in every row of a group (see _sent_values).
+        constant = {key: value for key, value in group[0].items() if key not in _VARYING}
+        session.execute(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.id == rows.c.id)
+            .values({**constant, "accepted_at": rows.c.accepted_at, "last_code": rows.c.last_code}),
+            {
+                "ids": [row["id"] for row in group],
+                "accepted": [row["accepted_at"] for row in group],
+                "codes": [row["last_code"] for row in group],
+            },
+        )
+
+
+_OUTBOX = SQLModel.metadata.tables[OutboxRow.__tablename__]
+_VARYING = ("id", "accepted_at", "last_code")
 
 
 def _settle_row(
