@@ -149,10 +149,11 @@ class TestWithinTheTransaction:
             assert count == 2
         assert verify_trail(ctx).ok
 
+    # PostgreSQL only (SQLite does not enforce VARCHAR lengths): selected here, never skipped.
+    @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
     def test_an_overlong_kind_is_refused_not_truncated(self, ctx: AppContext, clock: ManualClock) -> None:
-        """PostgreSQL enforces the column's length (SQLite never did): the hashed value is stored whole or not at all."""
-        if ctx.engine.dialect.name != "postgresql":
-            pytest.skip("SQLite does not enforce VARCHAR lengths")
+        """PostgreSQL enforces the column's length: the hashed value is stored whole or not at all."""
+        assert ctx.engine.dialect.name == "postgresql"
         with ctx.uow() as uow:
             record(uow.session, clock, "K" * 49, refs(1), {"i": 1})
             with pytest.raises(DBAPIError):
