@@ -219,7 +219,6 @@ class LogoEvidence:
     colour_only_rival: bool = False  # a rival of this party differs from this logo only in colour
     busy_background: bool = False
     rival_party: str | None = None
-    weakest_part: float | None = None  # correlation of the logo's worst-matching part, when measured
     rival_colour_distance: float | None = None  # the rival's colour distance at the same place, if known
     contrast_gain: float | None = None  # the page's contrast over the logo / the logo's own, when measured
     fine_score: float | None = None  # the score with faint parts too, to rank two versions of one logo

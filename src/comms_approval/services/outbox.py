@@ -159,9 +159,16 @@ _PERSONAL = ("request", "reminder")
 
 
 def _sent_values(
-    session: Session, ctx: AppContext, row: OutboxRow, result: DeliveryResult, delivery: DeliveryBatch
+    session: Session,
+    ctx: AppContext,
+    row: OutboxRow,
+    result: DeliveryResult,
+    delivery: DeliveryBatch | None,
 ) -> dict[str, object]:
-    """The accepted row's new column values, and the business consequence of its 250 (as _settle_row)."""
+    """The accepted row's new column values, and the business consequence of its 250 (the request's clock).
+
+    The one definition of what a 250 does, for the batch (bulk UPDATE) and the row-by-row path alike.
+    """
     accepted_at = result.accepted_at or ctx.clock.now()
     values: dict[str, object] = {
         "id": row.id,
@@ -173,6 +180,7 @@ def _sent_values(
         "claimed_until": None,
     }
     if row.kind in _PERSONAL:
+        # The body carried a personal link; only its hash is kept, in the links table.
         values.update(body_text=SCRUBBED, body_html=SCRUBBED, attachments=[])
     if row.kind == "request" and row.request_id is not None:
         mark_request_delivered(session, ctx, row.request_id, accepted_at, batch=delivery)
@@ -248,15 +256,8 @@ def _settle_row(
         status = DeliveryStatus.PERMANENT_FAILURE
         result = DeliveryResult(status, result.code, f"gave up after {window}: {result.detail}", None)
     if status is DeliveryStatus.ACCEPTED:
-        row.status = OutboxStatus.SENT
-        row.accepted_at = result.accepted_at or now
-        row.last_error = None
-        if row.kind in _PERSONAL:
-            # The body carried a personal link; only its hash is kept, in the links table.
-            row.body_text = row.body_html = SCRUBBED
-            row.attachments = []
-        if row.kind == "request" and row.request_id is not None:
-            mark_request_delivered(session, ctx, row.request_id, row.accepted_at, batch=delivery)
+        for column, value in _sent_values(session, ctx, row, result, delivery).items():
+            setattr(row, column, value)
         report.sent += 1
     elif status is DeliveryStatus.TEMPORARY_FAILURE:
         row.status = OutboxStatus.RETRY

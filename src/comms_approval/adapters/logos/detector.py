@@ -60,8 +60,7 @@ class Measurement:
     box_px: tuple[float, float, float, float]
     width_px: float
     busy: bool
-    ink_global: float = 0.0  # the same two correlations on the logo's opaque pixels only
-    ink_weakest: float = 0.0
+    ink_score: float = 0.0  # the worse of the same two correlations on the logo's opaque pixels only
     contrast_gain: float | None = None  # page contrast / predicted contrast over the logo's box
     fine_score: float | None = None  # the score with faint parts compared too (to rank versions)
 
@@ -217,6 +216,11 @@ def _match_edges(image: np.ndarray, templ: np.ndarray) -> np.ndarray:
 MIN_INK_STD = 3.0  # gray levels: a window flatter than this under the logo's ink cannot be compared
 
 
+def _ink_usable(templ: np.ndarray, on: np.ndarray) -> bool:
+    """Whether the template's opaque pixels are enough, and varied enough, for a correlation to mean something."""
+    return int(on.sum()) >= 12 and float(templ[on].std()) >= MIN_INK_STD
+
+
 def _best_ink(image: np.ndarray, templ: np.ndarray, mask: np.ndarray) -> tuple[float, tuple[int, int]]:
     """Best normalised correlation over the template's opaque pixels only (mask), and where.
 
@@ -225,7 +229,7 @@ def _best_ink(image: np.ndarray, templ: np.ndarray, mask: np.ndarray) -> tuple[f
     or too flat to say anything score -1.
     """
     on = mask > 0
-    if int(on.sum()) < 12 or float(templ[on].std()) < MIN_INK_STD:
+    if not _ink_usable(templ, on):
         return -1.0, (0, 0)
     result = cv2.matchTemplate(image, templ, cv2.TM_CCOEFF_NORMED, mask=mask)
     result[~np.isfinite(result) | (result > 1.001)] = -1.0
@@ -355,14 +359,7 @@ def _colour_proposals(page: PreparedPage, ref: ReferenceLogo, sizes: tuple[float
         _, best, _, (px, py) = cv2.minMaxLoc(result)
         if best >= MIN_COLOUR_PROPOSAL:
             peaks.append(_Candidate(ref, px * factor, py * factor, tw * factor, float(best)))
-    peaks.sort(key=lambda c: c.proposal, reverse=True)
-    kept: list[_Candidate] = []
-    for cand in peaks:
-        if all(_iou(_cand_box(cand), _cand_box(k)) < 0.3 for k in kept):
-            kept.append(cand)
-            if len(kept) >= BACKPROJECTION_PROPOSALS:
-                break
-    return kept
+    return _distinct(peaks, BACKPROJECTION_PROPOSALS)
 
 
 INK_PROPOSALS = 3
@@ -387,7 +384,7 @@ def _ink_proposals(page: PreparedPage, ref: ReferenceLogo, sizes: tuple[float, f
         if th < 4 or th >= image.shape[0] or tw >= image.shape[1]:
             continue
         on = mask > 0
-        if int(on.sum()) < 12 or float(templ[on].std()) < MIN_INK_STD:
+        if not _ink_usable(templ, on):
             continue
         result = cv2.matchTemplate(image, templ, cv2.TM_CCOEFF_NORMED, mask=mask)
         edges = cv2.boxFilter(
@@ -402,12 +399,16 @@ def _ink_proposals(page: PreparedPage, ref: ReferenceLogo, sizes: tuple[float, f
                 peaks.append(_Candidate(ref, px * factor, py * factor, tw * factor, float(best)))
             rx, ry = max(1, tw // 2), max(1, th // 2)
             result[max(0, py - ry) : py + ry + 1, max(0, px - rx) : px + rx + 1] = -1.0
-    peaks.sort(key=lambda c: c.proposal, reverse=True)
+    return _distinct(peaks, INK_PROPOSALS)
+
+
+def _distinct(peaks: list[_Candidate], limit: int) -> list[_Candidate]:
+    """The best `limit` candidates, none overlapping a better one (IoU >= 0.3)."""
     kept: list[_Candidate] = []
-    for cand in peaks:
+    for cand in sorted(peaks, key=lambda c: c.proposal, reverse=True):
         if all(_iou(_cand_box(cand), _cand_box(k)) < 0.3 for k in kept):
             kept.append(cand)
-            if len(kept) >= INK_PROPOSALS:
+            if len(kept) >= limit:
                 break
     return kept
 
@@ -733,14 +734,19 @@ def _measure_pose(
     predicted = ink_w + (1.0 - a[:, :, None]) * background
     region = np.zeros(footprint.shape, bool)
     region[tight[1] : tight[3], tight[0] : tight[2]] = True  # the whole box: extra ink of a look-alike counts
-    soft_crop = cv2.GaussianBlur(crop_gray, (0, 0), 0.7)
-    global_score, weakest = _compare(soft_crop, predicted, region, tight)
+    soft_crop = _soft(crop_gray)
+    predicted_gray = cv2.cvtColor(predicted.astype(np.float32), cv2.COLOR_RGB2GRAY)
+    soft_predicted = _soft(predicted_gray)
+    global_score, weakest = _compare(soft_crop, soft_predicted, region, tight)
     # A logo flattened on white shows a white box on a coloured or photographic page, where the background
     # estimated from around the box is wrong: the flattened hypothesis is checked too, the better kept.
     flattened = ink_w + (1.0 - a[:, :, None]) * 255.0
-    flat_global, flat_weakest = _compare(soft_crop, flattened, region, tight)
+    flattened_gray = cv2.cvtColor(flattened.astype(np.float32), cv2.COLOR_RGB2GRAY)
+    soft_flattened = _soft(flattened_gray)
+    flat_global, flat_weakest = _compare(soft_crop, soft_flattened, region, tight)
     if flat_global + flat_weakest > global_score + weakest:
         global_score, weakest, predicted = flat_global, flat_weakest, flattened
+        predicted_gray, soft_predicted = flattened_gray, soft_flattened
     mask = a > 0.6
 
     colour = None
@@ -762,21 +768,19 @@ def _measure_pose(
     # Faint parts (a wordmark in low contrast on this background) are left out of the weakest part, as JPEG
     # noise decides there; but between two versions of one logo that differ in the wordmark they are all
     # the difference there is: the fine score keeps them, to rank the versions.
-    pred_gray = cv2.GaussianBlur(cv2.cvtColor(predicted.astype(np.float32), cv2.COLOR_RGB2GRAY), (0, 0), 0.7)
-    fine = _parts_score(soft_crop, pred_gray, region, tight, min_share=FINE_PART_MIN_SHARE)
+    fine = _parts_score(soft_crop, soft_predicted, region, tight, min_share=FINE_PART_MIN_SHARE)
     fine_score = (global_score + fine) / 2.0
     # The logo's own ink alone: whatever shows through its transparent parts (photograph, text) is ignored.
     solid = cv2.erode((a > 0.9).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    ink_global = ink_weakest = 0.0
+    ink_score = 0.0
     if solid.sum() >= 24:
-        flat_gray = cv2.GaussianBlur(
-            cv2.cvtColor(flattened.astype(np.float32), cv2.COLOR_RGB2GRAY), (0, 0), 0.7
+        ink_score = min(
+            _zncc(soft_crop[solid], soft_flattened[solid]),
+            _parts_score(soft_crop, soft_flattened, solid, tight),
         )
-        ink_global = _zncc(soft_crop[solid], flat_gray[solid])
-        ink_weakest = _parts_score(soft_crop, flat_gray, solid, tight)
     # Correlation ignores contrast; a look-alike whose emblem has other colours keeps the shapes but not
     # the light-dark values, which is what decides on a grayscale page.
-    spread = float(cv2.cvtColor(predicted.astype(np.float32), cv2.COLOR_RGB2GRAY)[region].std())
+    spread = float(predicted_gray[region].std())
     gain = float(soft_crop[region].std()) / spread if spread > 1.0 else None
     return Measurement(
         ref,
@@ -787,19 +791,25 @@ def _measure_pose(
         box_px,
         width_px,
         busy,
-        ink_global,
-        ink_weakest,
+        ink_score,
         gain,
         fine_score,
     )
 
 
+def _soft(gray: np.ndarray) -> np.ndarray:
+    """The light blur both sides of every comparison get (JPEG ringing, sub-pixel misalignment)."""
+    soft: np.ndarray = cv2.GaussianBlur(gray, (0, 0), 0.7)
+    return soft
+
+
 def _compare(
-    soft_crop: np.ndarray, predicted: np.ndarray, region: np.ndarray, tight: tuple[int, int, int, int]
+    soft_crop: np.ndarray, soft_predicted: np.ndarray, region: np.ndarray, tight: tuple[int, int, int, int]
 ) -> tuple[float, float]:
-    """Global and weakest-part correlation of the page with a predicted appearance of the logo."""
-    pred_gray = cv2.GaussianBlur(cv2.cvtColor(predicted.astype(np.float32), cv2.COLOR_RGB2GRAY), (0, 0), 0.7)
-    return _zncc(soft_crop[region], pred_gray[region]), _parts_score(soft_crop, pred_gray, region, tight)
+    """Global and weakest-part correlation of the page with a predicted appearance of the logo (gray)."""
+    return _zncc(soft_crop[region], soft_predicted[region]), _parts_score(
+        soft_crop, soft_predicted, region, tight
+    )
 
 
 def _colour_distance(crop_rgb: np.ndarray, logo_rgb: np.ndarray, mask: np.ndarray) -> float | None:
@@ -877,9 +887,8 @@ def _evidence(
         rival_colour_distance=rival.colour_distance if rival is not None else None,
         fine_score=m.fine_score,
         rival_fine_score=rival.fine_score if rival is not None else None,
-        weakest_part=m.weakest_part,
         contrast_gain=m.contrast_gain,
-        ink_score=min(m.ink_global, m.ink_weakest),
+        ink_score=m.ink_score,
     )
 
 
