@@ -16,6 +16,7 @@ from comms_approval.config import SmtpSecurity
 from comms_approval.domain.convention import Convention
 from comms_approval.domain.logos import LogoReport, LogoStatus, PartyLogoResult
 from comms_approval.services.outbox import DispatchReport, dispatch_outbox
+from comms_approval.services.submission import SubmissionResult, submit_draft
 from tests.support.smtp_server import ReceivedMessage, SmtpTestServer
 
 LINK = re.compile(r"https?://[^\s\"'<>]+/r/([A-Za-z0-9_-]{30,64})")
@@ -93,3 +94,19 @@ def tokens_for(messages: Iterable[ReceivedMessage], recipient: str) -> list[str]
                 if token not in found:
                     found.append(token)
     return found
+
+
+DSDEN_ADDRESSES = ("communication@dsden.example.org", "directeur@dsden.example.org")
+
+
+def submit_demo_draft(ctx: AppContext, checker: FakeLogoChecker, draft: Path) -> SubmissionResult:
+    """The demo routing: the department submits, 4 partners are asked, 5 request mails (DSDEN has two addresses)."""
+    return submit_draft(
+        ctx,
+        checker,
+        convention_id="demo-absenteisme-75",
+        party_id="departement",
+        title="Affiche « Semaine de l'assiduité »",
+        file=draft,
+        officer_email="com@departement.example.org",
+    )

@@ -13,22 +13,9 @@ from comms_approval.adapters.mail.message import DeliveryResult, DeliveryStatus
 from comms_approval.bootstrap import AppContext
 from comms_approval.clock import ManualClock
 from comms_approval.services.outbox import DispatchReport, claim_batch, settle_many
-from comms_approval.services.submission import submit_draft
+from tests.support.workflow import DSDEN_ADDRESSES as DSDEN
 from tests.support.workflow import FakeLogoChecker
-
-DSDEN = ("communication@dsden.example.org", "directeur@dsden.example.org")
-
-
-def submit(ctx: AppContext, checker: FakeLogoChecker, draft: Path) -> None:
-    submit_draft(
-        ctx,
-        checker,
-        convention_id="demo-absenteisme-75",
-        party_id="departement",
-        title="Affiche « Semaine de l'assiduité »",
-        file=draft,
-        officer_email="com@departement.example.org",
-    )
+from tests.support.workflow import submit_demo_draft as submit
 
 
 def accepted(at: datetime) -> DeliveryResult:

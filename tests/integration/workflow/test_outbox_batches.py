@@ -17,25 +17,11 @@ from comms_approval.adapters.mail.smtp import SmtpMailer
 from comms_approval.bootstrap import AppContext
 from comms_approval.clock import ManualClock
 from comms_approval.services.outbox import SCRUBBED, DispatchReport, claim_batch, dispatch_outbox, settle_many
-from comms_approval.services.submission import submit_draft
 from tests.support import workflow as support
 from tests.support.smtp_server import SmtpTestServer
+from tests.support.workflow import DSDEN_ADDRESSES as DSDEN
 from tests.support.workflow import LINK, FakeLogoChecker, dispatch
-
-DSDEN = ("communication@dsden.example.org", "directeur@dsden.example.org")
-
-
-def submit(ctx: AppContext, checker: FakeLogoChecker, draft: Path) -> None:
-    """The demo routing: 4 partners, 5 request mails (DSDEN has two addresses)."""
-    submit_draft(
-        ctx,
-        checker,
-        convention_id="demo-absenteisme-75",
-        party_id="departement",
-        title="Affiche « Semaine de l'assiduité »",
-        file=draft,
-        officer_email="com@departement.example.org",
-    )
+from tests.support.workflow import submit_demo_draft as submit
 
 
 def outbox(ctx: AppContext) -> list[OutboxRow]:
