@@ -122,6 +122,28 @@ class PreparedPage:
             self._features[level] = cached
         return cached
 
+    def features_window(self, level: int, colour: bool, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+        """`features(level, colour)[y0:y1, x0:x1]`, computed on the window alone at full resolution.
+
+        Re-scoring small candidates needs full-resolution features in a few small windows: computing them
+        for the whole page would cost more than all the windows together. Edge strength reaches
+        EDGE_REACH pixels, so the window is computed with that margin and cut: the values are identical.
+        """
+        cached = self._features.get(level) if colour and not self.grayscale else self._edges.get(level)
+        if cached is not None or level > 0:
+            return self.features(level, colour)[y0:y1, x0:x1]
+        h, w = self.gray_levels[0].shape
+        mx0, my0 = max(0, x0 - EDGE_REACH), max(0, y0 - EDGE_REACH)
+        mx1, my1 = min(w, x1 + EDGE_REACH), min(h, y1 + EDGE_REACH)
+        edges = edge_strength(self.gray_levels[0][my0:my1, mx0:mx1])[y0 - my0 : y1 - my0, x0 - mx0 : x1 - mx0]
+        if not colour or self.grayscale:
+            return np.ascontiguousarray(edges)
+        lab = cv2.cvtColor((self.rgb[y0:y1, x0:x1] / 255.0).astype(np.float32), cv2.COLOR_RGB2Lab)
+        window = np.empty((y1 - y0, x1 - x0, 3), np.float32)
+        window[:, :, 0] = edges
+        window[:, :, 1:] = CHROMA_WEIGHT * lab[:, :, 1:]
+        return window
+
     def edges(self, level: int) -> np.ndarray:
         """Edge strength at a pyramid level, computed on first use (full resolution is rarely needed)."""
         cached = self._edges.get(level)
@@ -138,6 +160,7 @@ class PreparedPage:
         return int(self.rgb.shape[0])
 
 
+EDGE_REACH = 8  # pixels an edge-strength value depends on around it (3 x 3 Sobel, then a sigma-1 blur)
 _HIST_BINS = [30, 32]  # hue, saturation
 _HIST_RANGES = [0.0, 180.0, 0.0, 256.0]
 MIN_SATURATION = 60  # pixels below this are gray, black or white: their hue means nothing
@@ -429,9 +452,9 @@ def _rescore(
 ) -> _Candidate | None:
     """Re-score a coarse peak with a 64-128 px edge template at three scales, in a small window."""
     level = max(0, min(len(page.gray_levels) - 1, int(math.log2(max(1.0, width / RESCORE_WIDTH)))))
-    image = page.features(level, colour)
+    h, w = page.gray_levels[level].shape
     factor = 2**level
-    best: _Candidate | None = None
+    windows = []
     for s in scales:
         tw = max(8, round(width * s / factor))
         templ = ref.features(tw, colour=colour)
@@ -439,14 +462,22 @@ def _rescore(
         r = max(2, coarse_factor // factor + 1)
         cx, cy = (x + width / 2) / factor, (y + width * ref.aspect / 2) / factor
         x0, y0 = max(0, round(cx - tw / 2) - r), max(0, round(cy - th / 2) - r)
-        x1, y1 = min(image.shape[1], x0 + tw + 2 * r), min(image.shape[0], y0 + th + 2 * r)
-        if x1 - x0 < tw or y1 - y0 < th:
-            continue
+        x1, y1 = min(w, x0 + tw + 2 * r), min(h, y0 + th + 2 * r)
+        if x1 - x0 >= tw and y1 - y0 >= th:
+            windows.append((templ, x0, y0, x1, y1))
+    if not windows:
+        return None
+    ux0, uy0 = min(v[1] for v in windows), min(v[2] for v in windows)
+    ux1, uy1 = max(v[3] for v in windows), max(v[4] for v in windows)
+    image = page.features_window(level, colour, ux0, uy0, ux1, uy1)
+    best: _Candidate | None = None
+    for templ, x0, y0, x1, y1 in windows:
         # Edges are zero where the logo is transparent, so clutter there only weighs in the normalisation;
         # OpenCV's masked correlation was measured to do worse on edge maps.
-        result = _match_edges(image[y0:y1, x0:x1], templ)
+        result = _match_edges(image[y0 - uy0 : y1 - uy0, x0 - ux0 : x1 - ux0], templ)
         _, value, _, (px, py) = cv2.minMaxLoc(result)
         if best is None or value > best.proposal:
+            th, tw = templ.shape[:2]
             best = _Candidate(ref, (x0 + px) * factor, (y0 + py) * factor, tw * factor, float(value))
     return best
 
@@ -499,32 +530,37 @@ def _parts_score(
     x0, y0, x1, y1 = box
     cols = 4 if (x1 - x0) > 2.2 * (y1 - y0) else 3
     rows = 2
+    # Every part's sums in one pass (bincount over a part-label image) instead of a loop of masked copies.
+    row_of = np.searchsorted([y0 + (y1 - y0) * i // rows for i in range(1, rows)], np.arange(y0, y1), "right")
+    col_of = np.searchsorted([x0 + (x1 - x0) * j // cols for j in range(1, cols)], np.arange(x0, x1), "right")
+    labels = row_of[:, None] * cols + col_of[None, :]
+    inside = mask[y0:y1, x0:x1]
+    label = labels[inside]
+    a = crop[y0:y1, x0:x1][inside].astype(np.float64)
+    b = logo[y0:y1, x0:x1][inside].astype(np.float64)
+    parts = rows * cols
+    n = np.bincount(label, minlength=parts).astype(np.float64)
+    area = np.bincount(labels.ravel(), minlength=parts)
+    sa, sb = np.bincount(label, a, parts), np.bincount(label, b, parts)
+    saa, sbb = np.bincount(label, a * a, parts), np.bincount(label, b * b, parts)
+    sab = np.bincount(label, a * b, parts)
     worst = 1.0
-    for i in range(rows):
-        for j in range(cols):
-            ya, yb = y0 + (y1 - y0) * i // rows, y0 + (y1 - y0) * (i + 1) // rows
-            xa, xb = x0 + (x1 - x0) * j // cols, x0 + (x1 - x0) * (j + 1) // cols
-            m = mask[ya:yb, xa:xb]
-            n = int(m.sum())
-            if n < 0.2 * m.size or n < 16:
-                continue
-            t = logo[ya:yb, xa:xb][m]
-            if float(t.std()) < min_std:
-                continue
-            worst = min(worst, _zncc(crop[ya:yb, xa:xb][m], t))
+    for p in range(parts):
+        if n[p] < 0.2 * area[p] or n[p] < 16:
+            continue
+        var_b = max(0.0, sbb[p] - sb[p] * sb[p] / n[p])
+        if math.sqrt(var_b / n[p]) < min_std:
+            continue
+        var_a = max(0.0, saa[p] - sa[p] * sa[p] / n[p])
+        den = math.sqrt(var_a * var_b)
+        worst = min(worst, (sab[p] - sa[p] * sb[p] / n[p]) / den if den >= 1e-6 else 0.0)
     return max(-1.0, worst)
 
 
 COARSE_ALIGN_WIDTH = 72
 _ANGLES = (-3.0, 0.0, 3.0)
 _SCALES = (0.92, 0.96, 1.0, 1.04, 1.08)
-
-
-def _logo_planes(ref: ReferenceLogo, width: int) -> tuple[np.ndarray, np.ndarray]:
-    height = max(3, round(width * ref.aspect))
-    gray = cv2.resize(ref.gray, (width, height), interpolation=cv2.INTER_AREA)
-    alpha = cv2.resize(ref.alpha, (width, height), interpolation=cv2.INTER_AREA)
-    return gray, alpha
+_OTHER_SCALES = tuple(s for s in _SCALES if s != 1.0)
 
 
 @dataclass(frozen=True)
@@ -609,6 +645,7 @@ def _search_pose(
 
 
 HOPELESS = 0.3
+QUICK_REJECT = 0.3
 SURE_ALIGNMENT = 0.85
 
 
@@ -649,7 +686,7 @@ def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: f
 
     # Two ways to align: on edges (robust to colour and contrast changes) and on the logo's own ink (blind
     # to the white box of a flattened logo and to a busy background, whose edges pull the first one off).
-    _, coarse_gray, fc = frame(COARSE_ALIGN_WIDTH)
+    coarse_rgb, coarse_gray, fc = frame(COARSE_ALIGN_WIDTH)
     crop_rgb, crop_gray, ff = frame(VERIFY_WIDTH)
     tc = max(8, round(width * fc))
     tf = max(8, round(width * ff))
@@ -659,9 +696,23 @@ def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: f
         if best is not None and best.score >= SURE_ALIGNMENT:
             break  # the ink put the logo where it fits this well: edges would not do better
         coarse = coarse_gray if ink else edge_strength(coarse_gray)
-        pose = _search_pose(coarse, ref, tc, _ANGLES, _SCALES, ink=ink)
+        # angle at the nominal scale first, then the scale at that angle: 7 correlations, not 15
+        pose = _search_pose(coarse, ref, tc, _ANGLES, (1.0,), ink=ink)
+        if pose is not None:
+            rescaled = _search_pose(coarse, ref, tc, (pose.angle,), _OTHER_SCALES, ink=ink)
+            if rescaled is not None and rescaled.score > pose.score:
+                pose = rescaled
         if pose is None or pose.score < HOPELESS:
             continue  # nothing like this logo here: not worth the fine alignment
+        # A first comparison at the coarse frame (~1 ms) rules most wrong places out before the fine
+        # alignment (~7 ms): below QUICK_REJECT there, no candidate reached a plausible score (bench/RESULTS.md).
+        quick = _measure_pose(
+            page, ref, pose.warp(tc), coarse_rgb, coarse_gray, tc, fc, (cx0, cy0), score_only=True
+        )
+        if quick is None or quick.score < QUICK_REJECT:
+            if quick is not None and (best is None or quick.score > best.score):
+                best = quick
+            continue
         # fine frame (<= 160 px): refine angle and scale in small steps near the coarse pose
         if k > 1.3:
             centre = ((pose.ox + pose.width / 2) * k, (pose.oy + pose.height / 2) * k)
@@ -707,15 +758,19 @@ def _measure_pose(
     tf: int,
     ff: float,
     origin: tuple[int, int],
+    *,
+    score_only: bool = False,
 ) -> Measurement | None:
-    """Compare the page with the logo placed by `warp` (crop -> logo coordinates), in gray and colour."""
+    """Compare the page with the logo placed by `warp` (crop -> logo coordinates), in gray and colour.
+
+    `score_only` stops at the score and the box (the quick first look): no colour, contrast or part checks.
+    """
     cx0, cy0 = origin
-    logo_gray, logo_alpha = _logo_planes(ref, tf)
+    logo_gray, logo_alpha, logo_rgb = ref.planes(tf)
     fx = fy = ff
 
     size = (crop_gray.shape[1], crop_gray.shape[0])
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-    logo_rgb = cv2.resize(ref.rgb, (logo_gray.shape[1], logo_gray.shape[0]), interpolation=cv2.INTER_AREA)
     ink = (logo_rgb - 255.0 * (1.0 - logo_alpha[:, :, None])).astype(np.float32)  # premultiplied colour
     a = cv2.warpAffine(logo_alpha, warp, size, flags=flags, borderValue=0)
     ink_w = cv2.warpAffine(ink, warp, size, flags=flags, borderValue=(0, 0, 0))
@@ -747,11 +802,7 @@ def _measure_pose(
     if flat_global + flat_weakest > global_score + weakest:
         global_score, weakest, predicted = flat_global, flat_weakest, flattened
         predicted_gray, soft_predicted = flattened_gray, soft_flattened
-    mask = a > 0.6
-
-    colour = None
-    if not page.grayscale and mask.sum() >= 12:
-        colour = _colour_distance(crop_rgb, np.clip(predicted, 0, 255).astype(np.float32), mask)
+    score = (global_score + weakest) / 2.0
 
     # logo corners -> crop -> page
     inverse = cv2.invertAffineTransform(warp)
@@ -762,9 +813,15 @@ def _measure_pose(
     py = pts[:, 1] / fy + cy0
     box_px = (float(px.min()), float(py.min()), float(px.max()), float(py.max()))
     width_px = float(np.hypot(*(inverse[:, 0] * lw))) / fx
+    if score_only:
+        return Measurement(ref, score, global_score, weakest, None, box_px, width_px, busy=False)
+
+    mask = a > 0.6
+    colour = None
+    if not page.grayscale and mask.sum() >= 12:
+        colour = _colour_distance(crop_rgb, np.clip(predicted, 0, 255).astype(np.float32), mask)
     ring = cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
     busy = bool(ring.sum() > 30 and float(cv2.Laplacian(crop_gray, cv2.CV_32F)[ring].std()) > 18.0)
-    score = (global_score + weakest) / 2.0
     # Faint parts (a wordmark in low contrast on this background) are left out of the weakest part, as JPEG
     # noise decides there; but between two versions of one logo that differ in the wordmark they are all
     # the difference there is: the fine score keeps them, to rank the versions.
@@ -997,31 +1054,25 @@ def match_embedded(
     refs: ReferenceSet,
 ) -> list[LogoEvidence]:
     """Compare a PDF image object directly with every reference of a similar shape (the PDF fast path)."""
+    # Match at working resolution: the logo's size on the page, not the image's native pixel count
+    # (a full-page photograph can be several thousand pixels wide: shrink it before anything else).
+    image_w_mm = (box[2] - box[0]) * page_width_mm
+    target_w = max(16.0, min(float(rgba.shape[1]), image_w_mm / 210.0 * WORK_WIDTH * 1.5))
+    if target_w < rgba.shape[1]:
+        f = target_w / rgba.shape[1]
+        size = (max(8, round(rgba.shape[1] * f)), max(8, round(rgba.shape[0] * f)))
+        rgba = cv2.resize(rgba, size, interpolation=cv2.INTER_AREA)
     alpha = rgba[:, :, 3].astype(np.float32) / 255.0
-    rgb = rgba[:, :, :3].astype(np.float32) * alpha[:, :, None] + 255.0 * (1.0 - alpha[:, :, None])
-    visible = (alpha > 0.15) & (np.abs(rgb - 255.0).max(axis=2) > 12.0)
+    small = rgba[:, :, :3].astype(np.float32) * alpha[:, :, None] + 255.0 * (1.0 - alpha[:, :, None])
+    visible = (alpha > 0.15) & (np.abs(small - 255.0).max(axis=2) > 12.0)
     ys, xs = np.nonzero(visible)
-    if len(xs) < 50:
+    if len(xs) < 24:
         return []
     x0, y0, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
     content_aspect = (y1 - y0) / max(1, x1 - x0)
     shaped = [r for r in refs.refs if abs(content_aspect - r.aspect) <= 0.3 * r.aspect]
     if not shaped:
         return []
-    # Match at working resolution: the logo's size on the page, not the image's native pixel count.
-    image_w_mm = (box[2] - box[0]) * page_width_mm
-    target_w = max(16.0, min(float(rgba.shape[1]), image_w_mm / 210.0 * WORK_WIDTH * 1.5))
-    f = target_w / rgba.shape[1]
-    small = (
-        cv2.resize(
-            rgb,
-            (max(8, round(rgb.shape[1] * f)), max(8, round(rgb.shape[0] * f))),
-            interpolation=cv2.INTER_AREA,
-        )
-        if f < 1
-        else rgb
-    )
-    f = small.shape[1] / rgba.shape[1]
     pad = max(6, round(0.2 * small.shape[1]))
     padded = cv2.copyMakeBorder(small, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(255, 255, 255))
     image_mm = image_w_mm * padded.shape[1] / small.shape[1]
@@ -1033,16 +1084,14 @@ def match_embedded(
     )
     out: list[LogoEvidence] = []
     for ref in shaped:
-        width = (x1 - x0) * f
+        width = float(x1 - x0)
         # fit the reference's width inside a rotated bounding box: cos(5°) is ~1, the slack is in the height
-        m = measure(page, ref, x0 * f + pad, y0 * f + pad + ((y1 - y0) * f - width * ref.aspect) / 2, width)
+        m = measure(page, ref, x0 + pad, y0 + pad + ((y1 - y0) - width * ref.aspect) / 2, width)
         if m is None:
             continue
         rival: Measurement | None = None
-        for other in refs.rivals(ref):
-            r = measure(
-                page, other, x0 * f + pad, y0 * f + pad + ((y1 - y0) * f - width * other.aspect) / 2, width
-            )
+        for other in refs.rivals(ref) if m.score >= RIVAL_WORTHY else ():
+            r = measure(page, other, x0 + pad, y0 + pad + ((y1 - y0) - width * other.aspect) / 2, width)
             if r is not None and (rival is None or r.score > rival.score):
                 rival = r
         ev = _evidence(page, m, rival, refs.colour_only_rival.get(ref.name, False))

@@ -38,6 +38,7 @@ class ReferenceLogo:
     _edges: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     _features: dict[tuple[int, bool], np.ndarray] = field(default_factory=dict, repr=False)
     _ink: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    _planes: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -129,6 +130,19 @@ class ReferenceLogo:
                 ),
             )
             self._ink[width] = cached
+        return cached
+
+    def planes(self, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The logo `width` px wide as gray, alpha and RGB planes (for the aligned comparison)."""
+        cached = self._planes.get(width)
+        if cached is None:
+            size = (width, max(3, round(width * self.aspect)))
+            cached = (
+                cv2.resize(self.gray, size, interpolation=cv2.INTER_AREA),
+                cv2.resize(self.alpha, size, interpolation=cv2.INTER_AREA),
+                cv2.resize(self.rgb, size, interpolation=cv2.INTER_AREA),
+            )
+            self._planes[width] = cached
         return cached
 
     def template_mask(self, width: int) -> np.ndarray:
