@@ -224,6 +224,7 @@ class LogoEvidence:
     fine_score: float | None = None  # the score with faint parts too, to rank two versions of one logo
     rival_fine_score: float | None = None  # the same for the rival, when it is another version of this logo
     ink_score: float | None = None  # correlation on the logo's opaque pixels only, when measured
+    rival_ink_score: float | None = None  # the same for the rival, when it is another version of this logo
 
 
 @dataclass(frozen=True)
@@ -289,11 +290,17 @@ def rival_margin(ev: LogoEvidence, t: LogoThresholds = DEFAULT_THRESHOLDS) -> fl
     """How much better this logo explains the pixels than its best rival.
 
     Against another version of the same logo, on the fine scores when both are known: versions that differ
-    only in a wordmark faint on this background differ only in the parts the plain score leaves out.
+    only in a wordmark faint on this background differ only in the parts the plain score leaves out. The
+    ink scores, when both are known, add their own margin: two versions drawn alike but laid out apart
+    (the emblem a little larger, the wordmark a little lower) both fit the page's box about as well, but
+    only the right one puts its own ink exactly on the page's ink.
     """
     rival = effective_rival(ev, t)
     if rival > -1.0 and ev.fine_score is not None and ev.rival_fine_score is not None:
-        return ev.fine_score - ev.rival_fine_score
+        margin = ev.fine_score - ev.rival_fine_score
+        if ev.ink_score is not None and ev.rival_ink_score is not None:
+            margin += ev.ink_score - ev.rival_ink_score
+        return margin
     return ev.score - rival
 
 

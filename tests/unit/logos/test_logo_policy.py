@@ -143,6 +143,21 @@ class TestStatuses:
         alone = evidence(score=0.9, rival_score=-1.0, fine_score=0.2, rival_fine_score=0.9)
         assert decide_party("caf", 10.0, [alone]).status is LogoStatus.PRESENT
 
+    def test_ink_scores_add_their_margin_between_two_versions_laid_out_apart(self) -> None:
+        # both versions fit the box (fine scores within the margin), only one puts its ink on the page's ink
+        tied = {"score": 0.96, "rival_score": 0.95, "fine_score": 0.96, "rival_fine_score": 0.95}
+        current = evidence(**tied, ink_score=0.99, rival_ink_score=0.72)
+        assert decide_party("caf", 10.0, [current]).status is LogoStatus.PRESENT
+        assert is_conclusive(current)
+        obsolete_shown = evidence(**tied, ink_score=0.72, rival_ink_score=0.99)
+        assert decide_party("caf", 10.0, [obsolete_shown]).status is LogoStatus.MISSING
+        # one ink score unknown: the fine scores alone decide, and they are too close
+        unknown = evidence(**tied, ink_score=0.99, rival_ink_score=None)
+        assert decide_party("caf", 10.0, [unknown]).reason == Reason.RIVAL_CLOSE
+        # the ink margin counts only between versions ranked on fine scores (not against another party)
+        other_party = evidence(score=0.96, rival_score=0.95, ink_score=0.99, rival_ink_score=0.5)
+        assert decide_party("caf", 10.0, [other_party]).reason == Reason.RIVAL_CLOSE
+
     def test_right_shape_in_the_wrong_colours_is_uncertain_not_present(self) -> None:
         result = decide_party("caf", 10.0, [evidence(colour_distance=24.0)])
         assert result.status is LogoStatus.UNCERTAIN

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -554,13 +555,12 @@ def _parts_score(
         var_a = max(0.0, saa[p] - sa[p] * sa[p] / n[p])
         den = math.sqrt(var_a * var_b)
         worst = min(worst, (sab[p] - sa[p] * sb[p] / n[p]) / den if den >= 1e-6 else 0.0)
-    return max(-1.0, worst)
+    return max(-1.0, float(worst))
 
 
 COARSE_ALIGN_WIDTH = 72
 _ANGLES = (-3.0, 0.0, 3.0)
 _SCALES = (0.92, 0.96, 1.0, 1.04, 1.08)
-_OTHER_SCALES = tuple(s for s in _SCALES if s != 1.0)
 
 
 @dataclass(frozen=True)
@@ -583,6 +583,10 @@ class _Pose:
         return np.hstack([a, b[:, None]]).astype(np.float32)
 
 
+Alignment = Literal["ink", "flat", "edges"]
+_ALIGNMENTS: tuple[Alignment, ...] = ("ink", "flat", "edges")
+
+
 def _search_pose(
     crop_gray: np.ndarray,
     ref: ReferenceLogo,
@@ -591,18 +595,25 @@ def _search_pose(
     scales: Sequence[float],
     window: tuple[float, float, float] | None = None,
     *,
-    ink: bool = False,
+    mode: Alignment = "edges",
 ) -> _Pose | None:
     """Best correlation over a few rotations and scales of the template (optionally near a point).
 
-    On edges (`ink=False`, `crop_gray` is an edge map) or on the logo's own ink (`ink=True`, `crop_gray`
-    is gray levels): the masked correlation of its opaque pixels only, blind to whatever lies around and
-    between them -- the white box of a flattened logo, a photograph, text behind a transparent logo.
+    `edges`: edge maps (`crop_gray` is an edge map), robust to colour and contrast changes. `ink`: the
+    masked correlation of the logo's opaque pixels only, blind to whatever lies around and between them
+    (a photograph, text behind a transparent logo). `flat`: the logo on white, plainly, for a logo
+    flattened on white or printed on a light page, whose ink alone may be one flat colour with nothing
+    inside it to correlate.
     """
     best: _Pose | None = None
     for s in scales:
         width = max(8, round(nominal * s))
-        templ, ink_mask = ref.ink(width) if ink else (ref.edges(width)[0], None)
+        if mode == "ink":
+            templ, ink_mask = ref.ink(width)
+        elif mode == "flat":
+            templ, ink_mask = ref.planes(width)[0], None
+        else:
+            templ, ink_mask = ref.edges(width)[0], None
         th = templ.shape[0]
         if th + 2 >= crop_gray.shape[0] or width + 2 >= crop_gray.shape[1]:
             continue
@@ -626,7 +637,7 @@ def _search_pose(
                     rot,
                     (width, th),
                     flags=cv2.INTER_LINEAR,
-                    borderMode=cv2.BORDER_REPLICATE if ink else cv2.BORDER_CONSTANT,
+                    borderMode=cv2.BORDER_CONSTANT if mode == "edges" else cv2.BORDER_REPLICATE,
                     borderValue=0.0,
                 )
                 if ink_mask is not None:
@@ -635,6 +646,10 @@ def _search_pose(
                     )
             if rotated_mask is not None:
                 value, (ox, oy) = _best_ink(image, rotated, rotated_mask)
+            elif mode == "flat":
+                result = cv2.matchTemplate(image, rotated, cv2.TM_CCOEFF_NORMED)
+                result[~np.isfinite(result)] = -1.0
+                _, value, _, (ox, oy) = cv2.minMaxLoc(result)
             else:
                 _, value, _, (ox, oy) = cv2.minMaxLoc(_match_edges(image, rotated))
             if best is None or value > best.score:
@@ -684,24 +699,20 @@ def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: f
         )
         return rgb, cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), rgb.shape[1] / (cx1 - cx0)
 
-    # Two ways to align: on edges (robust to colour and contrast changes) and on the logo's own ink (blind
-    # to the white box of a flattened logo and to a busy background, whose edges pull the first one off).
+    # Three ways to align, tried in turn until one fits well: the logo's own ink (blind to a busy background
+    # and to the white box of a flattened logo), the logo on white (when its ink is one flat colour), edges.
     coarse_rgb, coarse_gray, fc = frame(COARSE_ALIGN_WIDTH)
     crop_rgb, crop_gray, ff = frame(VERIFY_WIDTH)
     tc = max(8, round(width * fc))
     tf = max(8, round(width * ff))
     k = ff / fc
     best: Measurement | None = None
-    for ink in (True, False):
+    for mode in _ALIGNMENTS:
         if best is not None and best.score >= SURE_ALIGNMENT:
-            break  # the ink put the logo where it fits this well: edges would not do better
-        coarse = coarse_gray if ink else edge_strength(coarse_gray)
-        # angle at the nominal scale first, then the scale at that angle: 7 correlations, not 15
-        pose = _search_pose(coarse, ref, tc, _ANGLES, (1.0,), ink=ink)
-        if pose is not None:
-            rescaled = _search_pose(coarse, ref, tc, (pose.angle,), _OTHER_SCALES, ink=ink)
-            if rescaled is not None and rescaled.score > pose.score:
-                pose = rescaled
+            break  # the logo already fits this well here: another alignment would not do better
+        coarse = edge_strength(coarse_gray) if mode == "edges" else coarse_gray
+        # angle and scale jointly: searched one after the other they lost logos (bench/RESULTS.md)
+        pose = _search_pose(coarse, ref, tc, _ANGLES, _SCALES, mode=mode)
         if pose is None or pose.score < HOPELESS:
             continue  # nothing like this logo here: not worth the fine alignment
         # A first comparison at the coarse frame (~1 ms) rules most wrong places out before the fine
@@ -716,7 +727,7 @@ def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: f
         # fine frame (<= 160 px): refine angle and scale in small steps near the coarse pose
         if k > 1.3:
             centre = ((pose.ox + pose.width / 2) * k, (pose.oy + pose.height / 2) * k)
-            fine_image = crop_gray if ink else edge_strength(crop_gray)
+            fine_image = edge_strength(crop_gray) if mode == "edges" else crop_gray
             window = (centre[0], centre[1], 2.0 * k + 2)
             # angle first at the coarse scale, then the scale at the best angle: 7 correlations, not 15
             fine = _search_pose(
@@ -726,7 +737,7 @@ def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: f
                 (pose.angle - 1.5, pose.angle - 0.75, pose.angle, pose.angle + 0.75, pose.angle + 1.5),
                 (pose.scale,),
                 window=window,
-                ink=ink,
+                mode=mode,
             )
             if fine is not None:
                 rescaled = _search_pose(
@@ -736,7 +747,7 @@ def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: f
                     (fine.angle,),
                     (pose.scale * 0.98, pose.scale * 1.02),
                     window=window,
-                    ink=ink,
+                    mode=mode,
                 )
                 if rescaled is not None and rescaled.score > fine.score:
                     fine = rescaled
@@ -944,6 +955,7 @@ def _evidence(
         rival_colour_distance=rival.colour_distance if rival is not None else None,
         fine_score=m.fine_score,
         rival_fine_score=rival.fine_score if rival is not None else None,
+        rival_ink_score=rival.ink_score if rival is not None else None,
         contrast_gain=m.contrast_gain,
         ink_score=m.ink_score,
     )
@@ -1040,6 +1052,7 @@ def exclusive(evidence: list[LogoEvidence]) -> list[LogoEvidence]:
                     rival_party=other.party,
                     rival_colour_distance=other.colour_distance,
                     rival_fine_score=None,  # another party's logo: ranked on the plain scores
+                    rival_ink_score=None,
                 )
         out.append(stronger)
     return out
