@@ -225,6 +225,7 @@ class LogoEvidence:
     rival_fine_score: float | None = None  # the same for the rival, when it is another version of this logo
     ink_score: float | None = None  # correlation on the logo's opaque pixels only, when measured
     rival_ink_score: float | None = None  # the same for the rival, when it is another version of this logo
+    part_colour_distance: float | None = None  # the colour distance of the logo's worst-matching part
 
 
 @dataclass(frozen=True)
@@ -245,6 +246,9 @@ class LogoThresholds:
     # percentile, validation set), 0.46-0.65 or 1.9 for look-alikes whose emblem has other colours, which
     # a grayscale page otherwise cannot tell apart (bench/RESULTS.md).
     contrast_gain: tuple[float, float] = (0.7, 1.6)
+    # The colour distance of the logo's worst part (a 2 x 3 or 2 x 4 grid): at most 51 for genuine logos
+    # on the validation sets, 91 for an obsolete version whose wordmark is another colour (bench/RESULTS.md).
+    max_part_colour_distance: float = 60.0
 
 
 DEFAULT_THRESHOLDS = LogoThresholds()
@@ -268,11 +272,14 @@ def _judge(ev: LogoEvidence, t: LogoThresholds) -> _Judgement:
         return _Judgement(False, Reason.GRAYSCALE_COLOUR_ONLY, plausible=True)
     margin = rival_margin(ev, t)
     if margin < t.margin:
-        # Another known logo (another party's, or another version) explains the pixels as well.
-        return _Judgement(False, Reason.RIVAL_CLOSE, plausible=margin > 0 and colour_ok)
+        # Another known logo (another party's, or another version) explains the pixels as well: a near
+        # tie (either way) is worth showing the officer; a rival clearly better means it is not this logo.
+        return _Judgement(False, Reason.RIVAL_CLOSE, plausible=margin > -t.margin and colour_ok)
     if ev.colour_distance is not None and ev.colour_distance > t.uncertain_colour_distance:
         return _Judgement(False)
-    if not colour_ok:
+    if not colour_ok or (
+        ev.part_colour_distance is not None and ev.part_colour_distance > t.max_part_colour_distance
+    ):
         return _Judgement(False, Reason.COLOUR_MISMATCH, plausible=True)
     if ev.contrast_gain is not None and not t.contrast_gain[0] <= ev.contrast_gain <= t.contrast_gain[1]:
         return _Judgement(False, Reason.CONTRAST_MISMATCH, plausible=ev.score >= t.accept)

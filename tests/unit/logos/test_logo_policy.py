@@ -163,6 +163,14 @@ class TestStatuses:
         assert result.status is LogoStatus.UNCERTAIN
         assert result.reason == Reason.COLOUR_MISMATCH
 
+    def test_one_part_in_other_colours_is_uncertain_even_when_the_whole_matches(self) -> None:
+        # the emblem matches (overall distance 4), the wordmark is another colour (its part at 90)
+        wordmark = decide_party("caf", 10.0, [evidence(colour_distance=4.0, part_colour_distance=90.0)])
+        assert wordmark.status is LogoStatus.UNCERTAIN
+        assert wordmark.reason == Reason.COLOUR_MISMATCH
+        noisy = evidence(colour_distance=4.0, part_colour_distance=35.0)  # JPEG chroma on thin strokes
+        assert decide_party("caf", 10.0, [noisy]).status is LogoStatus.PRESENT
+
     def test_a_recoloured_look_alike_far_from_the_colours_is_missing(self) -> None:
         assert decide_party("caf", 10.0, [evidence(colour_distance=60.0)]).status is LogoStatus.MISSING
 
@@ -180,6 +188,11 @@ class TestStatuses:
         result = decide_party("caf", 10.0, [evidence(score=0.9, rival_score=0.88)])
         assert result.status is LogoStatus.UNCERTAIN
         assert result.reason == Reason.RIVAL_CLOSE
+        # a tie the rival wins by a hair is still worth a look; a rival clearly better is not
+        hair = decide_party("caf", 10.0, [evidence(score=0.995, rival_score=0.997)])
+        assert hair.status is LogoStatus.UNCERTAIN
+        clearly = decide_party("caf", 10.0, [evidence(score=0.9, rival_score=0.97)])
+        assert clearly.status is LogoStatus.MISSING
 
     def test_a_tiny_weak_candidate_is_reported_too_small_rather_than_uncertain(self) -> None:
         result = decide_party("caf", 10.0, [evidence(score=0.6, width_mm=5.0)])

@@ -38,6 +38,7 @@ RESCORED_PER_OCTAVE = 24
 CANDIDATES_PER_REFERENCE = 6
 VERIFY_WIDTH = 160  # aligned comparison is done with the logo at most this wide
 MIN_PROPOSAL = 0.12
+LADDER_COLOUR = True
 
 
 @dataclass
@@ -64,6 +65,7 @@ class Measurement:
     ink_score: float = 0.0  # the worse of the same two correlations on the logo's opaque pixels only
     contrast_gain: float | None = None  # page contrast / predicted contrast over the logo's box
     fine_score: float | None = None  # the score with faint parts compared too (to rank versions)
+    part_colour_distance: float | None = None  # the colour distance of the logo's worst part
 
 
 @dataclass
@@ -303,10 +305,10 @@ def propose(
     coarse: dict[int, list[tuple[float, float, float, float, int]]] = {}
     for width in _widths(page.width, *sizes):
         level = max(1, min(_coarsest_level(page), int(math.log2(width / BASE_TEMPLATE))))
-        image = page.features(level, colour)
+        image = page.features(level, colour and LADDER_COLOUR)
         factor = 2**level
         tw = max(8, round(width / factor))
-        templ = ref.features(tw, colour=colour)
+        templ = ref.features(tw, colour=colour and LADDER_COLOUR)
         th, tw = templ.shape[:2]
         if th < 4 or th >= image.shape[0] or tw >= image.shape[1]:
             continue
@@ -510,6 +512,16 @@ PART_MIN_SHARE = 0.3  # parts fainter than this share of the logo's contrast are
 FINE_PART_MIN_SHARE = 0.1  # ... except to tell two versions of a logo apart
 
 
+def _part_labels(box: tuple[int, int, int, int]) -> tuple[np.ndarray, int]:
+    """The part (0..5 or 0..7) of every pixel of `box`: a 2 x 3 grid, or 2 x 4 for a wide logo."""
+    x0, y0, x1, y1 = box
+    cols = 4 if (x1 - x0) > 2.2 * (y1 - y0) else 3
+    rows = 2
+    row_of = np.searchsorted([y0 + (y1 - y0) * i // rows for i in range(1, rows)], np.arange(y0, y1), "right")
+    col_of = np.searchsorted([x0 + (x1 - x0) * j // cols for j in range(1, cols)], np.arange(x0, x1), "right")
+    return row_of[:, None] * cols + col_of[None, :], rows * cols
+
+
 def _parts_score(
     crop: np.ndarray,
     logo: np.ndarray,
@@ -529,17 +541,12 @@ def _parts_score(
         return 0.0
     min_std = max(4.0, min_share * float(t_all.std()))
     x0, y0, x1, y1 = box
-    cols = 4 if (x1 - x0) > 2.2 * (y1 - y0) else 3
-    rows = 2
     # Every part's sums in one pass (bincount over a part-label image) instead of a loop of masked copies.
-    row_of = np.searchsorted([y0 + (y1 - y0) * i // rows for i in range(1, rows)], np.arange(y0, y1), "right")
-    col_of = np.searchsorted([x0 + (x1 - x0) * j // cols for j in range(1, cols)], np.arange(x0, x1), "right")
-    labels = row_of[:, None] * cols + col_of[None, :]
+    labels, parts = _part_labels(box)
     inside = mask[y0:y1, x0:x1]
     label = labels[inside]
     a = crop[y0:y1, x0:x1][inside].astype(np.float64)
     b = logo[y0:y1, x0:x1][inside].astype(np.float64)
-    parts = rows * cols
     n = np.bincount(label, minlength=parts).astype(np.float64)
     area = np.bincount(labels.ravel(), minlength=parts)
     sa, sb = np.bincount(label, a, parts), np.bincount(label, b, parts)
@@ -828,9 +835,11 @@ def _measure_pose(
         return Measurement(ref, score, global_score, weakest, None, box_px, width_px, busy=False)
 
     mask = a > 0.6
-    colour = None
+    colour = part_colour = None
     if not page.grayscale and mask.sum() >= 12:
-        colour = _colour_distance(crop_rgb, np.clip(predicted, 0, 255).astype(np.float32), mask)
+        colour, part_colour = _colour_distance(
+            crop_rgb, np.clip(predicted, 0, 255).astype(np.float32), mask, tight
+        )
     ring = cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
     busy = bool(ring.sum() > 30 and float(cv2.Laplacian(crop_gray, cv2.CV_32F)[ring].std()) > 18.0)
     # Faint parts (a wordmark in low contrast on this background) are left out of the weakest part, as JPEG
@@ -862,6 +871,7 @@ def _measure_pose(
         ink_score,
         gain,
         fine_score,
+        part_colour,
     )
 
 
@@ -880,10 +890,17 @@ def _compare(
     )
 
 
-def _colour_distance(crop_rgb: np.ndarray, logo_rgb: np.ndarray, mask: np.ndarray) -> float | None:
+def _colour_distance(
+    crop_rgb: np.ndarray, logo_rgb: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int]
+) -> tuple[float, float]:
+    """Colour distance between page and logo (ΔE, lightness weighed lightly): overall, and worst part."""
     inner = cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     if inner.sum() < 12:
         inner = mask
+    inner = inner.copy()
+    outside = np.ones(inner.shape, bool)
+    outside[box[1] : box[3], box[0] : box[2]] = False
+    inner[outside] = False
     a = cv2.cvtColor((cv2.GaussianBlur(crop_rgb, (0, 0), 1.2) / 255.0).astype(np.float32), cv2.COLOR_RGB2Lab)[
         inner
     ]
@@ -892,7 +909,17 @@ def _colour_distance(crop_rgb: np.ndarray, logo_rgb: np.ndarray, mask: np.ndarra
     ]
     # Lightness shifts with scanning and JPEG; hue and saturation identify the version. Weigh L lightly.
     diff = np.sqrt(0.25 * (a[:, 0] - b[:, 0]) ** 2 + (a[:, 1] - b[:, 1]) ** 2 + (a[:, 2] - b[:, 2]) ** 2)
-    return float(np.percentile(diff, 60))
+    overall = float(np.percentile(diff, 60))
+    # The same, part by part: a wordmark in other colours is a small share of the logo's pixels.
+    x0, y0, x1, y1 = box
+    labels, parts = _part_labels(box)
+    label = labels[inner[y0:y1, x0:x1]]
+    worst = 0.0
+    for p in range(parts):
+        part = diff[label == p]
+        if part.size >= 24:
+            worst = max(worst, float(np.median(part)))
+    return overall, worst
 
 
 @dataclass
@@ -958,10 +985,29 @@ def _evidence(
         rival_ink_score=rival.ink_score if rival is not None else None,
         contrast_gain=m.contrast_gain,
         ink_score=m.ink_score,
+        part_colour_distance=m.part_colour_distance,
     )
 
 
 RIVAL_WORTHY = 0.55
+
+
+def _rival_placements(
+    box: tuple[float, float, float, float], aspect: float
+) -> list[tuple[float, float, float]]:
+    """Where to fit a rival version into the box found for a logo: (x, y, width) top-left placements.
+
+    The same width, centred; and, when the rival's proportions differ (a longer wordmark beside the same
+    emblem), the same height, from the same left edge and centred: otherwise the rival would be measured
+    at a wrong size and lose to the logo it should have beaten.
+    """
+    x0, y0, x1, y1 = box
+    width, height = x1 - x0, y1 - y0
+    placements = [(x0, (y0 + y1) / 2 - width * aspect / 2, width)]
+    by_height = height / aspect
+    if abs(by_height - width) > 0.1 * width:
+        placements += [(x0, y0, by_height), ((x0 + x1) / 2 - by_height / 2, y0, by_height)]
+    return placements
 
 
 def verify(page: PreparedPage, refs: ReferenceSet, cand: _Candidate) -> LogoEvidence | None:
@@ -970,13 +1016,10 @@ def verify(page: PreparedPage, refs: ReferenceSet, cand: _Candidate) -> LogoEvid
         return None
     rival: Measurement | None = None
     for other in refs.rivals(cand.ref) if m.score >= RIVAL_WORTHY else ():
-        x0, y0, x1, y1 = m.box_px
-        # fit the rival into the same box (same centre, same width)
-        width = x1 - x0
-        cy = (y0 + y1) / 2
-        r = measure(page, other, x0, cy - width * other.aspect / 2, width)
-        if r is not None and (rival is None or r.score > rival.score):
-            rival = r
+        for x, y, width in _rival_placements(m.box_px, other.aspect):
+            r = measure(page, other, x, y, width)
+            if r is not None and (rival is None or r.score > rival.score):
+                rival = r
     return _evidence(page, m, rival, refs.colour_only_rival.get(cand.ref.name, False))
 
 
