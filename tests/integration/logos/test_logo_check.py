@@ -100,6 +100,25 @@ class TestPdf:
         dtpjj = report.result_for("dtpjj")
         assert dtpjj.box is not None and dtpjj.box[0] == pytest.approx(590 / PAGE[0], abs=0.01)
 
+    def test_a_large_high_resolution_embedded_logo_is_matched_in_place(
+        self, checker: OpenCvLogoMatcher, demo: Convention
+    ) -> None:
+        # 60 % of the page width, 1500 px: once padded it would be wider than the working width, and a
+        # first version shrank it a second time without moving the coordinates (the logo was missed).
+        from comms_approval.adapters.logos.detector import match_embedded
+
+        image = logo("caf")
+        image = image.resize((1500, round(image.height * 1500 / image.width)), Image.Resampling.LANCZOS)
+        box = (0.2, 0.3, 0.8, 0.3 + 0.6 * image.height / image.width * 210 / 297)
+        found = match_embedded(np.asarray(image), box, 1, 210.0, 297.0, checker.references(demo))
+        caf = max((e for e in found if e.party == "caf"), key=lambda e: e.score)
+        assert caf.score > 0.8
+        # the box is the logo's visible extent: the image's transparent margin is left out
+        xs = np.nonzero(np.asarray(image)[:, :, 3].max(axis=0) > 38)[0]
+        left, right = 0.2 + 0.6 * xs[0] / image.width, 0.2 + 0.6 * (xs[-1] + 1) / image.width
+        assert caf.box[0] == pytest.approx(left, abs=0.005) and caf.box[2] == pytest.approx(right, abs=0.005)
+        assert caf.width_mm == pytest.approx((right - left) * 210, rel=0.03)
+
     def test_a_flattened_poster_pdf_is_rendered_and_checked(
         self, checker: OpenCvLogoMatcher, demo: Convention, save: Save
     ) -> None:

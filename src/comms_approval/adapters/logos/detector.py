@@ -38,7 +38,6 @@ RESCORED_PER_OCTAVE = 24
 CANDIDATES_PER_REFERENCE = 6
 VERIFY_WIDTH = 160  # aligned comparison is done with the logo at most this wide
 MIN_PROPOSAL = 0.12
-LADDER_COLOUR = True
 
 
 @dataclass
@@ -305,10 +304,10 @@ def propose(
     coarse: dict[int, list[tuple[float, float, float, float, int]]] = {}
     for width in _widths(page.width, *sizes):
         level = max(1, min(_coarsest_level(page), int(math.log2(width / BASE_TEMPLATE))))
-        image = page.features(level, colour and LADDER_COLOUR)
+        image = page.features(level, colour)
         factor = 2**level
         tw = max(8, round(width / factor))
-        templ = ref.features(tw, colour=colour and LADDER_COLOUR)
+        templ = ref.features(tw, colour=colour)
         th, tw = templ.shape[:2]
         if th < 4 or th >= image.shape[0] or tw >= image.shape[1]:
             continue
@@ -389,7 +388,7 @@ def _colour_proposals(page: PreparedPage, ref: ReferenceLogo, sizes: tuple[float
 
 
 INK_PROPOSALS = 3
-MIN_INK_PROPOSAL = 0.5
+MIN_INK_PROPOSAL = 0.8  # genuine logos found this way scored >= 0.87 (bench sets, seeds 3 and 5)
 
 
 def _ink_proposals(page: PreparedPage, ref: ReferenceLogo, sizes: tuple[float, float]) -> list[_Candidate]:
@@ -989,7 +988,7 @@ def _evidence(
     )
 
 
-RIVAL_WORTHY = 0.55
+RIVAL_WORTHY = 0.65  # a rival only matters to a match that could be accepted (score >= accept - margin)
 
 
 def _rival_placements(
@@ -1113,7 +1112,9 @@ def match_embedded(
     # Match at working resolution: the logo's size on the page, not the image's native pixel count
     # (a full-page photograph can be several thousand pixels wide: shrink it before anything else).
     image_w_mm = (box[2] - box[0]) * page_width_mm
-    target_w = max(16.0, min(float(rgba.shape[1]), image_w_mm / 210.0 * WORK_WIDTH * 1.5))
+    # Never wider than fits the working width once padded (pad 0.2 on each side): prepare_page would
+    # shrink the padded image again and the coordinates below would point elsewhere.
+    target_w = max(16.0, min(float(rgba.shape[1]), image_w_mm / 210.0 * WORK_WIDTH * 1.5, WORK_WIDTH / 1.45))
     if target_w < rgba.shape[1]:
         f = target_w / rgba.shape[1]
         size = (max(8, round(rgba.shape[1] * f)), max(8, round(rgba.shape[0] * f)))
