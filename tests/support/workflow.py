@@ -16,7 +16,7 @@ from comms_approval.config import SmtpSecurity
 from comms_approval.domain.convention import Convention
 from comms_approval.domain.logos import LogoReport, LogoStatus, PartyLogoResult
 from comms_approval.services.outbox import DispatchReport, dispatch_outbox
-from comms_approval.services.submission import SubmissionResult, submit_draft
+from comms_approval.services.submission import MentionFinder, SubmissionResult, submit_draft
 from tests.support.smtp_server import ReceivedMessage, SmtpTestServer
 
 LINK = re.compile(r"https?://[^\s\"'<>]+/r/([A-Za-z0-9_-]{30,64})")
@@ -99,7 +99,17 @@ def tokens_for(messages: Iterable[ReceivedMessage], recipient: str) -> list[str]
 DSDEN_ADDRESSES = ("communication@dsden.example.org", "directeur@dsden.example.org")
 
 
-def submit_demo_draft(ctx: AppContext, checker: FakeLogoChecker, draft: Path) -> SubmissionResult:
+DEMO_OFFICER = "com@departement.example.org"
+
+
+def submit_demo_draft(
+    ctx: AppContext,
+    checker: FakeLogoChecker,
+    draft: Path,
+    *,
+    communication_id: int | None = None,
+    find_mentions: MentionFinder | None = None,
+) -> SubmissionResult:
     """The demo routing: the department submits, 4 partners are asked, 5 request mails (DSDEN has two addresses)."""
     return submit_draft(
         ctx,
@@ -108,5 +118,7 @@ def submit_demo_draft(ctx: AppContext, checker: FakeLogoChecker, draft: Path) ->
         party_id="departement",
         title="Affiche « Semaine de l'assiduité »",
         file=draft,
-        officer_email="com@departement.example.org",
+        officer_email=DEMO_OFFICER,
+        communication_id=communication_id,
+        find_mentions=find_mentions,
     )

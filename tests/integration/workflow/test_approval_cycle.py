@@ -19,29 +19,23 @@ from comms_approval.services.status import status_report
 from comms_approval.services.submission import override_logo_check, submit_draft
 from comms_approval.services.sweep import run_sweep
 from tests.support.smtp_server import SmtpTestServer
-from tests.support.workflow import FakeLogoChecker, body_of, dispatch, make_draft, tokens_for
+from tests.support.workflow import (
+    DEMO_OFFICER,
+    FakeLogoChecker,
+    body_of,
+    dispatch,
+    make_draft,
+    submit_demo_draft,
+    tokens_for,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
-OFFICER = "com@departement.example.org"
 PARTNERS = {
     "dsden": "communication@dsden.example.org",
     "prefet": "pref-communication@prefecture.example.org",
     "dtpjj": "dtpjj-direction@pjj.example.org",
     "caf": "direction@caf.example.org",
 }
-
-
-def submit(ctx: AppContext, checker: FakeLogoChecker, draft: Path, **kwargs: object):  # type: ignore[no-untyped-def]
-    return submit_draft(
-        ctx,
-        checker,
-        convention_id="demo-absenteisme-75",
-        party_id="departement",
-        title="Affiche « Semaine de l'assiduité »",
-        file=draft,
-        officer_email=OFFICER,
-        **kwargs,  # type: ignore[arg-type]
-    )
 
 
 def requests_by_party(
@@ -56,7 +50,7 @@ class TestSubmission:
         self, demo: AppContext, checker: FakeLogoChecker, draft: Path
     ) -> None:
         """Four partners get a request; the submitting party does not ask itself."""
-        result = submit(demo, checker, draft)
+        result = submit_demo_draft(demo, checker, draft)
         assert result.status == "routing"
         assert sorted(p for p, _ in result.requests) == ["caf", "dsden", "dtpjj", "prefet"]
         assert all(s == "pending_delivery" for _, s in result.requests)
@@ -73,7 +67,7 @@ class TestSubmission:
             seen.append(path.name)
             return {"named_parties": ["caf"]}
 
-        result = submit(demo, checker, draft, find_mentions=finder)
+        result = submit_demo_draft(demo, checker, draft, find_mentions=finder)
         data = status_report(demo, result.communication_id)[0]
         assert seen == [f"{result.sha256}.png"]  # it reads the stored copy, not the upload
         with demo.uow(read_only=True) as uow:
@@ -85,7 +79,7 @@ class TestSubmission:
 
     def test_a_draft_missing_a_logo_is_not_routed(self, demo: AppContext, draft: Path) -> None:
         """Article 8: the CAF logo is missing, so nobody is asked."""
-        result = submit(demo, FakeLogoChecker({"caf": LogoStatus.MISSING}), draft)
+        result = submit_demo_draft(demo, FakeLogoChecker({"caf": LogoStatus.MISSING}), draft)
         assert result.status == "rejected_by_check"
         assert result.requests == []
 
@@ -93,13 +87,13 @@ class TestSubmission:
         self, demo: AppContext, draft: Path, smtp_server: SmtpTestServer
     ) -> None:
         """The officer vouches for the missed logo; partners see the justification."""
-        result = submit(demo, FakeLogoChecker({"caf": LogoStatus.UNCERTAIN}), draft)
+        result = submit_demo_draft(demo, FakeLogoChecker({"caf": LogoStatus.UNCERTAIN}), draft)
         routed = override_logo_check(
             demo,
             version_id=result.version_id,
             party_id="caf",
             justification="Le logo de la Caf figure en pied de page, en blanc sur fond bleu.",
-            officer_email=OFFICER,
+            officer_email=DEMO_OFFICER,
         )
         assert routed.status == "routing"
         assert len(routed.requests) == 4
@@ -135,7 +129,7 @@ class TestDeliveryStartsTheClock:
         smtp_server: SmtpTestServer,
     ) -> None:
         """delivered_at is the instant of the 250; the deadline follows the cpc rule from that local date."""
-        submit(demo, checker, draft)
+        submit_demo_draft(demo, checker, draft)
         report = dispatch(demo, smtp_server)
         assert report.sent == 5  # DSDEN has two approvers: one message per recipient
         requests = requests_by_party(demo)
@@ -159,7 +153,7 @@ class TestDeliveryStartsTheClock:
     ) -> None:
         """Greylisting: one mail, and the clock starts when the relay finally says 250."""
         smtp_server.fail_temporarily(PARTNERS["caf"], times=1)
-        submit(demo, checker, draft)
+        submit_demo_draft(demo, checker, draft)
         first = dispatch(demo, smtp_server)
         assert first.retried == 1
         assert requests_by_party(demo)["caf"]["status"] == "pending_delivery"
@@ -181,11 +175,11 @@ class TestDeliveryStartsTheClock:
     ) -> None:
         """No delivery, no clock: even a month later silence does not count."""
         smtp_server.fail_permanently(PARTNERS["caf"])
-        submit(demo, checker, draft)
+        submit_demo_draft(demo, checker, draft)
         dispatch(demo, smtp_server)
         dispatch(demo, smtp_server)  # the alert to the officer
         assert requests_by_party(demo)["caf"]["status"] == "undeliverable"
-        alert = smtp_server.messages_to(OFFICER)
+        alert = smtp_server.messages_to(DEMO_OFFICER)
         assert len(alert) == 1
         assert PARTNERS["caf"] in body_of(alert[0])
         clock.advance(timedelta(days=40))
@@ -203,12 +197,12 @@ class TestDeliveryStartsTheClock:
     ) -> None:
         """The officer fixes the address; the new delivery date drives the deadline."""
         smtp_server.fail_permanently(PARTNERS["caf"])
-        submit(demo, checker, draft)
+        submit_demo_draft(demo, checker, draft)
         dispatch(demo, smtp_server)
         request_id = int(requests_by_party(demo)["caf"]["request_id"])  # type: ignore[call-overload]
         clock.advance(timedelta(days=3))
         resend_request(
-            demo, request_id=request_id, officer_email=OFFICER, addresses=["accueil@caf.example.org"]
+            demo, request_id=request_id, officer_email=DEMO_OFFICER, addresses=["accueil@caf.example.org"]
         )
         dispatch(demo, smtp_server)
         caf = requests_by_party(demo)["caf"]
@@ -229,7 +223,7 @@ class TestBounces:
         """The relay accepted, then a bounce arrived: undeliverable, no reminder, never deemed; resend restarts."""
         from comms_approval.services.delivery import record_bounce
 
-        submit(demo, checker, draft)
+        submit_demo_draft(demo, checker, draft)
         dispatch(demo, smtp_server)
         caf = requests_by_party(demo)["caf"]
         record_bounce(demo, request_id=int(caf["request_id"]), detail="550 5.1.1 mailbox unknown")  # type: ignore[call-overload]
@@ -238,7 +232,7 @@ class TestBounces:
         assert requests_by_party(demo)["caf"]["status"] == "undeliverable"
         assert requests_by_party(demo)["caf"]["reminders_sent"] == 0
         assert report.deemed == 3  # the three others, not the bounced one
-        resend_request(demo, request_id=int(caf["request_id"]), officer_email=OFFICER)  # type: ignore[call-overload]
+        resend_request(demo, request_id=int(caf["request_id"]), officer_email=DEMO_OFFICER)  # type: ignore[call-overload]
         dispatch(demo, smtp_server)
         assert requests_by_party(demo)["caf"]["delivered_at"] == clock.now().isoformat()
 
@@ -253,7 +247,7 @@ class TestDecisions:
         smtp_server: SmtpTestServer,
     ) -> None:
         """The story of Article 8: explicit, with remarks, and by silence at the deadline."""
-        submit(demo, checker, draft)
+        submit_demo_draft(demo, checker, draft)
         dispatch(demo, smtp_server)
         mails = smtp_server.accepted_messages()
         record_decision(demo, token=tokens_for(mails, PARTNERS["prefet"])[0], decision="approve")
@@ -294,7 +288,7 @@ class TestDecisions:
         smtp_server: SmtpTestServer,
     ) -> None:
         """Blocked at the first objection; the others get no more reminders; their links say 'withdrawn'."""
-        submit(demo, checker, draft)
+        submit_demo_draft(demo, checker, draft)
         dispatch(demo, smtp_server)
         mails = smtp_server.accepted_messages()
         result = record_decision(
@@ -324,7 +318,7 @@ class TestDecisions:
         smtp_server: SmtpTestServer,
     ) -> None:
         """Double submissions are harmless; a decision is final for its version."""
-        submit(demo, checker, draft)
+        submit_demo_draft(demo, checker, draft)
         dispatch(demo, smtp_server)
         token = tokens_for(smtp_server.accepted_messages(), PARTNERS["prefet"])[0]
         first = record_decision(demo, token=token, decision="approve")
@@ -343,7 +337,7 @@ class TestDecisions:
         smtp_server: SmtpTestServer,
     ) -> None:
         """The reason is required."""
-        submit(demo, checker, draft)
+        submit_demo_draft(demo, checker, draft)
         dispatch(demo, smtp_server)
         token = tokens_for(smtp_server.accepted_messages(), PARTNERS["prefet"])[0]
         with pytest.raises(DecisionRefused):
@@ -358,7 +352,7 @@ class TestDecisions:
         smtp_server: SmtpTestServer,
     ) -> None:
         """The decision path applies the same rule as the sweep, whatever the sweep's delay."""
-        submit(demo, checker, draft)
+        submit_demo_draft(demo, checker, draft)
         dispatch(demo, smtp_server)
         token = tokens_for(smtp_server.accepted_messages(), PARTNERS["prefet"])[0]
         deadline = datetime.fromisoformat(str(requests_by_party(demo)["prefet"]["deadline"]))
@@ -385,7 +379,7 @@ class TestReminders:
         smtp_server: SmtpTestServer,
     ) -> None:
         """Seven days after delivery, then two days before the deadline; never twice."""
-        submit(demo, checker, draft)
+        submit_demo_draft(demo, checker, draft)
         dispatch(demo, smtp_server)
         smtp_server.reset()
         clock.advance(timedelta(days=7))
@@ -408,7 +402,7 @@ class TestReminders:
         smtp_server: SmtpTestServer,
     ) -> None:
         """A party that answered is left alone."""
-        submit(demo, checker, draft)
+        submit_demo_draft(demo, checker, draft)
         dispatch(demo, smtp_server)
         record_decision(
             demo, token=tokens_for(smtp_server.accepted_messages(), PARTNERS["caf"])[0], decision="approve"
@@ -429,11 +423,11 @@ class TestVersions:
         smtp_server: SmtpTestServer,
     ) -> None:
         """Open requests are withdrawn; everyone is asked again; old links are gone."""
-        first = submit(demo, checker, make_draft(tmp_path, "v1.png", text="v1"))
+        first = submit_demo_draft(demo, checker, make_draft(tmp_path, "v1.png", text="v1"))
         dispatch(demo, smtp_server)
         old_token = tokens_for(smtp_server.accepted_messages(), PARTNERS["caf"])[0]
         clock.advance(timedelta(days=2))
-        second = submit(
+        second = submit_demo_draft(
             demo, checker, make_draft(tmp_path, "v2.png", text="v2"), communication_id=first.communication_id
         )
         assert second.version == 2

@@ -17,8 +17,7 @@ from comms_approval.services import outbox as outbox_service
 from comms_approval.services.audit import verify_trail
 from comms_approval.services.delivery import mark_request_delivered
 from comms_approval.services.outbox import SCRUBBED, DispatchReport, claim_batch, settle_many
-from comms_approval.services.submission import submit_draft
-from tests.support.workflow import FakeLogoChecker
+from tests.support.workflow import FakeLogoChecker, submit_demo_draft
 
 
 def no_fallback(*_args: object, **_kwargs: object) -> None:
@@ -68,15 +67,7 @@ class TestSetBasedSettle:
         draft: Path,
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
-        submit_draft(
-            demo,
-            checker,
-            convention_id="demo-absenteisme-75",
-            party_id="departement",
-            title="Affiche « Semaine de l'assiduité »",
-            file=draft,
-            officer_email="com@departement.example.org",
-        )
+        submit_demo_draft(demo, checker, draft)
         rows = claim_batch(demo, "worker-a", 100)
         first = clock.now() + timedelta(seconds=1)
         answers = [

@@ -892,14 +892,13 @@ def _compare(
 def _colour_distance(
     crop_rgb: np.ndarray, logo_rgb: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int]
 ) -> tuple[float, float]:
-    """Colour distance between page and logo (ΔE, lightness weighed lightly): overall, and worst part."""
+    """Colour distance between page and logo (ΔE, lightness weighed lightly): overall, and worst part.
+
+    `mask` lies inside `box` (the tight box of the logo's footprint), which the parts divide.
+    """
     inner = cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     if inner.sum() < 12:
         inner = mask
-    inner = inner.copy()
-    outside = np.ones(inner.shape, bool)
-    outside[box[1] : box[3], box[0] : box[2]] = False
-    inner[outside] = False
     a = cv2.cvtColor((cv2.GaussianBlur(crop_rgb, (0, 0), 1.2) / 255.0).astype(np.float32), cv2.COLOR_RGB2Lab)[
         inner
     ]
@@ -988,7 +987,8 @@ def _evidence(
     )
 
 
-RIVAL_WORTHY = 0.65  # a rival only matters to a match that could be accepted (score >= accept - margin)
+# A rival only matters to a match the policy could accept, within its margin of rivals.
+RIVAL_WORTHY = DEFAULT_THRESHOLDS.accept - DEFAULT_THRESHOLDS.margin
 
 
 def _rival_placements(
