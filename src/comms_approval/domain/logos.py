@@ -39,6 +39,7 @@ class Reason(enum.StrEnum):
     RIVAL_CLOSE = "rival_close"
     PART_MISMATCH = "part_mismatch"
     CONTRAST_MISMATCH = "contrast_mismatch"
+    WORDMARK_MISMATCH = "wordmark_mismatch"
 
 
 _REASONS: dict[Reason, tuple[str, str]] = {
@@ -85,6 +86,12 @@ _REASONS: dict[Reason, tuple[str, str]] = {
         "Le logo repéré a la forme de celui de la partie, mais ses valeurs claires et foncées diffèrent "
         "(autres couleurs ?) ; merci de le confirmer.",
         "The logo found has the party's shape, but its light and dark values differ (other colours?); "
+        "please confirm it.",
+    ),
+    Reason.WORDMARK_MISMATCH: (
+        "Le logo repéré a la forme de celui de la partie, mais son texte se lit autrement "
+        "(autre sigle ou autre nom) ; merci de le confirmer.",
+        "The logo found has the party's shape, but its text reads differently (another acronym or name); "
         "please confirm it.",
     ),
 }
@@ -226,6 +233,7 @@ class LogoEvidence:
     ink_score: float | None = None  # correlation on the logo's opaque pixels only, when measured
     rival_ink_score: float | None = None  # the same for the rival, when it is another version of this logo
     part_colour_distance: float | None = None  # the colour distance of the logo's worst-matching part
+    wordmark_read: bool | None = None  # the logo's main word read on the page: same / another word / unread
 
 
 @dataclass(frozen=True)
@@ -285,12 +293,20 @@ def _judge(ev: LogoEvidence, t: LogoThresholds) -> _Judgement:
         return _Judgement(False, Reason.CONTRAST_MISMATCH, plausible=ev.score >= t.accept)
     if ev.ink_score is not None and ev.ink_score < t.min_ink:
         return _Judgement(False, Reason.PART_MISMATCH, plausible=ev.score >= t.accept)
+    if ev.wordmark_read is False:
+        # The emblem fits, but where the logo names its body the page names another: a look-alike.
+        return _Judgement(False, Reason.WORDMARK_MISMATCH, plausible=ev.score >= t.accept)
     if ev.score < t.accept:
         if ev.width_mm < t.tiny_mm:
             return _Judgement(False, Reason.TINY, plausible=True)
         reason = Reason.BUSY_BACKGROUND if ev.busy_background else Reason.WEAK_MATCH
         return _Judgement(False, reason, plausible=True)
     return _Judgement(True)
+
+
+def would_accept(evidence: LogoEvidence, thresholds: LogoThresholds = DEFAULT_THRESHOLDS) -> bool:
+    """Whether the policy accepts this candidate as proof (the detector reads the wordmark only then)."""
+    return _judge(evidence, thresholds).accepted
 
 
 def rival_margin(ev: LogoEvidence, t: LogoThresholds = DEFAULT_THRESHOLDS) -> float:
@@ -345,7 +361,7 @@ def decide_party(
     Another party's logo never counts: evidence is filtered on `party`. An obsolete version only ever
     yields `obsolete`. A current logo narrower than `min_width_mm` yields `too_small`.
     """
-    mine = [e for e in evidence if e.party == party]
+    mine = _contradicted_places(e for e in evidence if e.party == party)
     judged = [(e, _judge(e, thresholds)) for e in mine]
     current = [(e, j) for e, j in judged if e.version is LogoVersion.CURRENT]
     obsolete = [(e, j) for e, j in judged if e.version is LogoVersion.OBSOLETE]
@@ -370,6 +386,34 @@ def decide_party(
         return _result(best, LogoStatus.UNCERTAIN, judgement.reason)
     best_score = max((e.score for e in mine if e.version is LogoVersion.CURRENT), default=0.0)
     return PartyLogoResult(party, LogoStatus.MISSING, max(0.0, best_score), None, None, None)
+
+
+def _contradicted_places(evidence: Iterable[LogoEvidence]) -> list[LogoEvidence]:
+    """The evidence, where a place whose main word was read as another name stays contradicted.
+
+    Two measurements of one place (two candidates, two alignments, or a smaller fit inside the same
+    logo) may not both read the wordmark: the one that read another name there speaks for the place,
+    and the one that read nothing cannot prove it.
+    """
+    items = list(evidence)
+    refuted = [e for e in items if e.wordmark_read is False]
+    return [
+        replace(e, wordmark_read=False)
+        if e.wordmark_read is None
+        and any(
+            r.version is e.version and r.page == e.page and _overlap(r.box, e.box) >= 0.5 for r in refuted
+        )
+        else e
+        for e in items
+    ]
+
+
+def _overlap(a: Box, b: Box) -> float:
+    """The share of the smaller box that lies in the other (a part of a place is that place)."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return ix * iy / smaller if smaller > 0 else 0.0
 
 
 def _result(ev: LogoEvidence, status: LogoStatus, reason: str | None) -> PartyLogoResult:

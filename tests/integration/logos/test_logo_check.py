@@ -89,6 +89,68 @@ class TestStatuses:
         assert statuses(report)["dtpjj"] is LogoStatus.MISSING
 
 
+def _prefet_renamed(name: str) -> Image.Image:
+    """The prefect's logo with its name redrawn as another, in the same font, size, place and ink
+    (scripts/draw_demo_logos.py draws PRÉFET at (205, 60) and the file is cropped 18 px in)."""
+    from PIL import ImageDraw, ImageFont
+
+    image = logo("prefet")
+    pixels = np.asarray(image).copy()
+    pixels[30:140, 180:, 3] = 0  # the word PRÉFET, cut out
+    image = Image.fromarray(pixels)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf", 84)
+    ImageDraw.Draw(image).text((187, 42), name, font=font, fill=(20, 20, 20, 255))
+    return image
+
+
+class TestWordmark:
+    def test_a_look_alike_naming_another_body_is_not_present_and_says_why(
+        self, checker: OpenCvLogoMatcher, demo: Convention, save: Save, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from tests.integration.logos import drafts
+
+        real = drafts.logo
+        monkeypatch.setattr(
+            drafts, "logo", lambda stem: _prefet_renamed("BRÛLÉE") if stem == "prefet" else real(stem)
+        )
+        report = checker.check(save(compose(ALL_CURRENT)), demo)
+        prefet = report.result_for("prefet")
+        assert prefet.status is LogoStatus.UNCERTAIN
+        assert prefet.reason == Reason.WORDMARK_MISMATCH
+        assert prefet.box is not None and prefet.box[0] == pytest.approx(330 / PAGE[0], abs=0.02)
+        assert "texte se lit autrement" in (prefet.reason_fr or "")
+        assert report.result_for("dsden").status is LogoStatus.PRESENT
+
+    def test_the_same_look_alike_passes_on_shape_alone_without_the_reader(
+        self, demo: Convention, save: Save, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # The control: without Tesseract the emblem and the layout are all there is, and they match.
+        from comms_approval.adapters.logos import wordmark
+        from tests.integration.logos import drafts
+
+        monkeypatch.setattr(wordmark._SLOT, "state", "unavailable")
+        monkeypatch.setattr(wordmark._SLOT, "reader", None)
+        real = drafts.logo
+        monkeypatch.setattr(
+            drafts, "logo", lambda stem: _prefet_renamed("BRÛLÉE") if stem == "prefet" else real(stem)
+        )
+        report = OpenCvLogoMatcher().check(save(compose(ALL_CURRENT)), demo)
+        assert report.result_for("prefet").status is LogoStatus.PRESENT
+
+    def test_the_name_misread_by_a_letter_still_counts_as_the_name(
+        self, checker: OpenCvLogoMatcher, demo: Convention, save: Save, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from tests.integration.logos import drafts
+
+        real = drafts.logo
+        monkeypatch.setattr(
+            drafts, "logo", lambda stem: _prefet_renamed("PREFET") if stem == "prefet" else real(stem)
+        )
+        assert (
+            checker.check(save(compose(ALL_CURRENT)), demo).result_for("prefet").status is LogoStatus.PRESENT
+        )
+
+
 class TestPdf:
     def test_logos_embedded_as_images_are_found_without_rendering(
         self, checker: OpenCvLogoMatcher, demo: Convention, tmp_path: Path

@@ -19,6 +19,7 @@ from comms_approval.domain.logos import (
     is_conclusive,
     page_width_mm,
     reason_text,
+    would_accept,
 )
 
 BOX = (0.1, 0.2, 0.3, 0.25)
@@ -209,6 +210,49 @@ class TestStatuses:
         assert is_conclusive(evidence())
         assert not is_conclusive(evidence(score=0.9, rival_score=0.82))
         assert not is_conclusive(evidence(score=0.6))
+
+
+class TestWordmark:
+    def test_a_logo_whose_name_reads_as_another_is_uncertain_with_its_reason(self) -> None:
+        result = decide_party("caf", 10.0, [evidence(wordmark_read=False)])
+        assert result.status is LogoStatus.UNCERTAIN
+        assert result.reason == Reason.WORDMARK_MISMATCH
+        assert result.box == BOX
+
+    def test_a_weak_match_whose_name_reads_as_another_is_not_even_shown(self) -> None:
+        assert (
+            decide_party("caf", 10.0, [evidence(score=0.6, wordmark_read=False)]).status is LogoStatus.MISSING
+        )
+
+    def test_a_name_read_alike_or_not_read_at_all_leaves_the_verdict_to_the_shapes(self) -> None:
+        for read in (True, None):
+            assert decide_party("caf", 10.0, [evidence(wordmark_read=read)]).status is LogoStatus.PRESENT
+
+    def test_a_second_measurement_of_a_refuted_place_that_read_nothing_cannot_prove_it(self) -> None:
+        refuted = evidence(score=0.72, wordmark_read=False, box=(0.1, 0.2, 0.4, 0.3))
+        inside = evidence(score=0.85, wordmark_read=None, box=(0.12, 0.21, 0.2, 0.26))
+        result = decide_party("caf", 10.0, [refuted, inside])
+        assert result.status is LogoStatus.UNCERTAIN
+        assert result.reason == Reason.WORDMARK_MISMATCH
+
+    def test_a_refuted_place_does_not_spoil_the_logo_elsewhere_or_in_another_version(self) -> None:
+        refuted = evidence(wordmark_read=False, box=(0.1, 0.2, 0.4, 0.3))
+        elsewhere = evidence(score=0.85, box=(0.6, 0.7, 0.8, 0.75))
+        assert decide_party("caf", 10.0, [refuted, elsewhere]).status is LogoStatus.PRESENT
+        old = evidence(version=LogoVersion.OBSOLETE, score=0.95, box=(0.1, 0.2, 0.4, 0.3))
+        assert decide_party("caf", 10.0, [refuted, old]).status is LogoStatus.OBSOLETE
+        flat = evidence(wordmark_read=False, box=(0.1, 0.2, 0.1, 0.3))  # a degenerate box overlaps nothing
+        assert decide_party("caf", 10.0, [flat, evidence(score=0.85, box=(0.1, 0.2, 0.1, 0.3))]).status is (
+            LogoStatus.PRESENT
+        )
+
+    def test_the_reason_is_explained_in_french_and_english(self) -> None:
+        assert "texte se lit autrement" in (reason_text(Reason.WORDMARK_MISMATCH, "fr") or "")
+        assert "text reads differently" in (reason_text(Reason.WORDMARK_MISMATCH, "en") or "")
+
+    def test_would_accept_is_the_policys_own_acceptance(self) -> None:
+        assert would_accept(evidence()) and not would_accept(evidence(score=0.6))
+        assert not would_accept(evidence(wordmark_read=False))
 
 
 class TestDocument:

@@ -13,6 +13,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from comms_approval.adapters.logos import wordmark
 from comms_approval.adapters.logos.references import CHROMA_WEIGHT, ReferenceLogo, edge_strength
 from comms_approval.domain.logos import (
     DEFAULT_THRESHOLDS,
@@ -21,6 +22,7 @@ from comms_approval.domain.logos import (
     LogoThresholds,
     LogoVersion,
     is_conclusive,
+    would_accept,
 )
 
 WORK_WIDTH = 1240  # pages are matched at about 150 dpi on A4: enough for a 5 %-wide logo (62 px)
@@ -65,6 +67,7 @@ class Measurement:
     contrast_gain: float | None = None  # page contrast / predicted contrast over the logo's box
     fine_score: float | None = None  # the score with faint parts compared too (to rank versions)
     part_colour_distance: float | None = None  # the colour distance of the logo's worst part
+    angle: float = 0.0  # the rotation found (degrees, counter-clockwise)
 
 
 @dataclass
@@ -758,11 +761,12 @@ def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: f
                 if rescaled is not None and rescaled.score > fine.score:
                     fine = rescaled
             warp = fine.warp(tf) if fine is not None else _scaled_pose(pose, k).warp(tf)
+            angle = fine.angle if fine is not None else pose.angle
         else:
-            warp = _scaled_pose(pose, k).warp(tf)
+            warp, angle = _scaled_pose(pose, k).warp(tf), pose.angle
         m = _measure_pose(page, ref, warp, crop_rgb, crop_gray, tf, ff, (cx0, cy0))
         if m is not None and (best is None or m.score > best.score):
-            best = m
+            best = replace(m, angle=angle)
     return best
 
 
@@ -926,6 +930,7 @@ class ReferenceSet:
 
     refs: list[ReferenceLogo]
     colour_only_rival: dict[str, bool]
+    _main_words: dict[str, wordmark.MainWord | None] = field(default_factory=dict)
 
     @classmethod
     def build(cls, refs: list[ReferenceLogo]) -> ReferenceSet:
@@ -949,6 +954,31 @@ class ReferenceSet:
 
     def rivals(self, ref: ReferenceLogo) -> list[ReferenceLogo]:
         return [r for r in self.refs if r is not ref and r.party == ref.party]
+
+    def main_word(self, ref: ReferenceLogo, reader: wordmark.WordReader) -> wordmark.MainWord | None:
+        """The reference's main word (read once per reference set)."""
+        if ref.name not in self._main_words:
+            self._main_words[ref.name] = wordmark.main_word(ref.rgb, ref.alpha, reader)
+        return self._main_words[ref.name]
+
+
+def read_wordmark(
+    page: PreparedPage,
+    refs: ReferenceSet,
+    ev: LogoEvidence,
+    m: Measurement,
+    thresholds: LogoThresholds = DEFAULT_THRESHOLDS,
+) -> LogoEvidence:
+    """The evidence with the wordmark read, when the policy would accept it otherwise (else unchanged)."""
+    if not would_accept(ev, thresholds):
+        return ev
+    reader = wordmark.reader()
+    word = refs.main_word(m.ref, reader) if reader is not None else None
+    if reader is None or word is None:
+        return ev
+    x0, y0, x1, y1 = m.box_px
+    placement = wordmark.Placement((x0 + x1) / 2, (y0 + y1) / 2, m.width_px, m.ref.aspect, m.angle)
+    return replace(ev, wordmark_read=wordmark.read_on_page(page.gray_levels[0], placement, word, reader))
 
 
 def _evidence(
@@ -1009,7 +1039,12 @@ def _rival_placements(
     return placements
 
 
-def verify(page: PreparedPage, refs: ReferenceSet, cand: _Candidate) -> LogoEvidence | None:
+def verify(
+    page: PreparedPage,
+    refs: ReferenceSet,
+    cand: _Candidate,
+    thresholds: LogoThresholds = DEFAULT_THRESHOLDS,
+) -> LogoEvidence | None:
     m = measure(page, cand.ref, cand.x, cand.y, cand.width)
     if m is None:
         return None
@@ -1019,7 +1054,8 @@ def verify(page: PreparedPage, refs: ReferenceSet, cand: _Candidate) -> LogoEvid
             r = measure(page, other, x, y, width)
             if r is not None and (rival is None or r.score > rival.score):
                 rival = r
-    return _evidence(page, m, rival, refs.colour_only_rival.get(cand.ref.name, False))
+    ev = _evidence(page, m, rival, refs.colour_only_rival.get(cand.ref.name, False))
+    return read_wordmark(page, refs, ev, m, thresholds)
 
 
 def detect_on_page(
@@ -1057,7 +1093,7 @@ def detect_on_page(
                     return
 
     def settles(cand: _Candidate) -> bool:
-        ev = verify(page, refs, cand)
+        ev = verify(page, refs, cand, thresholds)
         if ev is None:
             return False
         evidence.append(ev)
@@ -1151,7 +1187,9 @@ def match_embedded(
             r = measure(page, other, x0 + pad, y0 + pad + ((y1 - y0) - width * other.aspect) / 2, width)
             if r is not None and (rival is None or r.score > rival.score):
                 rival = r
-        ev = _evidence(page, m, rival, refs.colour_only_rival.get(ref.name, False))
+        ev = read_wordmark(
+            page, refs, _evidence(page, m, rival, refs.colour_only_rival.get(ref.name, False)), m
+        )
         # page-of-the-image fractions -> PDF page fractions
         bx0, by0, bx1, by1 = ev.box
         iw, ih = box[2] - box[0], box[3] - box[1]

@@ -1,0 +1,302 @@
+"""Reading a logo's wordmark: a look-alike that keeps the emblem but names another body is not the party's logo.
+
+Correlation sees a word as a band of dark strokes: another acronym in the same font and place scores almost
+as well (bench/RESULTS.md). A reader does not: the party's main word (the tallest word Tesseract reads with
+confidence on the reference) is read again where it should be on the page. Three outcomes: the same word
+(fuzzy, a misread letter or two allowed), another word of the same size there, or nothing legible (small,
+faint, busy: no conclusion either way). Tesseract runs in-process through tesserocr (~10 ms a word band);
+without it, or without its language data, the check is skipped and says so once in the log.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+REFERENCE_WIDTH = 600  # references are read at this width: their main word is then 40-90 px high
+MIN_REFERENCE_CONFIDENCE = 70.0  # a made-up acronym reads at 74-92 on a clean reference (no dictionary)
+STANDOUT = 1.5  # the main word is at least this much taller than any other word: the name, not a tagline
+MIN_PAGE_CONFIDENCE = 60.0  # a word read less surely on the page contradicts nothing
+TARGET_WORD_HEIGHT = 48.0  # page word bands are scaled so the word is about this high (Tesseract's comfort)
+MIN_WORD_HEIGHT_PX = 7.0  # below this on the working page, letters are a few pixels: nothing can be read
+NARROW_RIGHT = 0.3  # band margin right of the word, in word widths: first read
+WIDE_RIGHT = 1.0  # ... and when a word read runs off that edge (another name, longer)
+BAND_MARGIN = 16  # pixels of plain background around the band read
+MIN_BAND_CONTRAST = 12.0  # gray levels between the band's 1st and 99th percentiles
+MIN_SIMILARITY = (
+    0.5  # 1 - normalised edit distance: "PJBG" read "PIE" is the same word, "VSTB" for "EECD" not
+)
+LEPTONICA_SEVERITY_NONE = 6  # L_SEVERITY_NONE in leptonica's environ.h
+_TESSDATA_DIRS = (
+    "/usr/share/tesseract-ocr/5/tessdata",
+    "/usr/share/tesseract-ocr/4.00/tessdata",
+    "/usr/share/tessdata",
+)
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word read by Tesseract: its text, confidence (0-100) and box in pixels of the image read."""
+
+    text: str
+    confidence: float
+    box: tuple[int, int, int, int]
+
+    @property
+    def height(self) -> int:
+        return self.box[3] - self.box[1]
+
+
+@dataclass(frozen=True)
+class MainWord:
+    """The reference's main word, with its box as fractions of the logo's width and height."""
+
+    text: str
+    box: tuple[float, float, float, float]
+
+
+class WordReader:
+    """One Tesseract engine (sparse text, French data) per process; calls are serialised by a lock."""
+
+    def __init__(self, tessdata: str, language: str = "fra") -> None:
+        import tesserocr  # type: ignore[import-untyped]  # no stubs
+
+        _quiet_leptonica(tesserocr.__file__)
+        self._tesserocr = tesserocr
+        self._api = tesserocr.PyTessBaseAPI(path=tessdata, lang=language, psm=tesserocr.PSM.SPARSE_TEXT)
+        self._lock = threading.Lock()
+
+    def read(self, gray: np.ndarray) -> list[Word]:
+        """The words of an 8-bit gray image, with their confidence and pixel box."""
+        from PIL import Image
+
+        tesserocr = self._tesserocr
+        level = tesserocr.RIL.WORD
+        words: list[Word] = []
+        with self._lock:
+            self._api.SetImage(Image.fromarray(np.ascontiguousarray(gray, dtype=np.uint8)))
+            self._api.Recognize()
+            iterator = self._api.GetIterator()
+            if iterator is None:
+                return words
+            for item in tesserocr.iterate_level(iterator, level):
+                try:
+                    text = (item.GetUTF8Text(level) or "").strip()
+                except RuntimeError:  # an empty result raises instead of returning ""
+                    continue
+                if text:
+                    x0, y0, x1, y1 = item.BoundingBox(level)
+                    words.append(Word(text, float(item.Confidence(level)), (x0, y0, x1, y1)))
+        return words
+
+
+# Diagnostics hook (bench tools, tests): when a list, every band read appends (main word, words read, box).
+TRACE: list[tuple[object, ...]] | None = None
+
+
+def _quiet_leptonica(module_file: str) -> None:
+    """Silence Leptonica's messages on stderr ("Error in pixScanForForeground" on a band with no text):
+    they would land in the middle of the CLI's output. The wheel bundles its own libleptonica; best effort."""
+    libs = Path(module_file).resolve().parents[1] / "tesserocr.libs"
+    for lib in sorted(libs.glob("libleptonica*.so*")) or sorted(libs.glob("liblept*.so*")):
+        try:
+            ctypes.CDLL(str(lib)).setMsgSeverity(LEPTONICA_SEVERITY_NONE)
+        except (OSError, AttributeError):  # another build: its messages stay
+            log.debug("could not silence %s", lib)
+        return
+
+
+@dataclass
+class _Slot:
+    """The process's reader and whether creating it was tried (once: a missing Tesseract stays missing)."""
+
+    state: str = "untried"
+    reader: WordReader | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_SLOT = _Slot()
+
+
+def tessdata_dir() -> str | None:
+    """Where Tesseract's language data is: $TESSDATA_PREFIX, else the Debian locations."""
+    candidates = [os.environ["TESSDATA_PREFIX"]] if os.environ.get("TESSDATA_PREFIX") else []
+    candidates += list(_TESSDATA_DIRS)
+    for directory in candidates:
+        if (Path(directory) / "fra.traineddata").is_file():
+            return directory
+    return None
+
+
+def reader() -> WordReader | None:
+    """The process's reader, created on first use; None (logged once) when Tesseract cannot run here."""
+    with _SLOT.lock:
+        if _SLOT.state == "untried":
+            _SLOT.state = "unavailable"
+            tessdata = tessdata_dir()
+            try:
+                if tessdata is None:
+                    raise RuntimeError("no fra.traineddata (Debian package tesseract-ocr-fra)")
+                _SLOT.reader = WordReader(tessdata)
+                _SLOT.state = "ready"
+            except (ImportError, RuntimeError) as exc:
+                log.warning("wordmark check disabled: Tesseract unavailable (%s)", exc)
+        return _SLOT.reader
+
+
+def _alnum(text: str) -> str:
+    """Upper-case letters and digits, accents dropped: "Préfet" and "PREFET" are the same word here."""
+    folded = unicodedata.normalize("NFKD", text.upper())
+    return "".join(c for c in folded if c.isalnum() and not unicodedata.combining(c))
+
+
+def similarity(a: str, b: str) -> float:
+    """1 - Levenshtein distance / length of the longer, on upper-case letters and digits only."""
+    a, b = _alnum(a), _alnum(b)
+    if not a or not b:
+        return 0.0
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return 1.0 - previous[-1] / max(len(a), len(b))
+
+
+def _stands_in(found: Word, expected: tuple[float, float, float, float]) -> bool:
+    """Whether a word read on the page stands where and as the logo's main word would: same height and top
+    (a paragraph behind a transparent logo does not), aligned left, right or centred, not a fragment."""
+    ex0, ey0, ex1, ey1 = expected
+    eh, ew = ey1 - ey0, ex1 - ex0
+    x0, y0, x1, _ = found.box
+    aligned = min(abs(x0 - ex0), abs(x1 - ex1), abs((x0 + x1 - ex0 - ex1) / 2)) <= 0.25 * ew
+    return (
+        len(_alnum(found.text)) >= 3
+        and 0.6 * eh <= found.height <= 1.7 * eh
+        and abs(y0 - ey0) <= 0.6 * eh
+        and x1 - x0 >= 0.5 * ew
+        and aligned
+    )
+
+
+def main_word(rgb: np.ndarray, alpha: np.ndarray, read: WordReader) -> MainWord | None:
+    """The tallest word read with confidence on a reference logo flattened on white, if any."""
+    flat = rgb * alpha[:, :, None] + 255.0 * (1.0 - alpha[:, :, None])
+    gray = cv2.cvtColor(np.clip(flat, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
+    h, w = gray.shape
+    height = max(1, round(h * REFERENCE_WIDTH / w))
+    gray = cv2.resize(gray, (REFERENCE_WIDTH, height), interpolation=cv2.INTER_CUBIC)
+    # Words only: an emblem read as "(e)" or "+" has no letters, and is taller than any line of text.
+    words = [w for w in read.read(gray) if len(_alnum(w.text)) >= 2 and w.height <= 0.6 * height]
+    sure = [w for w in words if w.confidence >= MIN_REFERENCE_CONFIDENCE and len(_alnum(w.text)) >= 3]
+    if not sure:
+        return None
+    best = max(sure, key=lambda word: word.height)
+    if any(w is not best and w.height * STANDOUT > best.height for w in words):
+        return None  # no word stands out (a line of equal words): the next word would be read with it
+    x0, y0, x1, y1 = best.box
+    return MainWord(best.text, (x0 / REFERENCE_WIDTH, y0 / height, x1 / REFERENCE_WIDTH, y1 / height))
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a logo lies on the page: centre and width (page pixels), aspect, rotation (degrees, as cv2)."""
+
+    cx: float
+    cy: float
+    width: float
+    aspect: float
+    angle: float = 0.0
+
+
+def read_on_page(page_gray: np.ndarray, logo: Placement, word: MainWord, read: WordReader) -> bool | None:
+    """Whether the page shows `word` where the logo placed at `logo` has it.
+
+    True: read there (fuzzily). False: another word of about the same size stands there instead.
+    None: nothing legible, or too small to read: no conclusion.
+    """
+    lh = logo.width * logo.aspect
+    if (word.box[3] - word.box[1]) * lh < MIN_WORD_HEIGHT_PX:
+        return None
+    verdict, cut = _read_band(page_gray, logo, word, read, right=NARROW_RIGHT)
+    if verdict is None and cut:
+        # A longer name ran past the band's right edge, and a cut letter spoils the whole word's reading.
+        verdict, _ = _read_band(page_gray, logo, word, read, right=WIDE_RIGHT)
+    return verdict
+
+
+def _read_band(
+    page_gray: np.ndarray, logo: Placement, word: MainWord, read: WordReader, *, right: float
+) -> tuple[bool | None, bool]:
+    """Read the band of the main word: the verdict, and whether a word read there runs off its right edge."""
+    lw, lh = logo.width, logo.width * logo.aspect
+    wx0, wy0, wx1, wy1 = word.box
+    word_h, word_w = (wy1 - wy0) * lh, (wx1 - wx0) * lw
+    scale = min(6.0, TARGET_WORD_HEIGHT / word_h)
+    # The band of the word in the logo's own frame (rotation undone: Tesseract reads level lines best),
+    # sampled at `scale`, with a narrow margin: a dark emblem or another logo in the band makes Tesseract
+    # take the whole band for a picture and read nothing.
+    u0, u1 = wx0 * lw - 0.12 * word_w, wx1 * lw + right * word_w
+    v0, v1 = wy0 * lh - 0.35 * word_h, wy1 * lh + 0.35 * word_h
+    size = (max(8, round((u1 - u0) * scale)), max(8, round((v1 - v0) * scale)))
+    rotation = cv2.getRotationMatrix2D((0.0, 0.0), logo.angle, 1.0)[:, :2]
+    origin = np.array([logo.cx, logo.cy]) + rotation @ np.array([u0 - lw / 2, v0 - lh / 2])
+    band_to_page = np.hstack([rotation / scale, origin[:, None]]).astype(np.float64)
+    band = cv2.warpAffine(
+        page_gray.astype(np.float32),
+        band_to_page,
+        size,
+        flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    # Stretched to full contrast: a wordmark in dark red on a red ground is faint in gray, not absent.
+    low, high = np.percentile(band, (1, 99))
+    if high - low < MIN_BAND_CONTRAST:
+        return None, False  # a flat band: nothing written there (and Leptonica complains about empty images)
+    band = np.clip((band - low) * (255.0 / max(float(high - low), 1.0)), 0, 255).astype(np.uint8)
+    # A margin of the band's own background: Tesseract misses words that touch the image's edges.
+    pad = BAND_MARGIN
+    band = cv2.copyMakeBorder(band, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=int(np.median(band)))
+    # Where the word should be, in the band's pixels.
+    expected = (
+        (wx0 * lw - u0) * scale + pad,
+        (wy0 * lh - v0) * scale + pad,
+        (wx1 * lw - u0) * scale + pad,
+        (wy1 * lh - v0) * scale + pad,
+    )
+    ex0, ey0, ex1, ey1 = expected
+    found_words = read.read(band)
+    if TRACE is not None:
+        TRACE.append((word.text, [(f.text, round(f.confidence), f.box) for f in found_words], expected))
+    # Only words in the word's place: neighbouring text (a caption, a paragraph) says nothing about the logo.
+    in_place = [
+        f
+        for f in found_words
+        if ey0 <= (f.box[1] + f.box[3]) / 2 <= ey1 and f.box[0] < ex1 and f.box[2] > ex0 and _alnum(f.text)
+    ]
+    cut = any(f.box[2] >= size[0] + pad - 3 for f in in_place)
+    wanted = _alnum(word.text)
+    pieces = ""
+    for found in in_place:
+        text = _alnum(found.text)
+        if similarity(text, wanted) >= MIN_SIMILARITY or (
+            len(text) >= 3 and (text in wanted or wanted in text)
+        ):
+            return True, cut
+        pieces += text
+    if len(pieces) >= 3 and similarity(pieces, wanted) >= MIN_SIMILARITY:
+        return True, cut  # the word read in pieces
+    sure = [f for f in in_place if f.confidence >= MIN_PAGE_CONFIDENCE and _stands_in(f, expected)]
+    # Another word, read surely, with nothing unsure beside it: the page names someone else.
+    return (False if sure and len(sure) == len(in_place) else None), cut

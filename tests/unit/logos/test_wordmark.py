@@ -1,0 +1,167 @@
+"""Reading a logo's main word with Tesseract (in-process), on the reference and where the page should show it."""
+
+from __future__ import annotations
+
+import logging
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from comms_approval.adapters.logos import wordmark
+from comms_approval.adapters.logos.wordmark import MainWord, Placement, Word, WordReader
+
+BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+REGULAR = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+@pytest.fixture(scope="module")
+def reader() -> WordReader:
+    found = wordmark.reader()
+    assert found is not None, "Tesseract (tesserocr + tesseract-ocr-fra) is installed by ./dev"
+    return found
+
+
+def draw_logo(
+    name: str, tagline: str = "Solidarité territoriale", canvas: int = 480
+) -> tuple[np.ndarray, np.ndarray]:
+    """A 480 x 200 logo: a dark emblem, a name 52 px high, a small tagline. RGB 0..255 and alpha 0..1.
+
+    A wider `canvas` leaves room for a longer name running past the logo's usual right edge."""
+    image = Image.new("RGBA", (canvas, 200), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((10, 20, 170, 180), fill=(20, 60, 140, 255))
+    draw.text((190, 50), name, font=ImageFont.truetype(BOLD, 52), fill=(20, 60, 140, 255))
+    if tagline:
+        draw.text((192, 130), tagline, font=ImageFont.truetype(REGULAR, 20), fill=(20, 60, 140, 255))
+    rgba = np.asarray(image).astype(np.float32)
+    return rgba[:, :, :3], rgba[:, :, 3] / 255.0
+
+
+def page_with(
+    name: str, *, width: int = 300, angle: float = 0.0, canvas: int = 480
+) -> tuple[np.ndarray, Placement]:
+    """A white page (gray 0..255) with the logo `width` px wide centred at (400, 300), rotated by `angle`;
+    the placement is the 480-px logo's (a wider canvas spills to the right of it)."""
+    rgb, alpha = draw_logo(name, canvas=canvas)
+    height = round(width * 200 / 480)
+    drawn = round(width * canvas / 480)
+    rgb = cv2.resize(rgb, (drawn, height), interpolation=cv2.INTER_AREA)
+    alpha = cv2.resize(alpha, (drawn, height), interpolation=cv2.INTER_AREA)
+    page = np.full((600, 800, 3), 255.0, np.float32)
+    x0, y0 = 400 - width // 2, 300 - height // 2
+    window = page[y0 : y0 + height, x0 : x0 + drawn]
+    window[:] = rgb * alpha[:, :, None] + window * (1.0 - alpha[:, :, None])
+    if angle:
+        rotation = cv2.getRotationMatrix2D((400.0, 300.0), angle, 1.0)
+        page = cv2.warpAffine(page, rotation, (800, 600), borderValue=(255, 255, 255))
+    gray = cv2.cvtColor(page, cv2.COLOR_RGB2GRAY)
+    return gray, Placement(x0 + width / 2, y0 + height / 2, float(width), height / width, angle)
+
+
+@pytest.fixture(scope="module")
+def soleil(reader: WordReader) -> MainWord:
+    rgb, alpha = draw_logo("SOLEIL")
+    word = wordmark.main_word(rgb, alpha, reader)
+    assert word is not None
+    return word
+
+
+class TestSimilarity:
+    def test_case_and_accents_do_not_count(self) -> None:
+        assert wordmark.similarity("Préfet", "PREFET") == 1.0
+
+    def test_one_misread_letter_of_five_keeps_most_of_the_word(self) -> None:
+        assert wordmark.similarity("DJLGF", "DJLCF") == pytest.approx(0.8)
+
+    def test_another_acronym_is_far_and_nothing_is_nothing(self) -> None:
+        assert wordmark.similarity("EECD", "VSTBT") < wordmark.MIN_SIMILARITY
+        assert wordmark.similarity("", "CAF") == 0.0 and wordmark.similarity("--", "CAF") == 0.0
+
+
+class TestReference:
+    def test_the_tallest_word_read_surely_is_the_main_word_with_its_place(self, soleil: MainWord) -> None:
+        assert wordmark.similarity(soleil.text, "SOLEIL") >= 0.8
+        x0, y0, x1, y1 = soleil.box
+        assert 0.35 < x0 < 0.45 and x1 > 0.8  # right of the emblem (190 px of 480)
+        assert 0.1 < y0 < 0.35 and y1 < 0.65
+
+    def test_a_logo_without_a_standout_word_has_no_main_word(self, reader: WordReader) -> None:
+        image = Image.new("RGBA", (480, 200), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(image)
+        draw.rectangle((10, 20, 170, 180), fill=(200, 30, 30, 255))
+        draw.text((190, 40), "Maison", font=ImageFont.truetype(REGULAR, 36), fill=(0, 0, 0, 255))
+        draw.text((190, 100), "Commune", font=ImageFont.truetype(REGULAR, 36), fill=(0, 0, 0, 255))
+        rgba = np.asarray(image).astype(np.float32)
+        assert wordmark.main_word(rgba[:, :, :3], rgba[:, :, 3] / 255.0, reader) is None
+
+    def test_a_logo_without_text_has_no_main_word(self, reader: WordReader) -> None:
+        rgb, alpha = draw_logo("", tagline="")
+        assert wordmark.main_word(rgb, alpha, reader) is None
+
+
+class TestOnThePage:
+    def test_the_same_name_is_read_where_the_logo_has_it(self, reader: WordReader, soleil: MainWord) -> None:
+        gray, placement = page_with("SOLEIL")
+        assert wordmark.read_on_page(gray, placement, soleil, reader) is True
+
+    def test_the_rotation_of_the_logo_is_undone_before_reading(
+        self, reader: WordReader, soleil: MainWord
+    ) -> None:
+        gray, placement = page_with("SOLEIL", angle=4.0)
+        assert wordmark.read_on_page(gray, placement, soleil, reader) is True
+
+    def test_another_name_in_the_same_place_contradicts_the_logo(
+        self, reader: WordReader, soleil: MainWord
+    ) -> None:
+        gray, placement = page_with("MARÉES")
+        assert wordmark.read_on_page(gray, placement, soleil, reader) is False
+
+    def test_a_longer_name_running_past_the_band_is_read_again_wider(
+        self, reader: WordReader, soleil: MainWord, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(wordmark, "TRACE", [])
+        gray, placement = page_with("BRUMAIRES", canvas=640)
+        assert wordmark.read_on_page(gray, placement, soleil, reader) is False
+        assert len(wordmark.TRACE) == 2  # the narrow band cut the name: read again, wider
+
+    def test_a_blank_place_or_a_tiny_logo_says_nothing(self, reader: WordReader, soleil: MainWord) -> None:
+        gray, placement = page_with("")
+        assert wordmark.read_on_page(gray, placement, soleil, reader) is None
+        small, tiny = page_with("MARÉES", width=40)  # the name would be ~5 px high
+        assert wordmark.read_on_page(small, tiny, soleil, reader) is None
+
+    def test_a_paragraph_word_lower_and_smaller_does_not_stand_in_for_the_name(self) -> None:
+        expected = (40.0, 30.0, 240.0, 80.0)
+        assert wordmark._stands_in(Word("MAREES", 90.0, (42, 32, 236, 79)), expected)
+        assert not wordmark._stands_in(Word("region", 95.0, (30, 62, 240, 100)), expected)  # top too low
+        assert not wordmark._stands_in(Word("de", 95.0, (40, 32, 80, 79)), expected)  # two letters
+        assert not wordmark._stands_in(Word("MAR", 95.0, (40, 32, 100, 79)), expected)  # a fragment
+
+
+class TestWithoutTesseract:
+    def test_missing_language_data_disables_the_check_once_with_a_warning(
+        self, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        monkeypatch.setattr(wordmark._SLOT, "state", "untried")
+        monkeypatch.setattr(wordmark._SLOT, "reader", None)
+        monkeypatch.setattr(wordmark, "tessdata_dir", lambda: None)
+        with caplog.at_level(logging.WARNING, logger=wordmark.__name__):
+            assert wordmark.reader() is None
+            assert wordmark.reader() is None
+        assert [r.getMessage() for r in caplog.records].count(
+            "wordmark check disabled: Tesseract unavailable (no fra.traineddata (Debian package tesseract-ocr-fra))"
+        ) == 1
+
+    def test_tessdata_prefix_is_honoured_when_it_holds_french(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: object
+    ) -> None:
+        from pathlib import Path
+
+        folder = Path(str(tmp_path))
+        (folder / "fra.traineddata").write_bytes(b"")
+        monkeypatch.setenv("TESSDATA_PREFIX", str(folder))
+        assert wordmark.tessdata_dir() == str(folder)
+        monkeypatch.setenv("TESSDATA_PREFIX", str(folder / "nowhere"))
+        assert wordmark.tessdata_dir() != str(folder / "nowhere")
