@@ -33,9 +33,7 @@ NARROW_RIGHT = 0.3  # band margin right of the word, in word widths: first read
 WIDE_RIGHT = 1.0  # ... and when a word read runs off that edge (another name, longer)
 BAND_MARGIN = 16  # pixels of plain background around the band read
 MIN_BAND_CONTRAST = 12.0  # gray levels between the band's 1st and 99th percentiles
-MIN_SIMILARITY = (
-    0.5  # 1 - normalised edit distance: "PJBG" read "PIE" is the same word, "VSTB" for "EECD" not
-)
+MIN_SIMILARITY = 0.5  # 1 - edit distance / length: "EEGD" for "EECD" is the name (0.75), "VSTB" not (0)
 LEPTONICA_SEVERITY_NONE = 6  # L_SEVERITY_NONE in leptonica's environ.h
 _TESSDATA_DIRS = (
     "/usr/share/tesseract-ocr/5/tessdata",
