@@ -139,6 +139,10 @@ class TestOnThePage:
         assert not wordmark._stands_in(Word("de", 95.0, (40, 32, 80, 79)), expected)  # two letters
         assert not wordmark._stands_in(Word("MAR", 95.0, (40, 32, 100, 79)), expected)  # a fragment
 
+    def test_a_taller_name_filling_the_whole_band_still_stands_in(self) -> None:
+        # the band is the name's height plus 0.35 of it above and below: a bigger acronym fills it all
+        assert wordmark._stands_in(Word("CJANG", 83.0, (16, 16, 234, 98)), (34.0, 40.0, 188.0, 88.0))
+
 
 class TestWithoutTesseract:
     def test_missing_language_data_disables_the_check_once_with_a_warning(

@@ -181,7 +181,7 @@ def _stands_in(found: Word, expected: tuple[float, float, float, float]) -> bool
     aligned = min(abs(x0 - ex0), abs(x1 - ex1), abs((x0 + x1 - ex0 - ex1) / 2)) <= 0.25 * ew
     return (
         len(_alnum(found.text)) >= 3
-        and 0.6 * eh <= found.height <= 1.7 * eh
+        and 0.6 * eh <= found.height <= 1.75 * eh
         and abs(y0 - ey0) <= 0.6 * eh
         and x1 - x0 >= 0.5 * ew
         and aligned
