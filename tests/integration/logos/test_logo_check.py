@@ -103,16 +103,21 @@ def _prefet_renamed(name: str) -> Image.Image:
     return image
 
 
+def _draw_prefet_as(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Make `compose` draw the prefect's logo under another name (the other logos unchanged)."""
+    from tests.integration.logos import drafts
+
+    real = drafts.logo
+    monkeypatch.setattr(
+        drafts, "logo", lambda stem: _prefet_renamed(name) if stem == "prefet" else real(stem)
+    )
+
+
 class TestWordmark:
     def test_a_look_alike_naming_another_body_is_not_present_and_says_why(
         self, checker: OpenCvLogoMatcher, demo: Convention, save: Save, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        from tests.integration.logos import drafts
-
-        real = drafts.logo
-        monkeypatch.setattr(
-            drafts, "logo", lambda stem: _prefet_renamed("BRÛLÉE") if stem == "prefet" else real(stem)
-        )
+        _draw_prefet_as(monkeypatch, "BRÛLÉE")
         report = checker.check(save(compose(ALL_CURRENT)), demo)
         prefet = report.result_for("prefet")
         assert prefet.status is LogoStatus.UNCERTAIN
@@ -126,26 +131,17 @@ class TestWordmark:
     ) -> None:
         # The control: without Tesseract the emblem and the layout are all there is, and they match.
         from comms_approval.adapters.logos import wordmark
-        from tests.integration.logos import drafts
 
         monkeypatch.setattr(wordmark._SLOT, "state", "unavailable")
         monkeypatch.setattr(wordmark._SLOT, "reader", None)
-        real = drafts.logo
-        monkeypatch.setattr(
-            drafts, "logo", lambda stem: _prefet_renamed("BRÛLÉE") if stem == "prefet" else real(stem)
-        )
+        _draw_prefet_as(monkeypatch, "BRÛLÉE")
         report = OpenCvLogoMatcher().check(save(compose(ALL_CURRENT)), demo)
         assert report.result_for("prefet").status is LogoStatus.PRESENT
 
     def test_the_name_misread_by_a_letter_still_counts_as_the_name(
         self, checker: OpenCvLogoMatcher, demo: Convention, save: Save, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        from tests.integration.logos import drafts
-
-        real = drafts.logo
-        monkeypatch.setattr(
-            drafts, "logo", lambda stem: _prefet_renamed("PREFET") if stem == "prefet" else real(stem)
-        )
+        _draw_prefet_as(monkeypatch, "PREFET")
         assert (
             checker.check(save(compose(ALL_CURRENT)), demo).result_for("prefet").status is LogoStatus.PRESENT
         )

@@ -105,13 +105,13 @@ TRACE: list[tuple[object, ...]] | None = None
 def _quiet_leptonica(module_file: str) -> None:
     """Silence Leptonica's messages on stderr ("Error in pixScanForForeground" on a band with no text):
     they would land in the middle of the CLI's output. The wheel bundles its own libleptonica; best effort."""
-    libs = Path(module_file).resolve().parents[1] / "tesserocr.libs"
-    for lib in sorted(libs.glob("libleptonica*.so*")) or sorted(libs.glob("liblept*.so*")):
-        try:
-            ctypes.CDLL(str(lib)).setMsgSeverity(LEPTONICA_SEVERITY_NONE)
-        except (OSError, AttributeError):  # another build: its messages stay
-            log.debug("could not silence %s", lib)
+    libs = sorted((Path(module_file).resolve().parents[1] / "tesserocr.libs").glob("liblept*.so*"))
+    if not libs:
         return
+    try:
+        ctypes.CDLL(str(libs[0])).setMsgSeverity(LEPTONICA_SEVERITY_NONE)
+    except (OSError, AttributeError):  # another build: its messages stay
+        log.debug("could not silence %s", libs[0])
 
 
 @dataclass
@@ -275,7 +275,7 @@ def _read_band(
     origin = np.array([logo.cx, logo.cy]) + rotation @ np.array([u0 - lw / 2, v0 - lh / 2])
     band_to_page = np.hstack([rotation / scale, origin[:, None]]).astype(np.float64)
     band = cv2.warpAffine(
-        page_gray.astype(np.float32),
+        page_gray.astype(np.float32, copy=False),  # the working page is float32 already: no copy per read
         band_to_page,
         size,
         flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
