@@ -234,6 +234,10 @@ class LogoEvidence:
     rival_ink_score: float | None = None  # the same for the rival, when it is another version of this logo
     part_colour_distance: float | None = None  # the colour distance of the logo's worst-matching part
     wordmark_read: bool | None = None  # the logo's main word read on the page: same / another word / unread
+    # Whether the rival's main word was read at the same place (True) or not (False), when the rival is
+    # another version of this party's logo with another name; None when not looked for. Read only to settle
+    # a near tie between two versions.
+    rival_wordmark_read: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -278,8 +282,11 @@ def _judge(ev: LogoEvidence, t: LogoThresholds) -> _Judgement:
         # Without colour, this version and its colour-only twin are the same picture: the rival score
         # says nothing, and neither "present" nor "obsolete" can be told.
         return _Judgement(False, Reason.GRAYSCALE_COLOUR_ONLY, plausible=True)
+    if ev.wordmark_read is False and ev.rival_wordmark_read is True:
+        # The page names the other version of this logo: it is that version, not this one.
+        return _Judgement(False, Reason.WORDMARK_MISMATCH)
     margin = rival_margin(ev, t)
-    if margin < t.margin:
+    if margin < t.margin and not names_settle(ev):
         # Another known logo (another party's, or another version) explains the pixels as well: a near
         # tie (either way) is worth showing the officer; a rival clearly better means it is not this logo.
         return _Judgement(False, Reason.RIVAL_CLOSE, plausible=margin > -t.margin and colour_ok)
@@ -327,6 +334,26 @@ def rival_margin(ev: LogoEvidence, t: LogoThresholds = DEFAULT_THRESHOLDS) -> fl
     return ev.score - rival
 
 
+def names_settle(ev: LogoEvidence) -> bool:
+    """Whether reading the names settled a tie with another version of this logo in this one's favour.
+
+    Two versions that differ in their name (a new acronym beside the same emblem) are the same picture to
+    correlation at 150 dpi; the page's own word tells them apart when it reads as this one's and not the other's.
+    """
+    return ev.rival_party == ev.party and ev.wordmark_read is True and ev.rival_wordmark_read is False
+
+
+def version_tie(ev: LogoEvidence, thresholds: LogoThresholds = DEFAULT_THRESHOLDS) -> bool:
+    """Whether this candidate would be accepted but for another version of its own logo scoring as well.
+
+    The detector then reads both versions' names on the page (a tie that only the names can settle).
+    """
+    if ev.rival_party != ev.party or ev.rival_score <= -1.0 or rival_margin(ev, thresholds) >= thresholds.margin:
+        return False
+    alone = replace(ev, rival_score=-1.0, rival_party=None, rival_fine_score=None, rival_ink_score=None)
+    return _judge(alone, thresholds).accepted
+
+
 def effective_rival(ev: LogoEvidence, t: LogoThresholds = DEFAULT_THRESHOLDS) -> float:
     """The rival's score, unless its colours clearly cannot explain the pixels while this logo's can.
 
@@ -345,8 +372,8 @@ def effective_rival(ev: LogoEvidence, t: LogoThresholds = DEFAULT_THRESHOLDS) ->
 
 def is_conclusive(evidence: LogoEvidence, thresholds: LogoThresholds = DEFAULT_THRESHOLDS) -> bool:
     """Whether this one candidate already settles its party's verdict (the detector may stop searching)."""
-    return (
-        _judge(evidence, thresholds).accepted and rival_margin(evidence, thresholds) >= 2 * thresholds.margin
+    return _judge(evidence, thresholds).accepted and (
+        rival_margin(evidence, thresholds) >= 2 * thresholds.margin or names_settle(evidence)
     )
 
 

@@ -14,7 +14,7 @@ from PIL import Image
 from comms_approval.adapters.logos.references import load_reference
 from comms_approval.domain.convention import Convention
 from comms_approval.domain.errors import DocumentError
-from comms_approval.domain.logos import LogoStatus, LogoVersion, Reason
+from comms_approval.domain.logos import LogoStatus, LogoThresholds, LogoVersion, Reason
 from comms_approval.services.logo_check import OpenCvLogoMatcher
 from tests.integration.logos.drafts import ALL_CURRENT, LOGOS, PAGE, compose, embedded_logo_pdf, logo
 
@@ -145,6 +145,39 @@ class TestWordmark:
         assert (
             checker.check(save(compose(ALL_CURRENT)), demo).result_for("prefet").status is LogoStatus.PRESENT
         )
+
+    @pytest.mark.parametrize(
+        ("shown", "expected"), [("PRÉFET", LogoStatus.PRESENT), ("BRÛLÉE", LogoStatus.OBSOLETE)]
+    )
+    def test_two_versions_tied_on_shape_are_told_apart_by_their_names(
+        self,
+        demo: Convention,
+        save: Save,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        shown: str,
+        expected: LogoStatus,
+    ) -> None:
+        # The prefect's old logo bore another name beside the same emblem. At 150 dpi such versions can tie
+        # on shape (bench/RESULTS.md); a wide rival margin makes them tie here, where they are drawn large.
+        old = tmp_path / "prefet-old.png"
+        _prefet_renamed("BRÛLÉE").save(old)
+        parties = tuple(replace(p, obsolete_logos=(old,)) if p.id == "prefet" else p for p in demo.parties)
+        convention = replace(demo, parties=parties)
+        if shown != "PRÉFET":
+            _draw_prefet_as(monkeypatch, shown)
+        tied = LogoThresholds(margin=0.45)
+        draft = save(compose(ALL_CURRENT))
+        result = OpenCvLogoMatcher(thresholds=tied).check(draft, convention).result_for("prefet")
+        assert result.status is expected
+        # the control: without reading the names, the tie is only a candidate for the officer to confirm
+        from comms_approval.adapters.logos import wordmark
+
+        monkeypatch.setattr(wordmark._SLOT, "state", "unavailable")
+        monkeypatch.setattr(wordmark._SLOT, "reader", None)
+        blind = OpenCvLogoMatcher(thresholds=tied).check(draft, convention).result_for("prefet")
+        assert blind.status is LogoStatus.UNCERTAIN
+        assert blind.reason == Reason.RIVAL_CLOSE
 
 
 class TestPdf:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import ClassVar
 
 from comms_approval.domain.logos import (
     LogoEvidence,
@@ -17,8 +18,10 @@ from comms_approval.domain.logos import (
     decide_document,
     decide_party,
     is_conclusive,
+    names_settle,
     page_width_mm,
     reason_text,
+    version_tie,
     would_accept,
 )
 
@@ -253,6 +256,58 @@ class TestWordmark:
     def test_would_accept_is_the_policys_own_acceptance(self) -> None:
         assert would_accept(evidence()) and not would_accept(evidence(score=0.6))
         assert not would_accept(evidence(wordmark_read=False))
+
+
+class TestNamesSettleATieOfVersions:
+    """Two versions that differ in their acronym fit the page alike: the names read there decide."""
+
+    TIE: ClassVar[dict[str, object]] = {
+        "score": 0.99,
+        "rival_score": 0.99,
+        "rival_party": "caf",
+        "fine_score": 0.95,
+        "rival_fine_score": 0.97,
+    }
+
+    def test_a_tie_with_another_version_of_the_same_logo_is_a_version_tie(self) -> None:
+        assert version_tie(evidence(**self.TIE))
+        assert decide_party("caf", 10.0, [evidence(**self.TIE)]).reason == Reason.RIVAL_CLOSE
+
+    def test_no_version_tie_against_another_party_a_clear_margin_or_a_weak_match(self) -> None:
+        assert not version_tie(evidence(**{**self.TIE, "rival_party": "dsden"}))
+        assert not version_tie(evidence(**{**self.TIE, "rival_fine_score": 0.5}))
+        assert not version_tie(evidence(**{**self.TIE, "rival_score": -1.0}))
+        assert not version_tie(
+            evidence(**{**self.TIE, "score": 0.6, "fine_score": 0.6, "rival_fine_score": 0.6})
+        )
+        assert not version_tie(
+            evidence(**{**self.TIE, "colour_distance": 25.0})
+        )  # refused for its colour anyway
+
+    def test_this_name_read_and_not_the_rivals_settles_the_tie_and_the_search(self) -> None:
+        settled = evidence(**self.TIE, wordmark_read=True, rival_wordmark_read=False)
+        assert names_settle(settled)
+        assert decide_party("caf", 10.0, [settled]).status is LogoStatus.PRESENT
+        assert is_conclusive(settled)
+
+    def test_a_tie_stays_a_tie_unless_the_names_tell_the_versions_apart(self) -> None:
+        for read, rival_read in ((True, True), (True, None), (None, False), (None, None)):
+            ev = evidence(**self.TIE, wordmark_read=read, rival_wordmark_read=rival_read)
+            assert not names_settle(ev)
+            assert decide_party("caf", 10.0, [ev]).reason == Reason.RIVAL_CLOSE
+        other_party = evidence(
+            **{**self.TIE, "rival_party": "dsden"}, wordmark_read=True, rival_wordmark_read=False
+        )
+        assert decide_party("caf", 10.0, [other_party]).reason == Reason.RIVAL_CLOSE
+
+    def test_the_page_naming_the_other_version_rules_this_one_out_and_the_other_wins(self) -> None:
+        current = evidence(**self.TIE, wordmark_read=False, rival_wordmark_read=True)
+        old = evidence(
+            version=LogoVersion.OBSOLETE, **self.TIE, wordmark_read=True, rival_wordmark_read=False
+        )
+        assert decide_party("caf", 10.0, [current]).status is LogoStatus.MISSING
+        result = decide_party("caf", 10.0, [current, old])
+        assert result.status is LogoStatus.OBSOLETE
 
 
 class TestDocument:

@@ -143,6 +143,32 @@ class TestOnThePage:
         # the band is the name's height plus 0.35 of it above and below: a bigger acronym fills it all
         assert wordmark._stands_in(Word("CJANG", 83.0, (16, 16, 234, 98)), (34.0, 40.0, 188.0, 88.0))
 
+    def test_when_nothing_is_read_the_band_is_read_again_from_the_names_left_edge_to_confirm_only(
+        self, reader: WordReader, soleil: MainWord, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # On the benchmark, lines of page text seen through a transparent logo's gap beside its name made
+        # Tesseract read nothing at all in the first band; here the first reading is made blind instead.
+        class FirstReadingBlind(WordReader):
+            def __init__(self) -> None:
+                self.widths: list[int] = []
+
+            def read(self, gray: np.ndarray) -> list[Word]:
+                self.widths.append(gray.shape[1])
+                return [] if len(self.widths) == 1 else reader.read(gray)
+
+        same, other = FirstReadingBlind(), FirstReadingBlind()
+        gray, placement = page_with("SOLEIL")
+        assert wordmark.read_on_page(gray, placement, soleil, same) is True
+        assert len(same.widths) == 2 and same.widths[1] < same.widths[0]  # the left margin dropped
+        gray, placement = page_with("MARÉES")
+        assert wordmark.read_on_page(gray, placement, soleil, other) is None  # never a contradiction
+        assert len(other.widths) == 2
+
+    def test_names_are_the_same_fuzzily_or_when_one_contains_the_other(self) -> None:
+        assert wordmark.same_name("S0LEIL", "SOLEIL") and wordmark.same_name("«SOLEIL»", "soleil")
+        assert wordmark.same_name("PREFETS", "PRÉFET") and not wordmark.same_name("GLFF", "SZLU")
+        assert not wordmark.same_name("AB", "ABCDEF")  # two letters are a fragment, not the name
+
 
 class TestWithoutTesseract:
     def test_missing_language_data_disables_the_check_once_with_a_warning(

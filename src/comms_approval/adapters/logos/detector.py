@@ -22,6 +22,7 @@ from comms_approval.domain.logos import (
     LogoThresholds,
     LogoVersion,
     is_conclusive,
+    version_tie,
     would_accept,
 )
 
@@ -967,18 +968,36 @@ def read_wordmark(
     refs: ReferenceSet,
     ev: LogoEvidence,
     m: Measurement,
+    rival: Measurement | None = None,
     thresholds: LogoThresholds = DEFAULT_THRESHOLDS,
 ) -> LogoEvidence:
-    """The evidence with the wordmark read, when the policy would accept it otherwise (else unchanged)."""
-    if not would_accept(ev, thresholds):
+    """The evidence with the wordmark read, when the policy would accept it otherwise (else unchanged).
+
+    When it would be accepted but for another version of the same logo scoring as well, and the two
+    versions bear different names, the rival's name is read at its own place too: the names settle the tie.
+    """
+    tie = rival is not None and version_tie(ev, thresholds)
+    if not (tie or would_accept(ev, thresholds)):
         return ev
     reader = wordmark.reader()
     word = refs.main_word(m.ref, reader) if reader is not None else None
     if reader is None or word is None:
         return ev
+    read = wordmark.read_on_page(page.gray_levels[0], _placement(m), word, reader)
+    ev = replace(ev, wordmark_read=read)
+    if tie and rival is not None and read is not None:
+        rival_word = refs.main_word(rival.ref, reader)
+        if rival_word is not None and not wordmark.same_name(rival_word.text, word.text):
+            rival_read = wordmark.read_on_page(page.gray_levels[0], _placement(rival), rival_word, reader)
+            # Not read there (another word or nothing legible) is as good as refuted: this logo's own
+            # name, which is not the rival's, was read in that place.
+            ev = replace(ev, rival_wordmark_read=rival_read is True)
+    return ev
+
+
+def _placement(m: Measurement) -> wordmark.Placement:
     x0, y0, x1, y1 = m.box_px
-    placement = wordmark.Placement((x0 + x1) / 2, (y0 + y1) / 2, m.width_px, m.ref.aspect, m.angle)
-    return replace(ev, wordmark_read=wordmark.read_on_page(page.gray_levels[0], placement, word, reader))
+    return wordmark.Placement((x0 + x1) / 2, (y0 + y1) / 2, m.width_px, m.ref.aspect, m.angle)
 
 
 def _evidence(
@@ -1055,7 +1074,7 @@ def verify(
             if r is not None and (rival is None or r.score > rival.score):
                 rival = r
     ev = _evidence(page, m, rival, refs.colour_only_rival.get(cand.ref.name, False))
-    return read_wordmark(page, refs, ev, m, thresholds)
+    return read_wordmark(page, refs, ev, m, rival, thresholds)
 
 
 def detect_on_page(
@@ -1131,6 +1150,7 @@ def exclusive(evidence: list[LogoEvidence]) -> list[LogoEvidence]:
                     rival_colour_distance=other.colour_distance,
                     rival_fine_score=None,  # another party's logo: ranked on the plain scores
                     rival_ink_score=None,
+                    rival_wordmark_read=None,
                 )
         out.append(stronger)
     return out
@@ -1188,7 +1208,7 @@ def match_embedded(
             if r is not None and (rival is None or r.score > rival.score):
                 rival = r
         ev = read_wordmark(
-            page, refs, _evidence(page, m, rival, refs.colour_only_rival.get(ref.name, False)), m
+            page, refs, _evidence(page, m, rival, refs.colour_only_rival.get(ref.name, False)), m, rival
         )
         # page-of-the-image fractions -> PDF page fractions
         bx0, by0, bx1, by1 = ev.box

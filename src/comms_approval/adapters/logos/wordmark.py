@@ -31,6 +31,8 @@ TARGET_WORD_HEIGHT = 48.0  # page word bands are scaled so the word is about thi
 MIN_WORD_HEIGHT_PX = 7.0  # below this on the working page, letters are a few pixels: nothing can be read
 NARROW_RIGHT = 0.3  # band margin right of the word, in word widths: first read
 WIDE_RIGHT = 1.0  # ... and when a word read runs off that edge (another name, longer)
+LEFT = 0.12  # band margin left of the word, in word widths
+TIGHT_LEFT = 0.02  # ... when nothing was read: page text showing through a transparent logo beside its name
 BAND_MARGIN = 16  # pixels of plain background around the band read
 MIN_BAND_CONTRAST = 12.0  # gray levels between the band's 1st and 99th percentiles
 MIN_SIMILARITY = 0.5  # 1 - edit distance / length: "EEGD" for "EECD" is the name (0.75), "VSTB" not (0)
@@ -172,6 +174,12 @@ def similarity(a: str, b: str) -> float:
     return 1.0 - previous[-1] / max(len(a), len(b))
 
 
+def same_name(read: str, wanted: str) -> bool:
+    """Whether a word read is the name wanted: fuzzily (a letter misread), or one containing the other."""
+    a, b = _alnum(read), _alnum(wanted)
+    return similarity(a, b) >= MIN_SIMILARITY or (len(a) >= 3 and (a in b or b in a))
+
+
 def _stands_in(found: Word, expected: tuple[float, float, float, float]) -> bool:
     """Whether a word read on the page stands where and as the logo's main word would: same height and top
     (a paragraph behind a transparent logo does not), aligned left, right or centred, not a fragment."""
@@ -250,17 +258,24 @@ def read_on_page(page_gray: np.ndarray, logo: Placement, word: MainWord, read: W
     lh = logo.width * logo.aspect
     if (word.box[3] - word.box[1]) * lh < MIN_WORD_HEIGHT_PX:
         return None
-    verdict, cut = _read_band(page_gray, logo, word, read, right=NARROW_RIGHT)
+    verdict, cut = _read_band(page_gray, logo, word, read, left=LEFT, right=NARROW_RIGHT)
     if verdict is None and cut:
         # A longer name ran past the band's right edge, and a cut letter spoils the whole word's reading.
-        verdict, _ = _read_band(page_gray, logo, word, read, right=WIDE_RIGHT)
+        verdict, cut = _read_band(page_gray, logo, word, read, left=LEFT, right=WIDE_RIGHT)
+    if verdict is None and cut is None:
+        # Nothing read in place: lines of page text seen through the logo's gap beside the name make
+        # Tesseract take the band for a picture. Read again from the name's own left edge; this reading
+        # may only confirm the name (a word of that page text may now stand in the name's place).
+        retry, _ = _read_band(page_gray, logo, word, read, left=TIGHT_LEFT, right=NARROW_RIGHT)
+        return True if retry else None
     return verdict
 
 
 def _read_band(
-    page_gray: np.ndarray, logo: Placement, word: MainWord, read: WordReader, *, right: float
-) -> tuple[bool | None, bool]:
-    """Read the band of the main word: the verdict, and whether a word read there runs off its right edge."""
+    page_gray: np.ndarray, logo: Placement, word: MainWord, read: WordReader, *, left: float, right: float
+) -> tuple[bool | None, bool | None]:
+    """Read the band of the main word: the verdict, and whether a word read there runs off its right edge
+    (None when no word was read in place at all)."""
     lw, lh = logo.width, logo.width * logo.aspect
     wx0, wy0, wx1, wy1 = word.box
     word_h, word_w = (wy1 - wy0) * lh, (wx1 - wx0) * lw
@@ -268,7 +283,7 @@ def _read_band(
     # The band of the word in the logo's own frame (rotation undone: Tesseract reads level lines best),
     # sampled at `scale`, with a narrow margin: a dark emblem or another logo in the band makes Tesseract
     # take the whole band for a picture and read nothing.
-    u0, u1 = wx0 * lw - 0.12 * word_w, wx1 * lw + right * word_w
+    u0, u1 = wx0 * lw - left * word_w, wx1 * lw + right * word_w
     v0, v1 = wy0 * lh - 0.35 * word_h, wy1 * lh + 0.35 * word_h
     size = (max(8, round((u1 - u0) * scale)), max(8, round((v1 - v0) * scale)))
     rotation = cv2.getRotationMatrix2D((0.0, 0.0), logo.angle, 1.0)[:, :2]
@@ -306,16 +321,13 @@ def _read_band(
         for f in found_words
         if ey0 <= (f.box[1] + f.box[3]) / 2 <= ey1 and f.box[0] < ex1 and f.box[2] > ex0 and _alnum(f.text)
     ]
-    cut = any(f.box[2] >= size[0] + pad - 3 for f in in_place)
+    cut = any(f.box[2] >= size[0] + pad - 3 for f in in_place) if in_place else None
     wanted = _alnum(word.text)
     pieces = ""
     for found in in_place:
-        text = _alnum(found.text)
-        if similarity(text, wanted) >= MIN_SIMILARITY or (
-            len(text) >= 3 and (text in wanted or wanted in text)
-        ):
+        if same_name(found.text, wanted):
             return True, cut
-        pieces += text
+        pieces += _alnum(found.text)
     if len(pieces) >= 3 and similarity(pieces, wanted) >= MIN_SIMILARITY:
         return True, cut  # the word read in pieces
     sure = [f for f in in_place if f.confidence >= MIN_PAGE_CONFIDENCE and _stands_in(f, expected)]
