@@ -348,7 +348,11 @@ def version_tie(ev: LogoEvidence, thresholds: LogoThresholds = DEFAULT_THRESHOLD
 
     The detector then reads both versions' names on the page (a tie that only the names can settle).
     """
-    if ev.rival_party != ev.party or ev.rival_score <= -1.0 or rival_margin(ev, thresholds) >= thresholds.margin:
+    if (
+        ev.rival_party != ev.party
+        or ev.rival_score <= -1.0
+        or rival_margin(ev, thresholds) >= thresholds.margin
+    ):
         return False
     alone = replace(ev, rival_score=-1.0, rival_party=None, rival_fine_score=None, rival_ink_score=None)
     return _judge(alone, thresholds).accepted
