@@ -100,7 +100,11 @@ class OpenCvLogoMatcher:
                     page = prepare_page(raster.rgb, raster.number, raster.width_mm, raster.height_mm)
                     evidence.extend(
                         detect_on_page(
-                            page, refs, thresholds=self.thresholds, skip_parties=frozenset(present)
+                            page,
+                            refs,
+                            thresholds=self.thresholds,
+                            skip_parties=frozenset(present),
+                            min_width_mm={r.party: r.min_width_mm for r in requirements},
                         )
                     )
         results = decide_document(requirements, evidence, self.thresholds)

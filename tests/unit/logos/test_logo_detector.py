@@ -87,3 +87,22 @@ class TestFlattenedLogos:
 
         assert m is not None
         assert m.score > 0.98  # the local-background prediction alone scored 0.967 here
+
+
+class TestWhenTheSearchStops:
+    def test_a_clear_fit_settles_its_party_only_at_a_legible_width(self, tmp_path: Path) -> None:
+        # On the benchmark, the logo scaled into its own emblem fitted at 9 mm and stopped the search before
+        # the whole 34-mm logo was examined: `too_small` for a logo of legible size. A fit under the party's
+        # minimum width now lets the search go on through the other candidates.
+        from comms_approval.adapters.logos.detector import ReferenceSet, detect_on_page
+
+        ref = _logo(tmp_path)
+        refs = ReferenceSet.build([ref])
+        page_rgb = np.full((PAGE_H, PAGE_W, 3), 255, np.uint8)
+        _place(page_rgb, ref, 300, 500, 240, flattened=False)
+        page = prepare_page(page_rgb, 1, 210.0, 297.0)
+        settled = detect_on_page(page, refs, min_width_mm={"p1": 10.0})
+        assert len(settled) == 1 and settled[0].score > 0.9  # the first candidate, 40 mm wide, settles it
+        searched_on = detect_on_page(page, refs, min_width_mm={"p1": 100.0})
+        assert len(searched_on) > 1  # not legible at 100 mm: every candidate was examined
+        assert max(e.score for e in searched_on) == settled[0].score

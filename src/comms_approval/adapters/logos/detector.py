@@ -6,7 +6,7 @@ It returns evidence (scores, colour distance, box, width); the policy in domain/
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -1084,10 +1084,12 @@ def detect_on_page(
     thresholds: LogoThresholds = DEFAULT_THRESHOLDS,
     skip_parties: frozenset[str] = frozenset(),
     exhaustive: bool = False,
+    min_width_mm: Mapping[str, float] | None = None,
 ) -> list[LogoEvidence]:
     """Evidence for every current logo (and, for parties not clearly found, their obsolete versions).
 
-    A party's search stops at the first candidate the policy accepts (unless `exhaustive`); logos under
+    A party's search stops at the first candidate the policy accepts conclusively at no less than the
+    party's legible width (`min_width_mm`; unless `exhaustive`); logos under
     ~5 % of the page width are searched only for parties still missing after the first pass.
     Colour logos whose edge proposals all failed get a last try from colour back-projection proposals.
     """
@@ -1116,9 +1118,16 @@ def detect_on_page(
         if ev is None:
             return False
         evidence.append(ev)
-        if not exhaustive and cand.ref.version is LogoVersion.CURRENT and is_conclusive(ev, thresholds):
+        if (
+            not exhaustive
+            and cand.ref.version is LogoVersion.CURRENT
+            and is_conclusive(ev, thresholds)
+            and ev.width_mm >= (min_width_mm or {}).get(cand.ref.party, 0.0)
+        ):
             found.add(cand.ref.party)
             return True  # a clear match: the other candidates cannot change the verdict
+        # A fit narrower than the party's legible minimum settles nothing: the logo scaled into a part of
+        # itself (its emblem) fits too, and the whole logo may be among the next candidates.
         return False
 
     for sizes in ((FIRST_PASS_FRACTION, MAX_FRACTION), (MIN_FRACTION, FIRST_PASS_FRACTION)):
