@@ -339,6 +339,8 @@ def names_settle(ev: LogoEvidence) -> bool:
 
     Two versions that differ in their name (a new acronym beside the same emblem) are the same picture to
     correlation at 150 dpi; the page's own word tells them apart when it reads as this one's and not the other's.
+    The rival's name not found there (another word, or nothing legible in its band) is enough: this logo's
+    own name, which is not the rival's, was read in that very place.
     """
     return ev.rival_party == ev.party and ev.wordmark_read is True and ev.rival_wordmark_read is False
 

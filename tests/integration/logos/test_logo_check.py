@@ -113,6 +113,14 @@ def _draw_prefet_as(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     )
 
 
+def _without_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the checker run as on a machine without Tesseract: no name is ever read."""
+    from comms_approval.adapters.logos import wordmark
+
+    monkeypatch.setattr(wordmark._SLOT, "state", "unavailable")
+    monkeypatch.setattr(wordmark._SLOT, "reader", None)
+
+
 class TestWordmark:
     def test_a_look_alike_naming_another_body_is_not_present_and_says_why(
         self, checker: OpenCvLogoMatcher, demo: Convention, save: Save, monkeypatch: pytest.MonkeyPatch
@@ -130,10 +138,7 @@ class TestWordmark:
         self, demo: Convention, save: Save, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         # The control: without Tesseract the emblem and the layout are all there is, and they match.
-        from comms_approval.adapters.logos import wordmark
-
-        monkeypatch.setattr(wordmark._SLOT, "state", "unavailable")
-        monkeypatch.setattr(wordmark._SLOT, "reader", None)
+        _without_reader(monkeypatch)
         _draw_prefet_as(monkeypatch, "BRÛLÉE")
         report = OpenCvLogoMatcher().check(save(compose(ALL_CURRENT)), demo)
         assert report.result_for("prefet").status is LogoStatus.PRESENT
@@ -171,10 +176,7 @@ class TestWordmark:
         result = OpenCvLogoMatcher(thresholds=tied).check(draft, convention).result_for("prefet")
         assert result.status is expected
         # the control: without reading the names, the tie is only a candidate for the officer to confirm
-        from comms_approval.adapters.logos import wordmark
-
-        monkeypatch.setattr(wordmark._SLOT, "state", "unavailable")
-        monkeypatch.setattr(wordmark._SLOT, "reader", None)
+        _without_reader(monkeypatch)
         blind = OpenCvLogoMatcher(thresholds=tied).check(draft, convention).result_for("prefet")
         assert blind.status is LogoStatus.UNCERTAIN
         assert blind.reason == Reason.RIVAL_CLOSE

@@ -8,7 +8,14 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from comms_approval.adapters.logos.detector import _colour_proposals, _iou, measure, prepare_page
+from comms_approval.adapters.logos.detector import (
+    ReferenceSet,
+    _colour_proposals,
+    _iou,
+    detect_on_page,
+    measure,
+    prepare_page,
+)
 from comms_approval.adapters.logos.references import ReferenceLogo, load_reference
 from comms_approval.domain.logos import LogoVersion
 
@@ -94,8 +101,6 @@ class TestWhenTheSearchStops:
         # On the benchmark, the logo scaled into its own emblem fitted at 9 mm and stopped the search before
         # the whole 34-mm logo was examined: `too_small` for a logo of legible size. A fit under the party's
         # minimum width now lets the search go on through the other candidates.
-        from comms_approval.adapters.logos.detector import ReferenceSet, detect_on_page
-
         ref = _logo(tmp_path)
         refs = ReferenceSet.build([ref])
         page_rgb = np.full((PAGE_H, PAGE_W, 3), 255, np.uint8)

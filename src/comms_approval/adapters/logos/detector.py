@@ -989,8 +989,6 @@ def read_wordmark(
         rival_word = refs.main_word(rival.ref, reader)
         if rival_word is not None and not wordmark.same_name(rival_word.text, word.text):
             rival_read = wordmark.read_on_page(page.gray_levels[0], _placement(rival), rival_word, reader)
-            # Not read there (another word or nothing legible) is as good as refuted: this logo's own
-            # name, which is not the rival's, was read in that place.
             ev = replace(ev, rival_wordmark_read=rival_read is True)
     return ev
 
