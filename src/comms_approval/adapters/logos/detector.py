@@ -15,6 +15,7 @@ import numpy as np
 
 from comms_approval.adapters.logos import wordmark
 from comms_approval.adapters.logos.references import CHROMA_WEIGHT, ReferenceLogo, edge_strength
+from comms_approval.adapters.logos.spectral import MaskedSpectralImage, SpectralImage
 from comms_approval.domain.logos import (
     DEFAULT_THRESHOLDS,
     Box,
@@ -84,6 +85,8 @@ class PreparedPage:
     grayscale: bool
     _features: dict[int, np.ndarray] = field(default_factory=dict)
     _hsv: dict[int, np.ndarray] = field(default_factory=dict)
+    _spectral: dict[int, SpectralImage] = field(default_factory=dict)
+    _masked_spectral: dict[int, MaskedSpectralImage] = field(default_factory=dict)
     _backprojections: dict[tuple[str, int], tuple[np.ndarray, np.ndarray] | None] = field(
         default_factory=dict
     )
@@ -149,6 +152,29 @@ class PreparedPage:
         window[:, :, 0] = edges
         window[:, :, 1:] = CHROMA_WEIGHT * lab[:, :, 1:]
         return window
+
+    def match_features(self, level: int, colour: bool, templ: np.ndarray) -> np.ndarray:
+        """`_match_edges(self.features(level, colour), templ)`, the page transformed once for all templates.
+
+        Only the colour features (three planes) go through the shared spectrum: on one plane OpenCV's own
+        matchTemplate is as fast.
+        """
+        image = self.features(level, colour)
+        if image.ndim == 2:
+            return _match_edges(image, templ)
+        spectral = self._spectral.get(level)
+        if spectral is None:
+            spectral = self._spectral[level] = SpectralImage(image)
+        result, energy = spectral.match(templ)
+        result[energy < EMPTY_EDGES] = -1.0
+        return result
+
+    def match_ink(self, level: int, templ: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Masked correlation of the gray level with a logo's ink, and the page's deviation under the ink."""
+        spectral = self._masked_spectral.get(level)
+        if spectral is None:
+            spectral = self._masked_spectral[level] = MaskedSpectralImage(self.gray_levels[level])
+        return spectral.match(templ, mask)
 
     def edges(self, level: int) -> np.ndarray:
         """Edge strength at a pyramid level, computed on first use (full resolution is rarely needed)."""
@@ -315,7 +341,7 @@ def propose(
         th, tw = templ.shape[:2]
         if th < 4 or th >= image.shape[0] or tw >= image.shape[1]:
             continue
-        result = _match_edges(image, templ)
+        result = page.match_features(level, colour, templ)
         octave = int(math.log2(width / (MIN_FRACTION * page.width)))
         for _ in range(PEAKS_PER_SCALE):
             _, best, _, (px, py) = cv2.minMaxLoc(result)
@@ -400,7 +426,7 @@ def _ink_proposals(page: PreparedPage, ref: ReferenceLogo, sizes: tuple[float, f
 
     The last resort for a transparent logo laid on a photograph or on text, where the background's edges
     drown the logo's in the edge proposals: only the logo's own ink is compared, whatever lies around it.
-    Dear (a masked correlation costs about four plain ones), so it runs only when the others failed.
+    Dear (five transforms per width, with the page's own shared), so it runs only when the others failed.
     """
     peaks: list[_Candidate] = []
     for width in _widths(page.width, *sizes):
@@ -415,17 +441,16 @@ def _ink_proposals(page: PreparedPage, ref: ReferenceLogo, sizes: tuple[float, f
         on = mask > 0
         if not _ink_usable(templ, on):
             continue
-        result = cv2.matchTemplate(image, templ, cv2.TM_CCOEFF_NORMED, mask=mask)
+        result, deviation = page.match_ink(level, templ, mask)
         edges = cv2.boxFilter(
             page.edges(level), -1, (tw, th), anchor=(0, 0), normalize=True, borderType=cv2.BORDER_CONSTANT
         )[: result.shape[0], : result.shape[1]]
-        result[(edges < EMPTY_EDGES) | ~np.isfinite(result) | (result > 1.001)] = -1.0
+        result[(edges < EMPTY_EDGES) | (deviation < MIN_INK_STD)] = -1.0
         for _ in range(INK_PROPOSALS):
             _, best, _, (px, py) = cv2.minMaxLoc(result)
             if best < MIN_INK_PROPOSAL:
                 break
-            if float(image[py : py + th, px : px + tw][on].std()) >= MIN_INK_STD:
-                peaks.append(_Candidate(ref, px * factor, py * factor, tw * factor, float(best)))
+            peaks.append(_Candidate(ref, px * factor, py * factor, tw * factor, float(best)))
             rx, ry = max(1, tw // 2), max(1, th // 2)
             result[max(0, py - ry) : py + ry + 1, max(0, px - rx) : px + rx + 1] = -1.0
     return _distinct(peaks, INK_PROPOSALS)

@@ -1,0 +1,124 @@
+"""Normalised correlation of many templates with one image, the image transformed once.
+
+`cv2.matchTemplate` transforms the image again for every template. The proposal ladder correlates every
+party's logo at ~15 widths with the same few pyramid levels of one page: the image's spectrum, its window
+sums and sums of squares are shared, and a multi-channel correlation needs one inverse transform, not one
+per channel. Same values as `cv2.matchTemplate(image, templ, cv2.TM_CCOEFF_NORMED)` to ~1e-4.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+FLAT_VARIANCE = 1e-4  # per pixel: a window whose values vary by less than 0.01 is flat
+
+
+class SpectralImage:
+    """An image (H x W or H x W x C, float32) ready for TM_CCOEFF_NORMED with any template."""
+
+    def __init__(self, image: np.ndarray) -> None:
+        self.image = image if image.ndim == 3 else image[:, :, None]
+        self.height, self.width, self.channels = self.image.shape
+        self.shape = (cv2.getOptimalDFTSize(self.height), cv2.getOptimalDFTSize(self.width))
+        self._spectra = [self._spectrum(self.image[:, :, c]) for c in range(self.channels)]
+        # window sums of squares over all channels at once: one box filter per template size, not C
+        self._squares = (self.image.astype(np.float64) ** 2).sum(axis=2)
+
+    def _spectrum(self, plane: np.ndarray) -> np.ndarray:
+        padded = np.zeros(self.shape, np.float32)
+        padded[: plane.shape[0], : plane.shape[1]] = plane
+        spectrum: np.ndarray = cv2.dft(padded)
+        return spectrum
+
+    def match(self, templ: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The normalised correlation map, and the mean of channel 0 under each window.
+
+        The sum over channels and the flat-window rules are OpenCV's: the correlation over all channels
+        divided by the product of the template's and the window's norms; where the window's norm is ~0
+        (a flat area) the result is 0, or ±1 within 12.5 % of it.
+        """
+        t = templ if templ.ndim == 3 else templ[:, :, None]
+        th, tw = t.shape[:2]
+        rh, rw = self.height - th + 1, self.width - tw + 1
+        centred = t.astype(np.float64) - t.reshape(-1, self.channels).mean(axis=0)
+        templ_norm = float(np.sqrt((centred**2).sum()))
+        product = np.zeros_like(self._spectra[0])
+        for c in range(self.channels):
+            spectrum = self._spectrum(centred[:, :, c].astype(np.float32))
+            product += cv2.mulSpectrums(self._spectra[c], spectrum, 0, conjB=True)
+        corr = cv2.idft(product, flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)[:rh, :rw]
+        n = float(th * tw)
+        window = (tw, th)
+        sums = cv2.boxFilter(
+            self.image, cv2.CV_64F, window, anchor=(0, 0), normalize=False, borderType=cv2.BORDER_CONSTANT
+        ).reshape(self.height, self.width, self.channels)[:rh, :rw]
+        squares = cv2.boxFilter(
+            self._squares, cv2.CV_64F, window, anchor=(0, 0), normalize=False, borderType=cv2.BORDER_CONSTANT
+        )[:rh, :rw]
+        squared_sums = cv2.transform(cv2.multiply(sums, sums), np.ones((1, self.channels))).reshape(rh, rw)
+        variance = cv2.scaleAdd(squared_sums, -1.0 / n, squares)
+        # Running sums leave a residue where the window is flat: below a hundredth of a level it is flat.
+        variance[variance < FLAT_VARIANCE * n] = 0.0
+        mean0 = (sums[:, :, 0] / n).astype(np.float32)
+        if templ_norm < 1e-12:
+            return np.ones((rh, rw), np.float32), mean0
+        limit = (cv2.sqrt(variance) * templ_norm).astype(np.float32)
+        result: np.ndarray = cv2.divide(np.ascontiguousarray(corr), limit)
+        # a flat window (0 / 0: NaN) or a ratio beyond 1.125 is 0, as matchTemplate has it
+        result[~(np.abs(result) < 1.125)] = 0.0
+        np.clip(result, -1.0, 1.0, out=result)
+        return result, mean0
+
+
+class MaskedSpectralImage:
+    """A gray image ready for masked normalised correlations with 0/1 masks (the logo's ink only).
+
+    `cv2.matchTemplate(image, templ, TM_CCOEFF_NORMED, mask=mask)` costs four plain correlations, each
+    transforming the image again. Here the image and its squares are transformed once, in double precision:
+    the windows' sums of squares are differences of large numbers, and single precision loses them.
+    """
+
+    def __init__(self, image: np.ndarray) -> None:
+        self.height, self.width = image.shape
+        self.shape = (cv2.getOptimalDFTSize(self.height), cv2.getOptimalDFTSize(self.width))
+        pixels = image.astype(np.float64)
+        self._spectrum = self._transform(pixels)
+        self._squares = self._transform(pixels * pixels)
+
+    def _transform(self, plane: np.ndarray) -> np.ndarray:
+        padded = np.zeros(self.shape, np.float64)
+        padded[: plane.shape[0], : plane.shape[1]] = plane
+        spectrum: np.ndarray = cv2.dft(padded)
+        return spectrum
+
+    def _correlate(self, spectrum: np.ndarray, templ_spectrum: np.ndarray, rh: int, rw: int) -> np.ndarray:
+        product = cv2.mulSpectrums(spectrum, templ_spectrum, 0, conjB=True)
+        out: np.ndarray = cv2.idft(product, flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)[:rh, :rw]
+        return out
+
+    def match(self, templ: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The masked correlation map and the standard deviation of the image under the mask, per window.
+
+        Where that deviation is ~0 the correlation means nothing (0 here; OpenCV returns anything there):
+        callers rule such windows out on the deviation.
+        """
+        th, tw = templ.shape
+        rh, rw = self.height - th + 1, self.width - tw + 1
+        on = mask > 0
+        count = int(on.sum())
+        if count == 0 or rh < 1 or rw < 1:
+            empty = np.zeros((max(rh, 0), max(rw, 0)), np.float32)
+            return empty, empty.copy()
+        centred = np.where(on, templ.astype(np.float64) - float(templ[on].mean()), 0.0)
+        norm = float(np.sqrt((centred * centred).sum()))
+        mask_spectrum = self._transform(on.astype(np.float64))
+        numerator = self._correlate(self._spectrum, self._transform(centred), rh, rw)
+        sums = self._correlate(self._spectrum, mask_spectrum, rh, rw)
+        squares = self._correlate(self._squares, mask_spectrum, rh, rw)
+        variance = squares - sums * sums / count
+        variance[variance < FLAT_VARIANCE * count] = 0.0  # transform residue where the page is flat
+        deviation = np.sqrt(variance / count)
+        denominator = norm * np.sqrt(variance)
+        ncc = np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0)
+        return np.clip(ncc, -1.0, 1.0).astype(np.float32), deviation.astype(np.float32)
