@@ -17,7 +17,7 @@ from comms_approval.adapters.logos.detector import (
     prepare_page,
 )
 from comms_approval.adapters.logos.references import ReferenceLogo, load_reference
-from comms_approval.domain.logos import LogoVersion
+from comms_approval.domain.logos import LogoVersion, would_accept
 
 PAGE_W, PAGE_H = 1240, 1754
 
@@ -111,3 +111,26 @@ class TestWhenTheSearchStops:
         searched_on = detect_on_page(page, refs, min_width_mm={"p1": 100.0})
         assert len(searched_on) > 1  # not legible at 100 mm: every candidate was examined
         assert max(e.score for e in searched_on) == settled[0].score
+
+
+class TestOneColourLogos:
+    def test_a_one_colour_logo_is_not_a_part_mismatch(self, tmp_path: Path) -> None:
+        # A logo drawn in one flat colour has nothing inside its own ink to correlate: the ink comparison
+        # says nothing (None) rather than "no match" (0.0, which made big one-colour logos part_mismatch).
+        rgba = np.zeros((120, 300, 4), np.uint8)
+        cv2.circle(rgba, (60, 60), 50, (20, 40, 140, 255), -1)
+        for x in range(130, 290, 40):
+            rgba[20:100, x : x + 24] = (20, 40, 140, 255)
+        path = tmp_path / "flat.png"
+        Image.fromarray(rgba, "RGBA").save(path)
+        ref = load_reference(path, "p3", LogoVersion.CURRENT)
+        page_rgb = np.full((PAGE_H, PAGE_W, 3), 255, np.uint8)
+        _place(page_rgb, ref, 300, 500, 480, flattened=False)
+        page = prepare_page(page_rgb, 1, 210.0, 297.0)
+
+        m = measure(page, ref, 300.0, 500.0, 480.0)
+        assert m is not None and m.score > 0.9
+        assert m.ink_score is None
+
+        evidence = detect_on_page(page, ReferenceSet.build([ref]))
+        assert any(would_accept(e) for e in evidence)

@@ -65,7 +65,9 @@ class Measurement:
     box_px: tuple[float, float, float, float]
     width_px: float
     busy: bool
-    ink_score: float = 0.0  # the worse of the same two correlations on the logo's opaque pixels only
+    # the worse of the same two correlations on the logo's opaque pixels only; None when they are too few
+    # or one flat colour (nothing to correlate: not a mismatch)
+    ink_score: float | None = None
     contrast_gain: float | None = None  # page contrast / predicted contrast over the logo's box
     fine_score: float | None = None  # the score with faint parts compared too (to rank versions)
     part_colour_distance: float | None = None  # the colour distance of the logo's worst part
@@ -445,12 +447,14 @@ def _ink_proposals(page: PreparedPage, ref: ReferenceLogo, sizes: tuple[float, f
         edges = cv2.boxFilter(
             page.edges(level), -1, (tw, th), anchor=(0, 0), normalize=True, borderType=cv2.BORDER_CONSTANT
         )[: result.shape[0], : result.shape[1]]
-        result[(edges < EMPTY_EDGES) | (deviation < MIN_INK_STD)] = -1.0
+        result[edges < EMPTY_EDGES] = -1.0
         for _ in range(INK_PROPOSALS):
             _, best, _, (px, py) = cv2.minMaxLoc(result)
             if best < MIN_INK_PROPOSAL:
                 break
-            peaks.append(_Candidate(ref, px * factor, py * factor, tw * factor, float(best)))
+            # a place where the page is flat under the ink is no proposal (and takes one of the few turns)
+            if deviation[py, px] >= MIN_INK_STD:
+                peaks.append(_Candidate(ref, px * factor, py * factor, tw * factor, float(best)))
             rx, ry = max(1, tw // 2), max(1, th // 2)
             result[max(0, py - ry) : py + ry + 1, max(0, px - rx) : px + rx + 1] = -1.0
     return _distinct(peaks, INK_PROPOSALS)
@@ -878,8 +882,10 @@ def _measure_pose(
     fine_score = (global_score + fine) / 2.0
     # The logo's own ink alone: whatever shows through its transparent parts (photograph, text) is ignored.
     solid = cv2.erode((a > 0.9).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    ink_score = 0.0
-    if solid.sum() >= 24:
+    ink_score: float | None = 0.0  # a fit too thin to keep any ink once eroded proves nothing
+    if solid.sum() >= 24 and float(soft_flattened[solid].std()) < MIN_INK_STD:
+        ink_score = None  # a one-colour logo: its ink alone has nothing to correlate, which is no mismatch
+    elif solid.sum() >= 24:
         ink_score = min(
             _zncc(soft_crop[solid], soft_flattened[solid]),
             _parts_score(soft_crop, soft_flattened, solid, tight),
