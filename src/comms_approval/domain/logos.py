@@ -376,10 +376,18 @@ def effective_rival(ev: LogoEvidence, t: LogoThresholds = DEFAULT_THRESHOLDS) ->
     return ev.rival_score
 
 
-def is_conclusive(evidence: LogoEvidence, thresholds: LogoThresholds = DEFAULT_THRESHOLDS) -> bool:
-    """Whether this one candidate already settles its party's verdict (the detector may stop searching)."""
-    return _judge(evidence, thresholds).accepted and (
-        rival_margin(evidence, thresholds) >= 2 * thresholds.margin or names_settle(evidence)
+def is_conclusive(
+    evidence: LogoEvidence, thresholds: LogoThresholds = DEFAULT_THRESHOLDS, min_width_mm: float = 0.0
+) -> bool:
+    """Whether this one candidate already settles its party's verdict (the detector may stop searching).
+
+    A fit narrower than the party's legible minimum settles nothing: the logo scaled into a part of itself
+    (its emblem) fits too, and the whole logo may be among the next candidates.
+    """
+    return (
+        evidence.width_mm >= min_width_mm
+        and _judge(evidence, thresholds).accepted
+        and (rival_margin(evidence, thresholds) >= 2 * thresholds.margin or names_settle(evidence))
     )
 
 

@@ -214,6 +214,13 @@ class TestStatuses:
         assert not is_conclusive(evidence(score=0.9, rival_score=0.82))
         assert not is_conclusive(evidence(score=0.6))
 
+    def test_a_clear_fit_under_the_legible_width_does_not_stop_the_search(self) -> None:
+        # the logo scaled into its own emblem fits too: the whole logo may be among the next candidates
+        clear = evidence(width_mm=9.0)
+        assert is_conclusive(clear)
+        assert not is_conclusive(clear, min_width_mm=10.0)
+        assert is_conclusive(evidence(width_mm=12.0), min_width_mm=10.0)
+
 
 class TestWordmark:
     def test_a_logo_whose_name_reads_as_another_is_uncertain_with_its_reason(self) -> None:

@@ -65,8 +65,8 @@ class Measurement:
     box_px: tuple[float, float, float, float]
     width_px: float
     busy: bool
-    # the worse of the same two correlations on the logo's opaque pixels only; None when they are too few
-    # or one flat colour (nothing to correlate: not a mismatch)
+    # the worse of the same two correlations on the logo's opaque pixels only; None when that ink is one
+    # flat colour (nothing to correlate: not a mismatch) or was not compared (the quick first look)
     ink_score: float | None = None
     contrast_gain: float | None = None  # page contrast / predicted contrast over the logo's box
     fine_score: float | None = None  # the score with faint parts compared too (to rank versions)
@@ -883,12 +883,14 @@ def _measure_pose(
     # The logo's own ink alone: whatever shows through its transparent parts (photograph, text) is ignored.
     solid = cv2.erode((a > 0.9).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     ink_score: float | None = 0.0  # a fit too thin to keep any ink once eroded proves nothing
-    if solid.sum() >= 24 and float(soft_flattened[solid].std()) < MIN_INK_STD:
-        ink_score = None  # a one-colour logo: its ink alone has nothing to correlate, which is no mismatch
-    elif solid.sum() >= 24:
-        ink_score = min(
-            _zncc(soft_crop[solid], soft_flattened[solid]),
-            _parts_score(soft_crop, soft_flattened, solid, tight),
+    if solid.sum() >= 24:
+        ink_score = (
+            None  # a one-colour logo: its ink alone has nothing to correlate, which is no mismatch
+            if float(soft_flattened[solid].std()) < MIN_INK_STD
+            else min(
+                _zncc(soft_crop[solid], soft_flattened[solid]),
+                _parts_score(soft_crop, soft_flattened, solid, tight),
+            )
         )
     # Correlation ignores contrast; a look-alike whose emblem has other colours keeps the shapes but not
     # the light-dark values, which is what decides on a grayscale page.
@@ -1147,16 +1149,14 @@ def detect_on_page(
         if ev is None:
             return False
         evidence.append(ev)
+        legible = (min_width_mm or {}).get(cand.ref.party, 0.0)
         if (
             not exhaustive
             and cand.ref.version is LogoVersion.CURRENT
-            and is_conclusive(ev, thresholds)
-            and ev.width_mm >= (min_width_mm or {}).get(cand.ref.party, 0.0)
+            and is_conclusive(ev, thresholds, legible)
         ):
             found.add(cand.ref.party)
             return True  # a clear match: the other candidates cannot change the verdict
-        # A fit narrower than the party's legible minimum settles nothing: the logo scaled into a part of
-        # itself (its emblem) fits too, and the whole logo may be among the next candidates.
         return False
 
     for sizes in ((FIRST_PASS_FRACTION, MAX_FRACTION), (MIN_FRACTION, FIRST_PASS_FRACTION)):

@@ -14,6 +14,14 @@ import numpy as np
 FLAT_VARIANCE = 1e-4  # per pixel: a window whose values vary by less than 0.01 is flat
 
 
+def _padded_dft(plane: np.ndarray, shape: tuple[int, int], dtype: type[np.floating]) -> np.ndarray:
+    """The DFT of `plane` zero-padded to `shape` (large enough that no correlation wraps around)."""
+    padded = np.zeros(shape, dtype)
+    padded[: plane.shape[0], : plane.shape[1]] = plane
+    spectrum: np.ndarray = cv2.dft(padded)
+    return spectrum
+
+
 class SpectralImage:
     """An image (H x W or H x W x C, float32) ready for TM_CCOEFF_NORMED with any template."""
 
@@ -26,10 +34,7 @@ class SpectralImage:
         self._squares = (self.image.astype(np.float64) ** 2).sum(axis=2)
 
     def _spectrum(self, plane: np.ndarray) -> np.ndarray:
-        padded = np.zeros(self.shape, np.float32)
-        padded[: plane.shape[0], : plane.shape[1]] = plane
-        spectrum: np.ndarray = cv2.dft(padded)
-        return spectrum
+        return _padded_dft(plane, self.shape, np.float32)
 
     def match(self, templ: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The normalised correlation map, and the mean of channel 0 under each window.
@@ -87,10 +92,7 @@ class MaskedSpectralImage:
         self._squares = self._transform(pixels * pixels)
 
     def _transform(self, plane: np.ndarray) -> np.ndarray:
-        padded = np.zeros(self.shape, np.float64)
-        padded[: plane.shape[0], : plane.shape[1]] = plane
-        spectrum: np.ndarray = cv2.dft(padded)
-        return spectrum
+        return _padded_dft(plane, self.shape, np.float64)
 
     def _correlate(self, spectrum: np.ndarray, templ_spectrum: np.ndarray, rh: int, rw: int) -> np.ndarray:
         product = cv2.mulSpectrums(spectrum, templ_spectrum, 0, conjB=True)
