@@ -853,6 +853,18 @@ def _measure_pose(
     if flat_global + flat_weakest > global_score + weakest:
         global_score, weakest, predicted = flat_global, flat_weakest, flattened
         predicted_gray, soft_predicted = flattened_gray, soft_flattened
+    mask = a > 0.6
+    busy = not score_only and _busy(crop_gray, mask)
+    compared = region
+    if busy:
+        # A busy background (text, a photograph) shows through a transparent logo's empty parts, where the
+        # background estimated from around the strokes is a blur of it: there the comparison measures the
+        # background, not the logo. On such a page the logo is compared on its own footprint (2 px around
+        # its strokes), when that fits better.
+        near = region & (cv2.dilate(footprint.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0)
+        near_global, near_weakest = _compare(soft_crop, soft_predicted, near, tight)
+        if near_global + near_weakest > global_score + weakest:
+            global_score, weakest, compared = near_global, near_weakest, near
     score = (global_score + weakest) / 2.0
 
     # logo corners -> crop -> page
@@ -867,18 +879,15 @@ def _measure_pose(
     if score_only:
         return Measurement(ref, score, global_score, weakest, None, box_px, width_px, busy=False)
 
-    mask = a > 0.6
     colour = part_colour = None
     if not page.grayscale and mask.sum() >= 12:
         colour, part_colour = _colour_distance(
             crop_rgb, np.clip(predicted, 0, 255).astype(np.float32), mask, tight
         )
-    ring = cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
-    busy = bool(ring.sum() > 30 and float(cv2.Laplacian(crop_gray, cv2.CV_32F)[ring].std()) > 18.0)
     # Faint parts (a wordmark in low contrast on this background) are left out of the weakest part, as JPEG
     # noise decides there; but between two versions of one logo that differ in the wordmark they are all
     # the difference there is: the fine score keeps them, to rank the versions.
-    fine = _parts_score(soft_crop, soft_predicted, region, tight, min_share=FINE_PART_MIN_SHARE)
+    fine = _parts_score(soft_crop, soft_predicted, compared, tight, min_share=FINE_PART_MIN_SHARE)
     fine_score = (global_score + fine) / 2.0
     # The logo's own ink alone: whatever shows through its transparent parts (photograph, text) is ignored.
     solid = cv2.erode((a > 0.9).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
@@ -894,8 +903,8 @@ def _measure_pose(
         )
     # Correlation ignores contrast; a look-alike whose emblem has other colours keeps the shapes but not
     # the light-dark values, which is what decides on a grayscale page.
-    spread = float(predicted_gray[region].std())
-    gain = float(soft_crop[region].std()) / spread if spread > 1.0 else None
+    spread = float(predicted_gray[compared].std())
+    gain = float(soft_crop[compared].std()) / spread if spread > 1.0 else None
     return Measurement(
         ref,
         score,
@@ -910,6 +919,12 @@ def _measure_pose(
         fine_score,
         part_colour,
     )
+
+
+def _busy(crop_gray: np.ndarray, mask: np.ndarray) -> bool:
+    """Whether the page around the logo's ink is busy (text, a photograph): strong Laplacian texture in a ring."""
+    ring = cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
+    return bool(ring.sum() > 30 and float(cv2.Laplacian(crop_gray, cv2.CV_32F)[ring].std()) > 18.0)
 
 
 def _soft(gray: np.ndarray) -> np.ndarray:
