@@ -56,8 +56,8 @@ _REASONS: dict[Reason, tuple[str, str]] = {
         "A similar logo was found, but the match is not conclusive.",
     ),
     Reason.BUSY_BACKGROUND: (
-        "Un logo possible a été repéré sur un fond chargé (photographie) ; merci de le confirmer.",
-        "A possible logo was found on a busy (photographic) background; please confirm it.",
+        "Un logo possible a été repéré sur un fond chargé (photographie ou texte) ; merci de le confirmer.",
+        "A possible logo was found on a busy background (a photograph or text); please confirm it.",
     ),
     Reason.TINY: (
         "Un logo possible a été repéré, mais il est trop petit pour être vérifié avec certitude.",

@@ -12,7 +12,10 @@ from PIL import Image
 from comms_approval.adapters.logos.detector import (
     ReferenceSet,
     _colour_proposals,
+    _ink_match,
     _iou,
+    _parts_score,
+    _zncc,
     detect_on_page,
     measure,
     prepare_page,
@@ -231,3 +234,31 @@ class TestLogosAsLightAsTheirBackground:
         page = prepare_page(_blue_page(recoloured), 1, 210.0, 297.0)
 
         assert not any(would_accept(e) for e in detect_on_page(page, ReferenceSet.build([ref])))
+
+
+class TestInkTolerance:
+    def test_thin_ink_one_pixel_off_still_matches(self) -> None:
+        # A 2-px ring and bars, the page shifted one pixel right: unshifted, the eroded ink correlates poorly.
+        logo = np.full((60, 120), 255.0, np.float32)
+        cv2.circle(logo, (30, 30), 24, 60.0, 3)
+        logo[15:45, 60:62] = 120.0
+        logo[15:45, 80:82] = 20.0
+        logo[15:17, 60:110] = 160.0
+        solid = logo < 250
+        page = np.roll(logo, 1, axis=1)
+        box = (0, 0, 120, 60)
+
+        assert min(_zncc(page[solid], logo[solid]), _parts_score(page, logo, solid, box)) < 0.5
+        assert _ink_match(page, logo, solid, box) > 0.95
+
+    def test_other_ink_does_not_match_one_pixel_away_either(self) -> None:
+        logo = np.full((60, 120), 255.0, np.float32)
+        cv2.circle(logo, (30, 30), 24, 60.0, 3)
+        logo[15:45, 60:62] = 120.0
+        logo[15:45, 80:82] = 20.0
+        other = logo.copy()
+        other[15:45, 60:62] = 20.0  # the bars' shades swapped: another emblem
+        other[15:45, 80:82] = 120.0
+        solid = logo < 250
+
+        assert _ink_match(other, logo, solid, (0, 0, 120, 60)) < 0.5

@@ -904,10 +904,7 @@ def _measure_pose(
         ink_score = (
             None  # a one-colour logo: its ink alone has nothing to correlate, which is no mismatch
             if float(soft_flattened[solid].std()) < MIN_INK_STD
-            else min(
-                _zncc(soft_ink_crop[solid], soft_flattened[solid]),
-                _parts_score(soft_ink_crop, soft_flattened, solid, tight),
-            )
+            else _ink_match(soft_ink_crop, soft_flattened, solid, tight)
         )
     # Correlation ignores contrast; a look-alike whose emblem has other colours keeps the shapes but not
     # the light-dark values, which is what decides on a grayscale page.
@@ -953,6 +950,27 @@ def _contrast_axis(predicted: np.ndarray, region: np.ndarray) -> np.ndarray | No
         return None
     axis: np.ndarray = vectors[:, -1].astype(np.float32)
     return axis
+
+
+INK_SHIFT = 1
+
+
+def _ink_match(
+    crop: np.ndarray, logo: np.ndarray, solid: np.ndarray, box: tuple[int, int, int, int]
+) -> float:
+    """How well the page matches the logo on its solid ink: the worse of the global and weakest-part scores.
+
+    Eroded strokes are a pixel or two wide at this size, and a fit one pixel off (JPEG, rounding of the
+    pose) halves their correlation: the best of the page shifted by up to INK_SHIFT pixels is kept. A
+    different emblem or acronym does not fit any better one pixel away.
+    """
+    best = -1.0
+    for dy in range(-INK_SHIFT, INK_SHIFT + 1):
+        for dx in range(-INK_SHIFT, INK_SHIFT + 1):
+            shifted = crop if dx == dy == 0 else np.roll(crop, (dy, dx), axis=(0, 1))
+            score = min(_zncc(shifted[solid], logo[solid]), _parts_score(shifted, logo, solid, box))
+            best = max(best, score)
+    return best
 
 
 def _busy(crop_gray: np.ndarray, mask: np.ndarray) -> bool:
