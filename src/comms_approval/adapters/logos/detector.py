@@ -72,6 +72,9 @@ class Measurement:
     fine_score: float | None = None  # the score with faint parts compared too (to rank versions)
     part_colour_distance: float | None = None  # the colour distance of the logo's worst part
     angle: float = 0.0  # the rotation found (degrees, counter-clockwise)
+    # the score over the whole box even where `score` is over the logo's footprint only (busy background):
+    # a placement at a wrong size leaves ink unexplained there, which the footprint does not see
+    box_score: float | None = None
 
 
 @dataclass
@@ -864,6 +867,7 @@ def _measure_pose(
     mask = a > 0.6
     busy = not score_only and _busy(crop_gray, mask)
     compared = region
+    box_score = (global_score + weakest) / 2.0
     if busy:
         # A busy background (text, a photograph) shows through a transparent logo's empty parts, where the
         # background estimated from around the strokes is a blur of it: there the comparison measures the
@@ -923,6 +927,7 @@ def _measure_pose(
         gain,
         fine_score,
         part_colour,
+        box_score=box_score,
     )
 
 
@@ -1098,6 +1103,11 @@ def _placement(m: Measurement) -> wordmark.Placement:
     return wordmark.Placement((x0 + x1) / 2, (y0 + y1) / 2, m.width_px, m.ref.aspect, m.angle)
 
 
+def _placement_rank(m: Measurement) -> float:
+    """How well a rival's placement explains the page, to choose among its placements: over the whole box."""
+    return m.box_score if m.box_score is not None else m.score
+
+
 def _evidence(
     page: PreparedPage,
     m: Measurement,
@@ -1169,7 +1179,7 @@ def verify(
     for other in refs.rivals(cand.ref) if m.score >= RIVAL_WORTHY else ():
         for x, y, width in _rival_placements(m.box_px, other.aspect):
             r = measure(page, other, x, y, width)
-            if r is not None and (rival is None or r.score > rival.score):
+            if r is not None and (rival is None or _placement_rank(r) > _placement_rank(rival)):
                 rival = r
     ev = _evidence(page, m, rival, refs.colour_only_rival.get(cand.ref.name, False))
     return read_wordmark(page, refs, ev, m, rival, thresholds)
@@ -1310,7 +1320,7 @@ def match_embedded(
         rival: Measurement | None = None
         for other in refs.rivals(ref) if m.score >= RIVAL_WORTHY else ():
             r = measure(page, other, x0 + pad, y0 + pad + ((y1 - y0) - width * other.aspect) / 2, width)
-            if r is not None and (rival is None or r.score > rival.score):
+            if r is not None and (rival is None or _placement_rank(r) > _placement_rank(rival)):
                 rival = r
         ev = read_wordmark(
             page, refs, _evidence(page, m, rival, refs.colour_only_rival.get(ref.name, False)), m, rival
