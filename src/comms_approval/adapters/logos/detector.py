@@ -844,8 +844,9 @@ def _measure_pose(
     region = np.zeros(footprint.shape, bool)
     region[tight[1] : tight[3], tight[0] : tight[2]] = True  # the whole box: extra ink of a look-alike counts
     soft_crop = _soft(crop_gray)
-    predicted_gray = cv2.cvtColor(predicted.astype(np.float32), cv2.COLOR_RGB2GRAY)
-    soft_predicted = _soft(predicted_gray)
+    # the predicted appearance in the plane compared: gray, or a colour axis (below)
+    predicted_plane = cv2.cvtColor(predicted.astype(np.float32), cv2.COLOR_RGB2GRAY)
+    soft_predicted = _soft(predicted_plane)
     global_score, weakest = _compare(soft_crop, soft_predicted, region, tight)
     # A logo flattened on white shows a white box on a coloured or photographic page, where the background
     # estimated from around the box is wrong: the flattened hypothesis is checked too, the better kept.
@@ -855,14 +856,14 @@ def _measure_pose(
     flat_global, flat_weakest = _compare(soft_crop, soft_flattened, region, tight)
     if flat_global + flat_weakest > global_score + weakest:
         global_score, weakest, predicted = flat_global, flat_weakest, flattened
-        predicted_gray, soft_predicted = flattened_gray, soft_flattened
+        predicted_plane, soft_predicted = flattened_gray, soft_flattened
     soft_ink_crop = soft_crop  # the logo's own ink is compared in gray (below)
     axis = None if score_only or page.grayscale else _contrast_axis(predicted, region)
     if axis is not None:
         # A colour logo about as light as its background (purple on blue) is all but invisible in gray: its
         # contrast lies along another colour axis, on which both sides are compared instead.
-        predicted_gray = predicted.astype(np.float32) @ axis
-        soft_crop, soft_predicted = _soft(crop_rgb @ axis), _soft(predicted_gray)
+        predicted_plane = predicted.astype(np.float32) @ axis
+        soft_crop, soft_predicted = _soft(crop_rgb @ axis), _soft(predicted_plane)
         global_score, weakest = _compare(soft_crop, soft_predicted, region, tight)
     mask = a > 0.6
     busy = not score_only and _busy(crop_gray, mask)
@@ -912,7 +913,7 @@ def _measure_pose(
         )
     # Correlation ignores contrast; a look-alike whose emblem has other colours keeps the shapes but not
     # the light-dark values, which is what decides on a grayscale page.
-    spread = float(predicted_gray[compared].std())
+    spread = float(predicted_plane[compared].std())
     gain = float(soft_crop[compared].std()) / spread if spread > 1.0 else None
     return Measurement(
         ref,
