@@ -236,13 +236,19 @@ class TestLogosAsLightAsTheirBackground:
         assert not any(would_accept(e) for e in detect_on_page(page, ReferenceSet.build([ref])))
 
 
+def _thin_logo() -> np.ndarray:
+    """A logo's soft gray plane on white: a 3-px ring and 2-px bars in two shades."""
+    logo = np.full((60, 120), 255.0, np.float32)
+    cv2.circle(logo, (30, 30), 24, 60.0, 3)
+    logo[15:45, 60:62] = 120.0
+    logo[15:45, 80:82] = 20.0
+    return logo
+
+
 class TestInkTolerance:
     def test_thin_ink_one_pixel_off_still_matches(self) -> None:
         # A 2-px ring and bars, the page shifted one pixel right: unshifted, the eroded ink correlates poorly.
-        logo = np.full((60, 120), 255.0, np.float32)
-        cv2.circle(logo, (30, 30), 24, 60.0, 3)
-        logo[15:45, 60:62] = 120.0
-        logo[15:45, 80:82] = 20.0
+        logo = _thin_logo()
         logo[15:17, 60:110] = 160.0
         solid = logo < 250
         page = np.roll(logo, 1, axis=1)
@@ -252,10 +258,7 @@ class TestInkTolerance:
         assert _ink_match(page, logo, solid, box) > 0.95
 
     def test_other_ink_does_not_match_one_pixel_away_either(self) -> None:
-        logo = np.full((60, 120), 255.0, np.float32)
-        cv2.circle(logo, (30, 30), 24, 60.0, 3)
-        logo[15:45, 60:62] = 120.0
-        logo[15:45, 80:82] = 20.0
+        logo = _thin_logo()
         other = logo.copy()
         other[15:45, 60:62] = 20.0  # the bars' shades swapped: another emblem
         other[15:45, 80:82] = 120.0

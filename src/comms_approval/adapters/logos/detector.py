@@ -6,7 +6,7 @@ It returns evidence (scores, colour distance, box, width); the policy in domain/
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -935,7 +935,8 @@ def _measure_pose(
 # How much more a logo's colours must spread along their main axis than along gray for that axis to be used:
 # 2 lost a logo on seed 5 (an emblem's chroma drowned the wordmark's lightness, which told two versions apart);
 # the logos it found on seed 9 spread 3.05-4.05 times more (bench/RESULTS.md).
-ISO_RATIO = 3.0
+COLOUR_AXIS_RATIO = 3.0
+MIN_COLOUR_SPREAD = 8.0  # levels: a logo whose colours spread less than this has no contrast to follow
 _GRAY_AXIS = np.array([0.299, 0.587, 0.114]) / np.linalg.norm([0.299, 0.587, 0.114])
 
 
@@ -943,7 +944,7 @@ def _contrast_axis(predicted: np.ndarray, region: np.ndarray) -> np.ndarray | No
     """The colour axis along which the predicted appearance varies most, when gray misses most of it.
 
     None when gray carries the contrast (the usual case): the axis is used only where the logo's colours
-    spread at least ISO_RATIO times more along it than along the gray axis.
+    spread at least COLOUR_AXIS_RATIO times more along it than along the gray axis.
     """
     pixels = predicted[region].reshape(-1, 3).astype(np.float64)
     if len(pixels) < 24:
@@ -952,7 +953,7 @@ def _contrast_axis(predicted: np.ndarray, region: np.ndarray) -> np.ndarray | No
     values, vectors = np.linalg.eigh(cov)
     spread = math.sqrt(max(0.0, float(values[-1])))
     gray_spread = math.sqrt(max(0.0, float(_GRAY_AXIS @ cov @ _GRAY_AXIS)))
-    if spread < 8.0 or spread < ISO_RATIO * gray_spread:
+    if spread < MIN_COLOUR_SPREAD or spread < COLOUR_AXIS_RATIO * gray_spread:
         return None
     axis: np.ndarray = vectors[:, -1].astype(np.float32)
     return axis
@@ -1104,8 +1105,29 @@ def _placement(m: Measurement) -> wordmark.Placement:
     return wordmark.Placement((x0 + x1) / 2, (y0 + y1) / 2, m.width_px, m.ref.aspect, m.angle)
 
 
-def _placement_rank(m: Measurement) -> float:
-    """How well a rival's placement explains the page, to choose among its placements: over the whole box."""
+def _best_rival(
+    page: PreparedPage,
+    refs: ReferenceSet,
+    m: Measurement,
+    placements: Callable[[ReferenceLogo], Iterable[tuple[float, float, float]]],
+) -> Measurement | None:
+    """The other version of `m`'s logo that best fits where `m` was found (None when `m` is too weak to care).
+
+    Its placements (x, y, width) are ranked over the whole box, not on a busy background's footprint-only
+    score: placed at a wrong size, a version leaves ink unexplained there, which its footprint does not see.
+    """
+    if m.score < RIVAL_WORTHY:
+        return None
+    best: Measurement | None = None
+    for other in refs.rivals(m.ref):
+        for x, y, width in placements(other):
+            r = measure(page, other, x, y, width)
+            if r is not None and (best is None or _whole_box(r) > _whole_box(best)):
+                best = r
+    return best
+
+
+def _whole_box(m: Measurement) -> float:
     return m.box_score if m.box_score is not None else m.score
 
 
@@ -1176,12 +1198,7 @@ def verify(
     m = measure(page, cand.ref, cand.x, cand.y, cand.width)
     if m is None:
         return None
-    rival: Measurement | None = None
-    for other in refs.rivals(cand.ref) if m.score >= RIVAL_WORTHY else ():
-        for x, y, width in _rival_placements(m.box_px, other.aspect):
-            r = measure(page, other, x, y, width)
-            if r is not None and (rival is None or _placement_rank(r) > _placement_rank(rival)):
-                rival = r
+    rival = _best_rival(page, refs, m, lambda other: _rival_placements(m.box_px, other.aspect))
     ev = _evidence(page, m, rival, refs.colour_only_rival.get(cand.ref.name, False))
     return read_wordmark(page, refs, ev, m, rival, thresholds)
 
@@ -1311,18 +1328,18 @@ def match_embedded(
         image_mm,
         image_mm * padded.shape[0] / padded.shape[1],
     )
+    width = float(x1 - x0)
+
+    def fitted(logo: ReferenceLogo) -> tuple[float, float, float]:
+        # fit the reference's width inside a rotated bounding box: cos(5°) is ~1, the slack is in the height
+        return x0 + pad, y0 + pad + ((y1 - y0) - width * logo.aspect) / 2, width
+
     out: list[LogoEvidence] = []
     for ref in shaped:
-        width = float(x1 - x0)
-        # fit the reference's width inside a rotated bounding box: cos(5°) is ~1, the slack is in the height
-        m = measure(page, ref, x0 + pad, y0 + pad + ((y1 - y0) - width * ref.aspect) / 2, width)
+        m = measure(page, ref, *fitted(ref))
         if m is None:
             continue
-        rival: Measurement | None = None
-        for other in refs.rivals(ref) if m.score >= RIVAL_WORTHY else ():
-            r = measure(page, other, x0 + pad, y0 + pad + ((y1 - y0) - width * other.aspect) / 2, width)
-            if r is not None and (rival is None or _placement_rank(r) > _placement_rank(rival)):
-                rival = r
+        rival = _best_rival(page, refs, m, lambda other: [fitted(other)])
         ev = read_wordmark(
             page, refs, _evidence(page, m, rival, refs.colour_only_rival.get(ref.name, False)), m, rival
         )
