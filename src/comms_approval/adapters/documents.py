@@ -438,16 +438,28 @@ def embedded_images(
 
 
 def _with_soft_mask(obj: pdfium.PdfImage, image: Image.Image) -> np.ndarray:
-    """The image with its alpha: pdfium's rendered bitmap carries the soft mask; the raw one does not."""
+    """The image with its alpha: pdfium's rendered bitmap carries the soft mask; the raw one does not.
+
+    The rendered bitmap follows the object's placement on the page: often a pixel wider or taller than the
+    image (rounding of its bounds), or stretched when the image is drawn at another aspect. For an image
+    drawn upright, the rendered alpha is resized to the image's own pixels; dropping it instead made every
+    transparent area black (a logo on a black box). A rotated or sheared image is left unmasked.
+    """
     base = np.asarray(image.convert("RGB"), dtype=np.uint8)
     try:
         rendered = obj.get_bitmap(render=True).to_pil()
+        matrix = obj.get_matrix()
     except pdfium.PdfiumError:
         rendered = None
-    if rendered is not None and rendered.mode == "RGBA" and rendered.size == image.size:
+    opaque = np.full((*base.shape[:2], 1), 255, np.uint8)
+    if rendered is None or rendered.mode != "RGBA":
+        return np.concatenate([base, opaque], axis=2)
+    if rendered.size == image.size:
         return np.asarray(rendered, dtype=np.uint8)
-    alpha = np.full((*base.shape[:2], 1), 255, np.uint8)
-    return np.concatenate([base, alpha], axis=2)
+    if matrix.b != 0 or matrix.c != 0 or matrix.a <= 0 or matrix.d <= 0:
+        return np.concatenate([base, opaque], axis=2)
+    alpha = rendered.getchannel("A").resize(image.size, Image.Resampling.BILINEAR)
+    return np.concatenate([base, np.asarray(alpha, dtype=np.uint8)[:, :, None]], axis=2)
 
 
 def _png(rgb: np.ndarray, width_px: int) -> bytes:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import zlib
 
+import numpy as np
+
 
 def build_pdf(
     pages: list[bytes], *, extra_objects: tuple[bytes, ...] = (), encrypt: bool = False, resources: str = ""
@@ -61,4 +63,31 @@ def huge_image_pdf() -> bytes:
     )
     return build_pdf(
         [b"q 500 0 0 500 40 40 cm /Im0 Do Q"], extra_objects=(image,), resources="/XObject << /Im0 5 0 R >>"
+    )
+
+
+def masked_image_pdf(alpha: np.ndarray, matrix: str) -> bytes:
+    """One page drawing a red image whose soft mask is `alpha` (uint8), placed by the `cm` operands `matrix`."""
+    height, width = alpha.shape
+    rgb = np.zeros((height, width, 3), np.uint8)
+    rgb[..., 0] = 200
+    mask_data, rgb_data = zlib.compress(alpha.tobytes()), zlib.compress(rgb.tobytes())
+    mask_id = 3 + 2  # the first object after the single page's content and page objects
+    mask = (
+        f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace /DeviceGray "
+        f"/BitsPerComponent 8 /Filter /FlateDecode /Length {len(mask_data)} >>\nstream\n".encode()
+        + mask_data
+        + b"\nendstream"
+    )
+    image = (
+        f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace /DeviceRGB "
+        f"/BitsPerComponent 8 /Filter /FlateDecode /SMask {mask_id} 0 R /Length {len(rgb_data)} >>\n"
+        "stream\n".encode()
+        + rgb_data
+        + b"\nendstream"
+    )
+    return build_pdf(
+        [f"q {matrix} cm /Im0 Do Q".encode()],
+        extra_objects=(mask, image),
+        resources=f"/XObject << /Im0 {mask_id + 1} 0 R >>",
     )

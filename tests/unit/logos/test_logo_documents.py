@@ -13,7 +13,9 @@ import pytest
 from PIL import Image
 
 from comms_approval.adapters.documents import (
+    embedded_images,
     iter_pages,
+    open_pdf,
     render_page_pngs,
     render_preview_png,
     sniff_kind,
@@ -21,6 +23,7 @@ from comms_approval.adapters.documents import (
     validate_document,
 )
 from comms_approval.domain.errors import DocumentError
+from tests.unit.logos.pdfs import masked_image_pdf
 
 Write = Callable[[str, bytes], Path]
 Pdf = Callable[..., bytes]
@@ -218,3 +221,30 @@ class TestPreviews:
         path = write("one.pdf", pdf([b"0 0 m"]))
         with pytest.raises(DocumentError):
             render_preview_png(path, page=3)
+
+
+class TestEmbeddedImages:
+    """The PDF fast path reads image objects with their soft masks (a transparent logo stays transparent)."""
+
+    @staticmethod
+    def _alpha() -> np.ndarray:
+        alpha = np.zeros((39, 103), np.uint8)
+        alpha[10:30, 25:78] = 255  # an opaque middle in a transparent frame
+        return alpha
+
+    @pytest.mark.parametrize(
+        "matrix",
+        [
+            "103 0 0 39 10 20",  # drawn at its own size: pdfium renders it 103 x 39
+            "96.24 0 0 36.44 10.77 100.3",  # pdfium renders it 104 x 39: the mask was dropped (a black box)
+            "96.5 0 0 51.8 187.3 70.1",  # drawn taller than its aspect: rendered 104 x 56
+        ],
+    )
+    def test_the_soft_mask_is_kept_wherever_the_image_is_drawn(self, write: Write, matrix: str) -> None:
+        path = write("masked.pdf", masked_image_pdf(self._alpha(), matrix))
+        with open_pdf(path) as pdf:
+            (image,) = embedded_images(pdf, 0)
+        assert image.rgba.shape == (39, 103, 4)
+        alpha = image.rgba[:, :, 3]
+        assert alpha[:5].max() < 30 and alpha[:, :15].max() < 30  # the frame stays transparent
+        assert alpha[14:26, 30:73].min() > 225  # the middle stays opaque
