@@ -24,7 +24,10 @@ def reader() -> WordReader:
 
 
 def draw_logo(
-    name: str, tagline: str = "Solidarité territoriale", canvas: int = 480
+    name: str,
+    tagline: str = "Solidarité territoriale",
+    canvas: int = 480,
+    ink: tuple[int, int, int] = (20, 60, 140),
 ) -> tuple[np.ndarray, np.ndarray]:
     """A 480 x 200 logo: a dark emblem, a name 52 px high, a small tagline. RGB 0..255 and alpha 0..1.
 
@@ -32,32 +35,55 @@ def draw_logo(
     image = Image.new("RGBA", (canvas, 200), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
     draw.ellipse((10, 20, 170, 180), fill=(20, 60, 140, 255))
-    draw.text((190, 50), name, font=ImageFont.truetype(BOLD, 52), fill=(20, 60, 140, 255))
+    draw.text((190, 50), name, font=ImageFont.truetype(BOLD, 52), fill=(*ink, 255))
     if tagline:
-        draw.text((192, 130), tagline, font=ImageFont.truetype(REGULAR, 20), fill=(20, 60, 140, 255))
+        draw.text((192, 130), tagline, font=ImageFont.truetype(REGULAR, 20), fill=(*ink, 255))
     rgba = np.asarray(image).astype(np.float32)
     return rgba[:, :, :3], rgba[:, :, 3] / 255.0
 
 
 def page_with(
-    name: str, *, width: int = 300, angle: float = 0.0, canvas: int = 480
+    name: str,
+    *,
+    width: int = 300,
+    angle: float = 0.0,
+    canvas: int = 480,
+    ink: tuple[int, int, int] = (20, 60, 140),
+    background: tuple[int, int, int] = (255, 255, 255),
 ) -> tuple[np.ndarray, Placement]:
     """A white page (gray 0..255) with the logo `width` px wide centred at (400, 300), rotated by `angle`;
     the placement is the 480-px logo's (a wider canvas spills to the right of it)."""
-    rgb, alpha = draw_logo(name, canvas=canvas)
+    gray, _, placement = coloured_page_with(
+        name, width=width, angle=angle, canvas=canvas, ink=ink, background=background
+    )
+    return gray, placement
+
+
+def coloured_page_with(
+    name: str,
+    *,
+    width: int = 300,
+    angle: float = 0.0,
+    canvas: int = 480,
+    ink: tuple[int, int, int] = (20, 60, 140),
+    background: tuple[int, int, int] = (255, 255, 255),
+) -> tuple[np.ndarray, np.ndarray, Placement]:
+    """`page_with`, on a page of `background` colour, with its RGB (float 0..255) as well."""
+    rgb, alpha = draw_logo(name, canvas=canvas, ink=ink)
     height = round(width * 200 / 480)
     drawn = round(width * canvas / 480)
     rgb = cv2.resize(rgb, (drawn, height), interpolation=cv2.INTER_AREA)
     alpha = cv2.resize(alpha, (drawn, height), interpolation=cv2.INTER_AREA)
-    page = np.full((600, 800, 3), 255.0, np.float32)
+    page = np.empty((600, 800, 3), np.float32)
+    page[:] = background
     x0, y0 = 400 - width // 2, 300 - height // 2
     window = page[y0 : y0 + height, x0 : x0 + drawn]
     window[:] = rgb * alpha[:, :, None] + window * (1.0 - alpha[:, :, None])
     if angle:
         rotation = cv2.getRotationMatrix2D((400.0, 300.0), angle, 1.0)
-        page = cv2.warpAffine(page, rotation, (800, 600), borderValue=(255, 255, 255))
+        page = cv2.warpAffine(page, rotation, (800, 600), borderValue=background)
     gray = cv2.cvtColor(page, cv2.COLOR_RGB2GRAY)
-    return gray, Placement(x0 + width / 2, y0 + height / 2, float(width), height / width, angle)
+    return gray, page, Placement(x0 + width / 2, y0 + height / 2, float(width), height / width, angle)
 
 
 @pytest.fixture(scope="module")
@@ -163,6 +189,32 @@ class TestOnThePage:
         gray, placement = page_with("MARÉES")
         assert wordmark.read_on_page(gray, placement, soleil, other) is None  # never a contradiction
         assert len(other.widths) == 2
+
+    def test_a_name_as_light_as_its_background_is_read_in_its_own_colour(self, reader: WordReader) -> None:
+        # dark magenta on a blue page, both gray 81 (the emblem gray 57), with a scan's noise: nothing to
+        # read in gray; the two colours are 118 RGB levels apart
+        magenta, blue = (150, 40, 110), (40, 92, 150)
+        rgb, alpha = draw_logo("SOLEIL", ink=magenta)
+        word = wordmark.main_word(rgb, alpha, reader)
+        assert word is not None and word.ink is not None
+        assert np.abs(np.subtract(word.ink, magenta)).max() < 12  # the strokes' colour, not the emblem's
+        noise = np.random.default_rng(7).normal(0.0, 6.0, (600, 800, 3)).astype(np.float32)
+        for name, expected in (("SOLEIL", True), ("MARÉES", False)):
+            _, page, placement = coloured_page_with(name, ink=magenta, background=blue)
+            page = np.clip(page + noise, 0, 255)
+            gray = cv2.cvtColor(page, cv2.COLOR_RGB2GRAY)
+            assert wordmark.read_on_page(gray, placement, word, reader) is None  # nothing legible in gray
+            assert wordmark.read_on_page(gray, placement, word, reader, page) is expected
+
+    def test_a_word_in_several_colours_has_no_ink_colour(self, reader: WordReader) -> None:
+        image = Image.new("RGBA", (480, 200), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(image)
+        draw.ellipse((10, 20, 170, 180), fill=(20, 60, 140, 255))
+        draw.text((190, 50), "SOL", font=ImageFont.truetype(BOLD, 52), fill=(200, 20, 20, 255))
+        draw.text((300, 50), "EIL", font=ImageFont.truetype(BOLD, 52), fill=(20, 150, 20, 255))
+        rgba = np.asarray(image).astype(np.float32)
+        word = wordmark.main_word(rgba[:, :, :3], rgba[:, :, 3] / 255.0, reader)
+        assert word is not None and word.ink is None
 
     def test_names_are_the_same_fuzzily_or_when_one_contains_the_other(self) -> None:
         assert wordmark.same_name("S0LEIL", "SOLEIL") and wordmark.same_name("«SOLEIL»", "soleil")

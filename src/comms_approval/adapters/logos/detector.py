@@ -1090,14 +1090,21 @@ def read_wordmark(
     word = refs.main_word(m.ref, reader) if reader is not None else None
     if reader is None or word is None:
         return ev
-    read = wordmark.read_on_page(page.gray_levels[0], _placement(m), word, reader)
+    read = wordmark.read_on_page(page.gray_levels[0], _placement(m), word, reader, _colours(page))
     ev = replace(ev, wordmark_read=read)
     if tie and rival is not None and read is not None:
         rival_word = refs.main_word(rival.ref, reader)
         if rival_word is not None and not wordmark.same_name(rival_word.text, word.text):
-            rival_read = wordmark.read_on_page(page.gray_levels[0], _placement(rival), rival_word, reader)
+            rival_read = wordmark.read_on_page(
+                page.gray_levels[0], _placement(rival), rival_word, reader, _colours(page)
+            )
             ev = replace(ev, rival_wordmark_read=rival_read is True)
     return ev
+
+
+def _colours(page: PreparedPage) -> np.ndarray | None:
+    """The page's colours for reading a name in colour (None on a grayscale page: gray is all there is)."""
+    return None if page.grayscale else page.rgb
 
 
 def _placement(m: Measurement) -> wordmark.Placement:

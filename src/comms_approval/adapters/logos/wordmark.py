@@ -15,7 +15,7 @@ import logging
 import os
 import threading
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -59,10 +59,12 @@ class Word:
 
 @dataclass(frozen=True)
 class MainWord:
-    """The reference's main word, with its box as fractions of the logo's width and height."""
+    """The reference's main word, with its box as fractions of the logo's width and height, and its ink's
+    colour (RGB; None when the word is not one colour)."""
 
     text: str
     box: tuple[float, float, float, float]
+    ink: tuple[float, float, float] | None = None
 
 
 class WordReader:
@@ -212,7 +214,27 @@ def main_word(rgb: np.ndarray, alpha: np.ndarray, read: WordReader) -> MainWord 
     if best is None:
         return None
     x0, y0, x1, y1 = best.box
-    return MainWord(best.text, (x0 / REFERENCE_WIDTH, y0 / height, x1 / REFERENCE_WIDTH, y1 / height))
+    box = (x0 / REFERENCE_WIDTH, y0 / height, x1 / REFERENCE_WIDTH, y1 / height)
+    return MainWord(best.text, box, _ink_colour(rgb, alpha, box))
+
+
+INK_SPREAD = 30.0  # RGB levels: a word whose strokes spread more than this is not drawn in one colour
+
+
+def _ink_colour(
+    rgb: np.ndarray, alpha: np.ndarray, box: tuple[float, float, float, float]
+) -> tuple[float, float, float] | None:
+    """The colour of the word's strokes on the reference: the opaque pixels in its box (None if several)."""
+    h, w = alpha.shape
+    x0, y0, x1, y1 = round(box[0] * w), round(box[1] * h), round(box[2] * w), round(box[3] * h)
+    opaque = alpha[y0:y1, x0:x1] > 0.9
+    if opaque.sum() < 12:
+        return None
+    strokes = rgb[y0:y1, x0:x1][opaque].astype(np.float64)
+    ink = np.median(strokes, axis=0)
+    if float(np.percentile(np.linalg.norm(strokes - ink, axis=1), 80)) > INK_SPREAD:
+        return None
+    return (float(ink[0]), float(ink[1]), float(ink[2]))
 
 
 def _main_word_of(read_words: list[Word], height: int) -> Word | None:
@@ -249,24 +271,54 @@ class Placement:
     angle: float = 0.0
 
 
-def read_on_page(page_gray: np.ndarray, logo: Placement, word: MainWord, read: WordReader) -> bool | None:
+def read_on_page(
+    page_gray: np.ndarray,
+    logo: Placement,
+    word: MainWord,
+    read: WordReader,
+    page_rgb: np.ndarray | None = None,
+) -> bool | None:
     """Whether the page shows `word` where the logo placed at `logo` has it.
 
     True: read there (fuzzily). False: another word of about the same size stands there instead.
-    None: nothing legible, or too small to read: no conclusion.
+    None: nothing legible, or too small to read: no conclusion. When nothing is legible in gray and the
+    page's colours are given, the band is read again as the distance to the word's own colour: a name as
+    light as its background (dark magenta on purple) is a flat band in gray.
     """
     lh = logo.width * logo.aspect
     if (word.box[3] - word.box[1]) * lh < MIN_WORD_HEIGHT_PX:
         return None
-    verdict, cut = _read_band(page_gray, logo, word, read, left=LEFT, right=NARROW_RIGHT)
+    verdict = _read_in(page_gray, logo, word, read)
+    if verdict is None and page_rgb is not None and word.ink is not None:
+        plane, shifted = _ink_distance(page_rgb, logo, word.ink)
+        verdict = _read_in(plane, shifted, word, read)
+    return verdict
+
+
+def _ink_distance(
+    page_rgb: np.ndarray, logo: Placement, ink: tuple[float, float, float]
+) -> tuple[np.ndarray, Placement]:
+    """Around the logo, each pixel's distance to the ink's colour (the word dark, anything else light),
+    with the placement moved into that window."""
+    reach = logo.width  # the band lies within the logo, read with margins of a fraction of its width
+    h, w = page_rgb.shape[:2]
+    x0, y0 = max(0, int(logo.cx - reach)), max(0, int(logo.cy - reach))
+    x1, y1 = min(w, int(logo.cx + reach) + 1), min(h, int(logo.cy + reach) + 1)
+    window = page_rgb[y0:y1, x0:x1].astype(np.float32) - np.asarray(ink, np.float32)
+    plane = np.sqrt((window * window).sum(axis=2))
+    return plane, replace(logo, cx=logo.cx - x0, cy=logo.cy - y0)
+
+
+def _read_in(page_plane: np.ndarray, logo: Placement, word: MainWord, read: WordReader) -> bool | None:
+    verdict, cut = _read_band(page_plane, logo, word, read, left=LEFT, right=NARROW_RIGHT)
     if verdict is None and cut:
         # A longer name ran past the band's right edge, and a cut letter spoils the whole word's reading.
-        verdict, cut = _read_band(page_gray, logo, word, read, left=LEFT, right=WIDE_RIGHT)
+        verdict, cut = _read_band(page_plane, logo, word, read, left=LEFT, right=WIDE_RIGHT)
     if verdict is None and cut is None:
         # Nothing read in place: lines of page text seen through the logo's gap beside the name make
         # Tesseract take the band for a picture. Read again from the name's own left edge; this reading
         # may only confirm the name (a word of that page text may now stand in the name's place).
-        retry, _ = _read_band(page_gray, logo, word, read, left=TIGHT_LEFT, right=NARROW_RIGHT)
+        retry, _ = _read_band(page_plane, logo, word, read, left=TIGHT_LEFT, right=NARROW_RIGHT)
         return True if retry else None
     return verdict
 
