@@ -451,14 +451,12 @@ def _with_soft_mask(obj: pdfium.PdfImage, image: Image.Image) -> np.ndarray:
         matrix = obj.get_matrix()
     except pdfium.PdfiumError:
         rendered = None
-    opaque = np.full((*base.shape[:2], 1), 255, np.uint8)
-    if rendered is None or rendered.mode != "RGBA":
-        return np.concatenate([base, opaque], axis=2)
-    if rendered.size == image.size:
-        return np.asarray(rendered, dtype=np.uint8)
-    if matrix.b != 0 or matrix.c != 0 or matrix.a <= 0 or matrix.d <= 0:
-        return np.concatenate([base, opaque], axis=2)
-    alpha = rendered.getchannel("A").resize(image.size, Image.Resampling.BILINEAR)
+    alpha = Image.new("L", image.size, 255)
+    if rendered is not None and rendered.mode == "RGBA":
+        if rendered.size == image.size:
+            return np.asarray(rendered, dtype=np.uint8)
+        if matrix.b == 0 and matrix.c == 0 and matrix.a > 0 and matrix.d > 0:
+            alpha = rendered.getchannel("A").resize(image.size, Image.Resampling.BILINEAR)
     return np.concatenate([base, np.asarray(alpha, dtype=np.uint8)[:, :, None]], axis=2)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import cv2
 import numpy as np
@@ -42,20 +43,9 @@ def draw_logo(
     return rgba[:, :, :3], rgba[:, :, 3] / 255.0
 
 
-def page_with(
-    name: str,
-    *,
-    width: int = 300,
-    angle: float = 0.0,
-    canvas: int = 480,
-    ink: tuple[int, int, int] = (20, 60, 140),
-    background: tuple[int, int, int] = (255, 255, 255),
-) -> tuple[np.ndarray, Placement]:
-    """A white page (gray 0..255) with the logo `width` px wide centred at (400, 300), rotated by `angle`;
-    the placement is the 480-px logo's (a wider canvas spills to the right of it)."""
-    gray, _, placement = coloured_page_with(
-        name, width=width, angle=angle, canvas=canvas, ink=ink, background=background
-    )
+def page_with(name: str, **options: Any) -> tuple[np.ndarray, Placement]:
+    """`coloured_page_with`, its gray page and placement only."""
+    gray, _, placement = coloured_page_with(name, **options)
     return gray, placement
 
 
@@ -68,7 +58,8 @@ def coloured_page_with(
     ink: tuple[int, int, int] = (20, 60, 140),
     background: tuple[int, int, int] = (255, 255, 255),
 ) -> tuple[np.ndarray, np.ndarray, Placement]:
-    """`page_with`, on a page of `background` colour, with its RGB (float 0..255) as well."""
+    """A page of `background` colour with the logo `width` px wide centred at (400, 300), rotated by `angle`:
+    gray and RGB (float 0..255), and the placement of the 480-px logo (a wider canvas spills to its right)."""
     rgb, alpha = draw_logo(name, canvas=canvas, ink=ink)
     height = round(width * 200 / 480)
     drawn = round(width * canvas / 480)
