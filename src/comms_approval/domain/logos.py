@@ -233,6 +233,8 @@ class LogoEvidence:
     ink_score: float | None = None  # correlation on the logo's opaque pixels only, when measured
     rival_ink_score: float | None = None  # the same for the rival, when it is another version of this logo
     part_colour_distance: float | None = None  # the colour distance of the logo's worst-matching part
+    # the same score for the page's background alone, the logo left out (what a gradient explains by itself)
+    background_score: float | None = None
     wordmark_read: bool | None = None  # the logo's main word read on the page: same / another word / unread
     # Whether the rival's main word was read at the same place (True) or not (False), when the rival is
     # another version of this party's logo with another name; None when not looked for. Read only to settle
@@ -261,6 +263,10 @@ class LogoThresholds:
     # The colour distance of the logo's worst part (a 2 x 3 or 2 x 4 grid): at most 51 for genuine logos
     # on the validation sets, 91 for an obsolete version whose wordmark is another colour (bench/RESULTS.md).
     max_part_colour_distance: float = 60.0
+    # How much better than the page's own background (the logo left out) a candidate must explain the page.
+    # Not tuned: a fit that explains no more than a smooth gradient or photograph does by itself proves
+    # nothing; the lowest genuine logo on the validation sets was 0.04 above it (bench/RESULTS.md).
+    min_background_margin: float = 0.0
 
 
 DEFAULT_THRESHOLDS = LogoThresholds()
@@ -276,6 +282,9 @@ class _Judgement:
 def _judge(ev: LogoEvidence, t: LogoThresholds) -> _Judgement:
     """Whether one candidate proves its reference is on the page, and if not, whether it is worth showing."""
     if ev.score < t.candidate:
+        return _Judgement(False)
+    if ev.background_score is not None and ev.score - ev.background_score <= t.min_background_margin:
+        # The page's own background, without any logo, explains these pixels as well: no evidence at all.
         return _Judgement(False)
     colour_ok = ev.colour_distance is None or ev.colour_distance <= t.max_colour_distance
     if ev.grayscale_page and ev.colour_only_rival and ev.score >= t.accept:

@@ -265,3 +265,37 @@ class TestInkTolerance:
         solid = logo < 250
 
         assert _ink_match(other, logo, solid, (0, 0, 120, 60)) < 0.5
+
+
+class TestTheBackgroundAlone:
+    """Each fit is also scored for the page's own background, the logo left out (the policy's no-logo check)."""
+
+    def _gradient(self) -> np.ndarray:
+        ramp = np.linspace(60, 220, PAGE_W, dtype=np.float32)[None, :] + np.linspace(0, 30, PAGE_H)[:, None]
+        page = np.repeat(ramp[:, :, None], 3, axis=2)
+        page[:, :, 2] = 255 - page[:, :, 2]  # a colour ramp, as the benchmark's gradients
+        return np.clip(page, 0, 255).astype(np.uint8)
+
+    def test_a_logo_on_a_gradient_explains_the_page_far_better_than_the_gradient_does(
+        self, tmp_path: Path
+    ) -> None:
+        ref = _logo(tmp_path)
+        page_rgb = self._gradient()
+        _place(page_rgb, ref, 400, 600, 240, flattened=False)
+        m = measure(prepare_page(page_rgb, 1, 210.0, 297.0), ref, 400.0, 600.0, 240.0)
+        assert m is not None and m.background_score is not None
+        assert m.score > 0.9 and m.score - m.background_score > 0.3
+
+    def test_a_ghost_of_the_logo_on_a_gradient_is_explained_better_by_the_gradient_alone(
+        self, tmp_path: Path
+    ) -> None:
+        # a tenth of the logo's contrast over a strong ramp: the fit scores high, as a smooth gradient with
+        # the logo's shapes barely on it does, but the ramp alone predicts the page better still
+        ref = _logo(tmp_path)
+        gradient = self._gradient()
+        with_logo = gradient.copy()
+        _place(with_logo, ref, 400, 600, 240, flattened=False)
+        ghost = np.clip(0.9 * gradient + 0.1 * with_logo.astype(np.float32), 0, 255).astype(np.uint8)
+        m = measure(prepare_page(ghost, 1, 210.0, 297.0), ref, 400.0, 600.0, 240.0)
+        assert m is not None and m.background_score is not None
+        assert m.score > 0.7 and m.background_score > m.score

@@ -109,6 +109,17 @@ class TestStatuses:
         assert decide_party("caf", 10.0, [evidence(ink_score=0.75)]).status is LogoStatus.PRESENT
         assert decide_party("caf", 10.0, [evidence(ink_score=None)]).status is LogoStatus.PRESENT
 
+    def test_a_fit_the_pages_own_background_explains_as_well_is_no_evidence(self) -> None:
+        # a flat gradient or a smooth photograph: without any logo, its blur predicts the page as well
+        explained = evidence(score=0.72, background_score=0.8)
+        assert decide_party("caf", 10.0, [explained]).status is LogoStatus.MISSING
+        tie = evidence(score=0.72, background_score=0.72)
+        assert decide_party("caf", 10.0, [tie]).status is LogoStatus.MISSING
+        # the same fit elsewhere, explained by the logo and not by its background, counts
+        genuine = evidence(score=0.72, background_score=0.68, box=(0.5, 0.5, 0.7, 0.55))
+        assert decide_party("caf", 10.0, [explained, genuine]).status is LogoStatus.PRESENT
+        assert decide_party("caf", 10.0, [evidence(background_score=None)]).status is LogoStatus.PRESENT
+
     def test_a_recoloured_rival_far_off_in_colour_does_not_hold_the_current_logo_back(self) -> None:
         # same shapes, so the gray scores are as close as can be; colour alone tells them apart
         twin = evidence(score=0.97, rival_score=0.95, colour_distance=2.0, rival_colour_distance=60.0)

@@ -75,6 +75,9 @@ class Measurement:
     # the score over the whole box even where `score` is over the logo's footprint only (busy background):
     # a placement at a wrong size leaves ink unexplained there, which the footprint does not see
     box_score: float | None = None
+    # the same score for the page's own background alone (the logo left out): what a smooth gradient or a
+    # photograph explains by itself, without any logo
+    background_score: float | None = None
 
 
 @dataclass
@@ -915,6 +918,12 @@ def _measure_pose(
     # the light-dark values, which is what decides on a grayscale page.
     spread = float(predicted_plane[compared].std())
     gain = float(soft_crop[compared].std()) / spread if spread > 1.0 else None
+    background_plane = (
+        background.astype(np.float32) @ axis
+        if axis is not None
+        else cv2.cvtColor(background.astype(np.float32), cv2.COLOR_RGB2GRAY)
+    )
+    background_global, background_weakest = _compare(soft_crop, _soft(background_plane), compared, tight)
     return Measurement(
         ref,
         score,
@@ -929,6 +938,7 @@ def _measure_pose(
         fine_score,
         part_colour,
         box_score=box_score,
+        background_score=(background_global + background_weakest) / 2.0,
     )
 
 
@@ -1113,22 +1123,21 @@ def _placement(m: Measurement) -> wordmark.Placement:
 
 
 def _best_rival(
-    page: PreparedPage,
     refs: ReferenceSet,
     m: Measurement,
-    placements: Callable[[ReferenceLogo], Iterable[tuple[float, float, float]]],
+    fits: Callable[[ReferenceLogo], Iterable[Measurement | None]],
 ) -> Measurement | None:
     """The other version of `m`'s logo that best fits where `m` was found (None when `m` is too weak to care).
 
-    Its placements (x, y, width) are ranked over the whole box, not on a busy background's footprint-only
-    score: placed at a wrong size, a version leaves ink unexplained there, which its footprint does not see.
+    `fits` measures a version at its placements there. They are ranked over the whole box, not on a busy
+    background's footprint-only score: placed at a wrong size, a version leaves ink unexplained there, which
+    its footprint does not see.
     """
     if m.score < RIVAL_WORTHY:
         return None
     best: Measurement | None = None
     for other in refs.rivals(m.ref):
-        for x, y, width in placements(other):
-            r = measure(page, other, x, y, width)
+        for r in fits(other):
             if r is not None and (best is None or _whole_box(r) > _whole_box(best)):
                 best = r
     return best
@@ -1171,6 +1180,7 @@ def _evidence(
         contrast_gain=m.contrast_gain,
         ink_score=m.ink_score,
         part_colour_distance=m.part_colour_distance,
+        background_score=m.background_score,
     )
 
 
@@ -1205,7 +1215,9 @@ def verify(
     m = measure(page, cand.ref, cand.x, cand.y, cand.width)
     if m is None:
         return None
-    rival = _best_rival(page, refs, m, lambda other: _rival_placements(m.box_px, other.aspect))
+    rival = _best_rival(
+        refs, m, lambda other: (measure(page, other, *p) for p in _rival_placements(m.box_px, other.aspect))
+    )
     ev = _evidence(page, m, rival, refs.colour_only_rival.get(cand.ref.name, False))
     return read_wordmark(page, refs, ev, m, rival, thresholds)
 
@@ -1341,12 +1353,20 @@ def match_embedded(
         # fit the reference's width inside a rotated bounding box: cos(5°) is ~1, the slack is in the height
         return x0 + pad, y0 + pad + ((y1 - y0) - width * logo.aspect) / 2, width
 
+    measured: dict[str, Measurement | None] = {}
+
+    def fit(logo: ReferenceLogo) -> Measurement | None:
+        # one placement per reference: a version measured as a rival is the same measurement as its own
+        if logo.name not in measured:
+            measured[logo.name] = measure(page, logo, *fitted(logo))
+        return measured[logo.name]
+
     out: list[LogoEvidence] = []
     for ref in shaped:
-        m = measure(page, ref, *fitted(ref))
+        m = fit(ref)
         if m is None:
             continue
-        rival = _best_rival(page, refs, m, lambda other: [fitted(other)])
+        rival = _best_rival(refs, m, lambda other: [fit(other)])
         ev = read_wordmark(
             page, refs, _evidence(page, m, rival, refs.colour_only_rival.get(ref.name, False)), m, rival
         )
