@@ -263,9 +263,9 @@ class LogoThresholds:
     # The colour distance of the logo's worst part (a 2 x 3 or 2 x 4 grid): at most 51 for genuine logos
     # on the validation sets, 91 for an obsolete version whose wordmark is another colour (bench/RESULTS.md).
     max_part_colour_distance: float = 60.0
-    # How much better than the page's own background (the logo left out) a candidate must explain the page.
-    # Not tuned: a fit that explains no more than a smooth gradient or photograph does by itself proves
-    # nothing; the lowest genuine logo on the validation sets was 0.04 above it (bench/RESULTS.md).
+    # How much better than the page's own background (the logo left out) a candidate must explain the page
+    # to be accepted. Not tuned: a fit that explains no more than a smooth gradient or photograph does by
+    # itself proves nothing (bench/RESULTS.md).
     min_background_margin: float = 0.0
 
 
@@ -282,9 +282,6 @@ class _Judgement:
 def _judge(ev: LogoEvidence, t: LogoThresholds) -> _Judgement:
     """Whether one candidate proves its reference is on the page, and if not, whether it is worth showing."""
     if ev.score < t.candidate:
-        return _Judgement(False)
-    if ev.background_score is not None and ev.score - ev.background_score <= t.min_background_margin:
-        # The page's own background, without any logo, explains these pixels as well: no evidence at all.
         return _Judgement(False)
     colour_ok = ev.colour_distance is None or ev.colour_distance <= t.max_colour_distance
     if ev.grayscale_page and ev.colour_only_rival and ev.score >= t.accept:
@@ -312,7 +309,13 @@ def _judge(ev: LogoEvidence, t: LogoThresholds) -> _Judgement:
     if ev.wordmark_read is False:
         # The emblem fits, but where the logo names its body the page names another: a look-alike.
         return _Judgement(False, Reason.WORDMARK_MISMATCH, plausible=ev.score >= t.accept)
-    if ev.score < t.accept:
+    background_explains = (
+        ev.background_score is not None and ev.score - ev.background_score <= t.min_background_margin
+    )
+    if ev.score < t.accept or background_explains:
+        # Below the acceptance score, or explained as well by the page's own background without any logo (a
+        # smooth gradient or photograph; or a fit of part of the logo, whose other parts the background
+        # blur then holds): worth showing, not proof.
         if ev.width_mm < t.tiny_mm:
             return _Judgement(False, Reason.TINY, plausible=True)
         reason = Reason.BUSY_BACKGROUND if ev.busy_background else Reason.WEAK_MATCH

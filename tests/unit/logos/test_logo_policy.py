@@ -109,12 +109,13 @@ class TestStatuses:
         assert decide_party("caf", 10.0, [evidence(ink_score=0.75)]).status is LogoStatus.PRESENT
         assert decide_party("caf", 10.0, [evidence(ink_score=None)]).status is LogoStatus.PRESENT
 
-    def test_a_fit_the_pages_own_background_explains_as_well_is_no_evidence(self) -> None:
+    def test_a_fit_the_pages_own_background_explains_as_well_is_shown_but_not_proof(self) -> None:
         # a flat gradient or a smooth photograph: without any logo, its blur predicts the page as well
-        explained = evidence(score=0.72, background_score=0.8)
-        assert decide_party("caf", 10.0, [explained]).status is LogoStatus.MISSING
-        tie = evidence(score=0.72, background_score=0.72)
-        assert decide_party("caf", 10.0, [tie]).status is LogoStatus.MISSING
+        explained = evidence(score=0.9, background_score=0.92)
+        result = decide_party("caf", 10.0, [explained])
+        assert result.status is LogoStatus.UNCERTAIN and result.reason == Reason.WEAK_MATCH
+        tie = evidence(score=0.9, background_score=0.9, busy_background=True)
+        assert decide_party("caf", 10.0, [tie]).reason == Reason.BUSY_BACKGROUND
         # the same fit elsewhere, explained by the logo and not by its background, counts
         genuine = evidence(score=0.72, background_score=0.68, box=(0.5, 0.5, 0.7, 0.55))
         assert decide_party("caf", 10.0, [explained, genuine]).status is LogoStatus.PRESENT
