@@ -97,6 +97,18 @@ class TestSimilarity:
         assert wordmark.similarity("", "CAF") == 0.0 and wordmark.similarity("--", "CAF") == 0.0
 
 
+def _canvas() -> tuple[Image.Image, ImageDraw.ImageDraw]:
+    """A transparent 480 x 200 logo canvas to draw on by hand."""
+    image = Image.new("RGBA", (480, 200), (0, 0, 0, 0))
+    return image, ImageDraw.Draw(image)
+
+
+def _main_word_drawn(image: Image.Image, reader: WordReader) -> MainWord | None:
+    """The main word of a logo drawn on a canvas."""
+    rgba = np.asarray(image).astype(np.float32)
+    return wordmark.main_word(rgba[:, :, :3], rgba[:, :, 3] / 255.0, reader)
+
+
 class TestReference:
     def test_the_tallest_word_read_surely_is_the_main_word_with_its_place(self, soleil: MainWord) -> None:
         assert wordmark.similarity(soleil.text, "SOLEIL") >= 0.8
@@ -105,13 +117,11 @@ class TestReference:
         assert 0.1 < y0 < 0.35 and y1 < 0.65
 
     def test_a_logo_without_a_standout_word_has_no_main_word(self, reader: WordReader) -> None:
-        image = Image.new("RGBA", (480, 200), (0, 0, 0, 0))
-        draw = ImageDraw.Draw(image)
+        image, draw = _canvas()
         draw.rectangle((10, 20, 170, 180), fill=(200, 30, 30, 255))
         draw.text((190, 40), "Maison", font=ImageFont.truetype(REGULAR, 36), fill=(0, 0, 0, 255))
         draw.text((190, 100), "Commune", font=ImageFont.truetype(REGULAR, 36), fill=(0, 0, 0, 255))
-        rgba = np.asarray(image).astype(np.float32)
-        assert wordmark.main_word(rgba[:, :, :3], rgba[:, :, 3] / 255.0, reader) is None
+        assert _main_word_drawn(image, reader) is None
 
     def test_a_logo_without_text_has_no_main_word(self, reader: WordReader) -> None:
         rgb, alpha = draw_logo("", tagline="")
@@ -198,13 +208,11 @@ class TestOnThePage:
             assert wordmark.read_on_page(gray, placement, word, reader, page) is expected
 
     def test_a_word_in_several_colours_has_no_ink_colour(self, reader: WordReader) -> None:
-        image = Image.new("RGBA", (480, 200), (0, 0, 0, 0))
-        draw = ImageDraw.Draw(image)
+        image, draw = _canvas()
         draw.ellipse((10, 20, 170, 180), fill=(20, 60, 140, 255))
         draw.text((190, 50), "SOL", font=ImageFont.truetype(BOLD, 52), fill=(200, 20, 20, 255))
         draw.text((300, 50), "EIL", font=ImageFont.truetype(BOLD, 52), fill=(20, 150, 20, 255))
-        rgba = np.asarray(image).astype(np.float32)
-        word = wordmark.main_word(rgba[:, :, :3], rgba[:, :, 3] / 255.0, reader)
+        word = _main_word_drawn(image, reader)
         assert word is not None and word.ink is None
 
     def test_names_are_the_same_fuzzily_or_when_one_contains_the_other(self) -> None:

@@ -312,6 +312,7 @@ def _ink_distance(
 
 
 def _read_in(page_plane: np.ndarray, logo: Placement, word: MainWord, read: WordReader) -> bool | None:
+    """The verdict of reading the word's band in one plane of the page (gray, or distance to the ink)."""
     verdict, cut = _read_band(page_plane, logo, word, read, left=LEFT, right=NARROW_RIGHT)
     if verdict is None and cut:
         # A longer name ran past the band's right edge, and a cut letter spoils the whole word's reading.
@@ -326,7 +327,7 @@ def _read_in(page_plane: np.ndarray, logo: Placement, word: MainWord, read: Word
 
 
 def _read_band(
-    page_gray: np.ndarray, logo: Placement, word: MainWord, read: WordReader, *, left: float, right: float
+    page_plane: np.ndarray, logo: Placement, word: MainWord, read: WordReader, *, left: float, right: float
 ) -> tuple[bool | None, bool | None]:
     """Read the band of the main word: the verdict, and whether a word read there runs off its right edge
     (None when no word was read in place at all)."""
@@ -344,7 +345,7 @@ def _read_band(
     origin = np.array([logo.cx, logo.cy]) + rotation @ np.array([u0 - lw / 2, v0 - lh / 2])
     band_to_page = np.hstack([rotation / scale, origin[:, None]]).astype(np.float64)
     band = cv2.warpAffine(
-        page_gray.astype(np.float32, copy=False),  # the working page is float32 already: no copy per read
+        page_plane.astype(np.float32, copy=False),  # the working page is float32 already: no copy per read
         band_to_page,
         size,
         flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
