@@ -267,6 +267,12 @@ class LogoThresholds:
     # to be accepted. Not tuned: a fit that explains no more than a smooth gradient or photograph does by
     # itself proves nothing (bench/RESULTS.md).
     min_background_margin: float = 0.0
+    # A fit whose faint parts fail (fine score) rests on its strong parts alone; that is proof only when its
+    # own ink matches almost exactly. Genuine logos with a fine score under 0.5 had ink scores of 0.985 or
+    # more (4 of ~2 100 on four bench sets); the fits of a part of a look-alike or of a busy photograph that
+    # the policy accepted had 0.26-0.38 and ink 0.70-0.90 (bench/RESULTS.md).
+    min_fine_score: float = 0.45
+    exact_ink: float = 0.95
 
 
 DEFAULT_THRESHOLDS = LogoThresholds()
@@ -312,10 +318,17 @@ def _judge(ev: LogoEvidence, t: LogoThresholds) -> _Judgement:
     background_explains = (
         ev.background_score is not None and ev.score - ev.background_score <= t.min_background_margin
     )
-    if ev.score < t.accept or background_explains:
+    rests_on_strong_parts = (
+        ev.fine_score is not None
+        and ev.fine_score < t.min_fine_score
+        and ev.ink_score is not None
+        and ev.ink_score < t.exact_ink
+    )
+    if ev.score < t.accept or background_explains or rests_on_strong_parts:
         # Below the acceptance score, or explained as well by the page's own background without any logo (a
         # smooth gradient or photograph; or a fit of part of the logo, whose other parts the background
-        # blur then holds): worth showing, not proof.
+        # blur then holds), or resting on its strong parts with its ink only roughly right: worth showing,
+        # not proof.
         if ev.width_mm < t.tiny_mm:
             return _Judgement(False, Reason.TINY, plausible=True)
         reason = Reason.BUSY_BACKGROUND if ev.busy_background else Reason.WEAK_MATCH

@@ -10,7 +10,10 @@ import numpy as np
 from PIL import Image
 
 from comms_approval.adapters.logos.detector import (
+    INK_WIDTHS,
+    PreparedPage,
     ReferenceSet,
+    _Candidate,
     _colour_proposals,
     _ink_match,
     _iou,
@@ -19,6 +22,7 @@ from comms_approval.adapters.logos.detector import (
     detect_on_page,
     measure,
     prepare_page,
+    verify,
 )
 from comms_approval.adapters.logos.references import ReferenceLogo, load_reference
 from comms_approval.domain.logos import LogoVersion, would_accept
@@ -115,6 +119,35 @@ class TestWhenTheSearchStops:
         searched_on = detect_on_page(page, refs, min_width_mm={"p1": 100.0})
         assert len(searched_on) > 1  # not legible at 100 mm: every candidate was examined
         assert max(e.score for e in searched_on) == settled[0].score
+
+
+class TestInkProposalsVerifiedWider:
+    # On the benchmark the ink proposals of logos on photographs came out at 0.6-0.8 of the logo's width
+    # (a small ink template fits a part of the logo as well as the whole), beyond the few per cent of scale
+    # the verifier searches: the logo stayed `too_small` or `uncertain`. They are now verified wider too.
+    def _proposal_inside(
+        self, tmp_path: Path
+    ) -> tuple[ReferenceLogo, PreparedPage, _Candidate, tuple[float, float, float, float]]:
+        ref = _logo(tmp_path)
+        page_rgb = _photograph(seed=8)
+        _place(page_rgb, ref, 500, 700, 240, flattened=False)
+        page = prepare_page(page_rgb, 1, 210.0, 297.0)
+        width = 0.72 * 240  # a proposal of the emblem and half the wordmark, centred on the logo
+        cx, cy = 500 + 120, 700 + 120 * ref.aspect
+        cand = _Candidate(ref, cx - width / 2, cy - width * ref.aspect / 2, width, 0.95)
+        return ref, page, cand, (500.0, 700.0, 740.0, 700.0 + 240 * ref.aspect)
+
+    def test_at_its_own_width_a_proposal_inside_the_logo_proves_nothing(self, tmp_path: Path) -> None:
+        ref, page, cand, _ = self._proposal_inside(tmp_path)
+        ev = verify(page, ReferenceSet.build([ref]), cand)
+        assert ev is not None and not would_accept(ev)  # 0.36 here: the scale search spans a few per cent
+
+    def test_verified_wider_the_same_proposal_finds_the_whole_logo(self, tmp_path: Path) -> None:
+        ref, page, cand, truth = self._proposal_inside(tmp_path)
+        ev = verify(page, ReferenceSet.build([ref]), cand, widths=INK_WIDTHS)
+        assert ev is not None and would_accept(ev)
+        page_box = (truth[0] / PAGE_W, truth[1] / PAGE_H, truth[2] / PAGE_W, truth[3] / PAGE_H)
+        assert _iou(ev.box, page_box) > 0.85  # 0.97 here (0.68 at the proposal's own width)
 
 
 class TestOneColourLogos:

@@ -121,6 +121,24 @@ class TestStatuses:
         assert decide_party("caf", 10.0, [explained, genuine]).status is LogoStatus.PRESENT
         assert decide_party("caf", 10.0, [evidence(background_score=None)]).status is LogoStatus.PRESENT
 
+    def test_a_fit_resting_on_its_strong_parts_needs_its_ink_almost_exact(self) -> None:
+        # a part of a look-alike or of a busy photograph: the faint parts fail, the ink is only roughly right
+        rough = evidence(score=0.81, fine_score=0.31, ink_score=0.80)
+        result = decide_party("caf", 10.0, [rough])
+        assert result.status is LogoStatus.UNCERTAIN and result.reason == Reason.WEAK_MATCH
+        busy = evidence(score=0.81, fine_score=0.31, ink_score=0.80, busy_background=True)
+        assert decide_party("caf", 10.0, [busy]).reason == Reason.BUSY_BACKGROUND
+        # a genuine logo whose wordmark is faint on this page: its own ink fits exactly
+        faint_wordmark = evidence(score=0.81, fine_score=0.25, ink_score=0.985)
+        assert decide_party("caf", 10.0, [faint_wordmark]).status is LogoStatus.PRESENT
+        # rough ink alone, with the faint parts fitting, is no reason to doubt
+        assert (
+            decide_party("caf", 10.0, [evidence(fine_score=0.9, ink_score=0.8)]).status is LogoStatus.PRESENT
+        )
+        # a one-colour logo has no ink score: the rule cannot apply
+        one_colour = evidence(score=0.81, fine_score=0.31, ink_score=None)
+        assert decide_party("caf", 10.0, [one_colour]).status is LogoStatus.PRESENT
+
     def test_a_recoloured_rival_far_off_in_colour_does_not_hold_the_current_logo_back(self) -> None:
         # same shapes, so the gray scores are as close as can be; colour alone tells them apart
         twin = evidence(score=0.97, rival_score=0.95, colour_distance=2.0, rival_colour_distance=60.0)
