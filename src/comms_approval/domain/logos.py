@@ -235,6 +235,8 @@ class LogoEvidence:
     part_colour_distance: float | None = None  # the colour distance of the logo's worst-matching part
     # the same score for the page's background alone, the logo left out (what a gradient explains by itself)
     background_score: float | None = None
+    # the page's edge sharpness where the logo's edges are strongest, relative to the logo's, per contrast gain
+    edge_gain: float | None = None
     wordmark_read: bool | None = None  # the logo's main word read on the page: same / another word / unread
     # Whether the rival's main word was read at the same place (True) or not (False), when the rival is
     # another version of this party's logo with another name; None when not looked for. Read only to settle
@@ -273,6 +275,11 @@ class LogoThresholds:
     # the policy accepted had 0.26-0.38 and ink 0.70-0.90 (bench/RESULTS.md).
     min_fine_score: float = 0.45
     exact_ink: float = 0.95
+    # The page's edge sharpness where the logo's edges are strongest, relative to the logo's (per contrast
+    # gain): 1.02-1.57 for genuine logos (1st-99th percentile, ~1 900 on five bench sets); 0.11-0.16 for a
+    # photograph's soft shading and for fits at a wrong size or place, where the page's edges are elsewhere
+    # (bench/RESULTS.md).
+    min_edge_gain: float = 0.5
 
 
 DEFAULT_THRESHOLDS = LogoThresholds()
@@ -324,11 +331,12 @@ def _judge(ev: LogoEvidence, t: LogoThresholds) -> _Judgement:
         and ev.ink_score is not None
         and ev.ink_score < t.exact_ink
     )
-    if ev.score < t.accept or background_explains or rests_on_strong_parts:
+    edges_missing = ev.edge_gain is not None and ev.edge_gain < t.min_edge_gain
+    if ev.score < t.accept or background_explains or rests_on_strong_parts or edges_missing:
         # Below the acceptance score, or explained as well by the page's own background without any logo (a
         # smooth gradient or photograph; or a fit of part of the logo, whose other parts the background
-        # blur then holds), or resting on its strong parts with its ink only roughly right: worth showing,
-        # not proof.
+        # blur then holds), or resting on its strong parts with its ink only roughly right, or without the
+        # logo's sharp edges where they should be: worth showing, not proof.
         if ev.width_mm < t.tiny_mm:
             return _Judgement(False, Reason.TINY, plausible=True)
         reason = Reason.BUSY_BACKGROUND if ev.busy_background else Reason.WEAK_MATCH

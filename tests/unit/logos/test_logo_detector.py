@@ -11,6 +11,7 @@ from PIL import Image
 
 from comms_approval.adapters.logos.detector import (
     INK_WIDTHS,
+    Measurement,
     PreparedPage,
     ReferenceSet,
     _Candidate,
@@ -332,3 +333,28 @@ class TestTheBackgroundAlone:
         m = measure(prepare_page(ghost, 1, 210.0, 297.0), ref, 400.0, 600.0, 240.0)
         assert m is not None and m.background_score is not None
         assert m.score > 0.7 and m.background_score > m.score
+
+
+class TestEdgesWhereTheLogoHasThem:
+    # A photograph's soft shading that happens to follow a logo's light-dark steps fitted at 0.72 on the
+    # benchmark (a clean absent party), as did fits at a wrong size or place: the page's sharp edges are not
+    # where the logo's are. A printed logo's are, even blurred a little by scanning or JPEG.
+    def _measured(self, tmp_path: Path, sigma: float, contrast: float) -> tuple[Measurement, float]:
+        ref = _logo(tmp_path)
+        page_rgb = np.full((PAGE_H, PAGE_W, 3), 255, np.uint8)
+        _place(page_rgb, ref, 400, 600, 240, flattened=False)
+        if sigma:
+            soft = cv2.GaussianBlur(page_rgb.astype(np.float32), (0, 0), sigma)
+            page_rgb = np.clip(255 + (soft - 255) * contrast, 0, 255).astype(np.uint8)
+        m = measure(prepare_page(page_rgb, 1, 210.0, 297.0), ref, 400.0, 600.0, 240.0)
+        assert m is not None and m.edge_gain is not None
+        return m, m.edge_gain
+
+    def test_a_printed_logo_shows_its_edges_even_slightly_blurred(self, tmp_path: Path) -> None:
+        assert self._measured(tmp_path, 0.0, 1.0)[1] > 1.0  # 1.15 here
+        assert self._measured(tmp_path, 1.0, 1.0)[1] > 0.9  # 1.02
+
+    def test_a_soft_shading_in_the_logo_s_layout_fits_but_lacks_its_edges(self, tmp_path: Path) -> None:
+        m, edge_gain = self._measured(tmp_path, 8.0, 1.7)  # as contrasted as the logo, without its steps
+        assert m.score > 0.75 and m.contrast_gain is not None and 0.9 < m.contrast_gain < 1.2
+        assert edge_gain < 0.5  # 0.36 here

@@ -139,6 +139,14 @@ class TestStatuses:
         one_colour = evidence(score=0.81, fine_score=0.31, ink_score=None)
         assert decide_party("caf", 10.0, [one_colour]).status is LogoStatus.PRESENT
 
+    def test_a_fit_without_the_logos_sharp_edges_where_they_should_be_is_shown_but_not_proof(self) -> None:
+        # a photograph's soft shading in the logo's layout, or a fit at a wrong size or place
+        soft = evidence(edge_gain=0.16)
+        result = decide_party("caf", 10.0, [soft])
+        assert result.status is LogoStatus.UNCERTAIN and result.reason == Reason.WEAK_MATCH
+        assert decide_party("caf", 10.0, [evidence(edge_gain=1.02)]).status is LogoStatus.PRESENT
+        assert decide_party("caf", 10.0, [evidence(edge_gain=None)]).status is LogoStatus.PRESENT
+
     def test_a_recoloured_rival_far_off_in_colour_does_not_hold_the_current_logo_back(self) -> None:
         # same shapes, so the gray scores are as close as can be; colour alone tells them apart
         twin = evidence(score=0.97, rival_score=0.95, colour_distance=2.0, rival_colour_distance=60.0)

@@ -78,6 +78,9 @@ class Measurement:
     # the same score for the page's own background alone (the logo left out): what a smooth gradient or a
     # photograph explains by itself, without any logo
     background_score: float | None = None
+    # the sharpness of the page's edges where the logo's are strongest, relative to the logo's, per unit of
+    # contrast gain: a logo printed is sharp, a photograph's soft shading that mimics its light-dark steps is not
+    edge_gain: float | None = None
 
 
 @dataclass
@@ -927,6 +930,7 @@ def _measure_pose(
         else cv2.cvtColor(background.astype(np.float32), cv2.COLOR_RGB2GRAY)
     )
     background_global, background_weakest = _compare(soft_crop, _soft(background_plane), compared, tight)
+    edge_gain = _edge_gain(soft_crop, soft_predicted, compared)
     return Measurement(
         ref,
         score,
@@ -942,7 +946,28 @@ def _measure_pose(
         part_colour,
         box_score=box_score,
         background_score=(background_global + background_weakest) / 2.0,
+        edge_gain=edge_gain / gain if edge_gain is not None and gain else None,
     )
+
+
+def _edge_gain(page: np.ndarray, predicted: np.ndarray, region: np.ndarray) -> float | None:
+    """The page's edge strength where the predicted logo's edges are strongest, relative to the logo's.
+
+    The page's gradient is taken at its strongest within a pixel around (a fit a pixel off, JPEG).
+    """
+
+    def magnitude(plane: np.ndarray) -> np.ndarray:
+        gx = cv2.Sobel(plane, cv2.CV_32F, 1, 0, ksize=3)
+        gy = cv2.Sobel(plane, cv2.CV_32F, 0, 1, ksize=3)
+        return np.asarray(cv2.magnitude(gx, gy))
+
+    logo = magnitude(predicted)
+    inside = logo[region]
+    if inside.size < 24 or float(inside.max()) < 1.0:
+        return None
+    strong = region & (logo >= 0.5 * float(inside.max()))
+    page_edges = cv2.dilate(magnitude(page), np.ones((3, 3), np.uint8))
+    return float(np.median(page_edges[strong])) / float(np.median(logo[strong]))
 
 
 # How much more a logo's colours must spread along their main axis than along gray for that axis to be used:
@@ -1184,6 +1209,7 @@ def _evidence(
         ink_score=m.ink_score,
         part_colour_distance=m.part_colour_distance,
         background_score=m.background_score,
+        edge_gain=m.edge_gain,
     )
 
 
