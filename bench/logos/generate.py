@@ -735,7 +735,6 @@ def _unrotated_width(p: Placement) -> float:
     return (w * math.cos(a) - h * math.sin(a)) / det
 
 
-# ------------------------------------------------------------------------------------------------- main
 # Mean gray-level difference (0-255, on white, 160 px wide) under which two versions are the same picture.
 # A new emblem drawn for an obsolete version may come out in the same style and palette as the current one:
 # 1.1 and 3.9 on seed 21; every other pair of seeds 5, 7, 9, 17 and 21 differs by 12.7 or more.
@@ -756,6 +755,7 @@ def _difference(a: Image.Image, b: Image.Image, width: int = 160) -> float:
     return float(np.abs(x[:h] - y[:h]).mean())
 
 
+# ------------------------------------------------------------------------------------------------- main
 def convention_toml(conv: dict[str, Any], logos_dir: Path, logos: dict[str, Any]) -> str:
     lines = [
         "[convention]",

@@ -14,7 +14,12 @@ import cv2
 import numpy as np
 
 from comms_approval.adapters.logos import wordmark
-from comms_approval.adapters.logos.references import CHROMA_WEIGHT, ReferenceLogo, edge_strength
+from comms_approval.adapters.logos.references import (
+    CHROMA_WEIGHT,
+    ReferenceLogo,
+    edge_strength,
+    gradient_magnitude,
+)
 from comms_approval.adapters.logos.spectral import MaskedSpectralImage, SpectralImage
 from comms_approval.domain.logos import (
     DEFAULT_THRESHOLDS,
@@ -930,7 +935,6 @@ def _measure_pose(
         else cv2.cvtColor(background.astype(np.float32), cv2.COLOR_RGB2GRAY)
     )
     background_global, background_weakest = _compare(soft_crop, _soft(background_plane), compared, tight)
-    edge_gain = _edge_gain(soft_crop, soft_predicted, compared)
     return Measurement(
         ref,
         score,
@@ -946,28 +950,25 @@ def _measure_pose(
         part_colour,
         box_score=box_score,
         background_score=(background_global + background_weakest) / 2.0,
-        edge_gain=edge_gain / gain if edge_gain is not None and gain else None,
+        edge_gain=_edge_gain(soft_crop, soft_predicted, compared, gain),
     )
 
 
-def _edge_gain(page: np.ndarray, predicted: np.ndarray, region: np.ndarray) -> float | None:
-    """The page's edge strength where the predicted logo's edges are strongest, relative to the logo's.
+def _edge_gain(
+    page: np.ndarray, predicted: np.ndarray, region: np.ndarray, contrast_gain: float | None
+) -> float | None:
+    """The page's edge strength where the predicted logo's edges are strongest, relative to the logo's,
+    per unit of contrast gain (None when either cannot be measured).
 
     The page's gradient is taken at its strongest within a pixel around (a fit a pixel off, JPEG).
     """
-
-    def magnitude(plane: np.ndarray) -> np.ndarray:
-        gx = cv2.Sobel(plane, cv2.CV_32F, 1, 0, ksize=3)
-        gy = cv2.Sobel(plane, cv2.CV_32F, 0, 1, ksize=3)
-        return np.asarray(cv2.magnitude(gx, gy))
-
-    logo = magnitude(predicted)
+    logo = gradient_magnitude(predicted)
     inside = logo[region]
-    if inside.size < 24 or float(inside.max()) < 1.0:
+    if not contrast_gain or inside.size < 24 or float(inside.max()) < 1.0:
         return None
     strong = region & (logo >= 0.5 * float(inside.max()))
-    page_edges = cv2.dilate(magnitude(page), np.ones((3, 3), np.uint8))
-    return float(np.median(page_edges[strong])) / float(np.median(logo[strong]))
+    page_edges = cv2.dilate(gradient_magnitude(page), np.ones((3, 3), np.uint8))
+    return float(np.median(page_edges[strong])) / float(np.median(logo[strong])) / contrast_gain
 
 
 # How much more a logo's colours must spread along their main axis than along gray for that axis to be used:

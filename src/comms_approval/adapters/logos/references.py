@@ -159,6 +159,13 @@ class ReferenceLogo:
 EDGE_NORMALISATION = 24.0
 
 
+def gradient_magnitude(gray: np.ndarray) -> np.ndarray:
+    """The 3 x 3 Sobel gradient's magnitude, as is (float32)."""
+    gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
+    return np.asarray(cv2.magnitude(gx, gy))
+
+
 def edge_strength(gray: np.ndarray) -> np.ndarray:
     """Gradient magnitude, lightly blurred, with its contrast compressed.
 
@@ -166,9 +173,7 @@ def edge_strength(gray: np.ndarray) -> np.ndarray:
     tile on a light page): a saturating curve makes weak and strong edges count about alike, so the
     correlation compares where edges are rather than how contrasted they happen to be.
     """
-    gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
-    magnitude = cv2.GaussianBlur(cv2.magnitude(gx, gy), (0, 0), 1.0)
+    magnitude = cv2.GaussianBlur(gradient_magnitude(gray), (0, 0), 1.0)
     return magnitude / (magnitude + EDGE_NORMALISATION) * 100.0
 
 
