@@ -40,6 +40,7 @@ class Reason(enum.StrEnum):
     PART_MISMATCH = "part_mismatch"
     CONTRAST_MISMATCH = "contrast_mismatch"
     WORDMARK_MISMATCH = "wordmark_mismatch"
+    WORDMARK_UNLIKE = "wordmark_unlike"
 
 
 _REASONS: dict[Reason, tuple[str, str]] = {
@@ -93,6 +94,12 @@ _REASONS: dict[Reason, tuple[str, str]] = {
         "(autre sigle ou autre nom) ; merci de le confirmer.",
         "The logo found has the party's shape, but its text reads differently (another acronym or name); "
         "please confirm it.",
+    ),
+    Reason.WORDMARK_UNLIKE: (
+        "Le logo repéré a la forme de celui de la partie, mais son texte, trop petit ou trop pâle pour être "
+        "lu, ne ressemble pas au sien ; merci de le confirmer.",
+        "The logo found has the party's shape, but its text, too small or faint to be read, does not look "
+        "like the party's; please confirm it.",
     ),
 }
 
@@ -242,6 +249,9 @@ class LogoEvidence:
     # another version of this party's logo with another name; None when not looked for. Read only to settle
     # a near tie between two versions.
     rival_wordmark_read: bool | None = None
+    # When the main word could not be read: how much its letters, compared as shapes, look like the logo's
+    # (best correlation, -1..1); None when not compared (read, too small to compare, or no main word).
+    wordmark_shape: float | None = None
 
 
 @dataclass(frozen=True)
@@ -280,6 +290,11 @@ class LogoThresholds:
     # photograph's soft shading and for fits at a wrong size or place, where the page's edges are elsewhere
     # (bench/RESULTS.md).
     min_edge_gain: float = 0.5
+    # A main word nobody could read must at least look like the logo's: its letters compared as shapes where
+    # the fit puts them (words 12 px high or more). Text look-alikes (another acronym, same font and place)
+    # scored 0.16-0.39 on the tuning sets (seeds 9 and 31) but one at 0.49; genuine names under 0.40 were
+    # one faint name overprinted by page text on a JPEG photograph (0.38), lost (bench/RESULTS.md).
+    min_wordmark_shape: float = 0.4
 
 
 DEFAULT_THRESHOLDS = LogoThresholds()
@@ -322,6 +337,9 @@ def _judge(ev: LogoEvidence, t: LogoThresholds) -> _Judgement:
     if ev.wordmark_read is False:
         # The emblem fits, but where the logo names its body the page names another: a look-alike.
         return _Judgement(False, Reason.WORDMARK_MISMATCH, plausible=ev.score >= t.accept)
+    if ev.wordmark_shape is not None and ev.wordmark_shape < t.min_wordmark_shape:
+        # Nothing legible where the logo names its body, and the letters there are not the name's shapes.
+        return _Judgement(False, Reason.WORDMARK_UNLIKE, plausible=ev.score >= t.accept)
     background_explains = (
         ev.background_score is not None and ev.score - ev.background_score <= t.min_background_margin
     )

@@ -298,6 +298,16 @@ class TestWordmark:
         assert "texte se lit autrement" in (reason_text(Reason.WORDMARK_MISMATCH, "fr") or "")
         assert "text reads differently" in (reason_text(Reason.WORDMARK_MISMATCH, "en") or "")
 
+    def test_an_unread_name_unlike_the_name_is_uncertain_with_its_reason(self) -> None:
+        result = decide_party("caf", 10.0, [evidence(wordmark_read=None, wordmark_shape=0.38)])
+        assert result.status is LogoStatus.UNCERTAIN
+        assert result.reason == Reason.WORDMARK_UNLIKE
+        assert result.box == BOX
+        for shape in (0.5, None):  # letters alike, or too small to compare: the shapes of the whole decide
+            assert decide_party("caf", 10.0, [evidence(wordmark_shape=shape)]).status is LogoStatus.PRESENT
+        assert "ne ressemble pas" in (reason_text(Reason.WORDMARK_UNLIKE, "fr") or "")
+        assert "does not look like" in (reason_text(Reason.WORDMARK_UNLIKE, "en") or "")
+
     def test_would_accept_is_the_policys_own_acceptance(self) -> None:
         assert would_accept(evidence()) and not would_accept(evidence(score=0.6))
         assert not would_accept(evidence(wordmark_read=False))

@@ -246,3 +246,51 @@ class TestWithoutTesseract:
         assert wordmark.tessdata_dir() == str(folder)
         monkeypatch.setenv("TESSDATA_PREFIX", str(folder / "nowhere"))
         assert wordmark.tessdata_dir() != str(folder / "nowhere")
+
+
+def _on_white(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    composed = rgb * alpha[:, :, None] + 255.0 * (1.0 - alpha[:, :, None])
+    return cv2.cvtColor(composed.astype(np.float32), cv2.COLOR_RGB2GRAY)
+
+
+class TestWordShape:
+    """A name too small or faint to read is compared as letter shapes where the logo puts it."""
+
+    @staticmethod
+    def blurred(gray: np.ndarray, seed: int = 3) -> np.ndarray:
+        # a small print scanned: blurred, with noise (the logo 150 px wide, its name 12.5 px high)
+        noise = np.random.default_rng(seed).normal(0.0, 8.0, gray.shape).astype(np.float32)
+        return cv2.GaussianBlur(gray, (0, 0), 0.8) + noise
+
+    def test_the_name_looks_like_itself_and_another_acronym_does_not(self, soleil: MainWord) -> None:
+        reference = _on_white(*draw_logo("SOLEIL"))
+        scores = {}
+        # (not every acronym is this far: BZKGD, as wide and as blocky, scores 0.45 and passes; bench/RESULTS.md)
+        for name in ("SOLEIL", "MARÉES"):
+            gray, placement = page_with(name, width=150, angle=2.0)
+            page = self.blurred(gray)
+            scores[name] = wordmark.word_shape(page, placement, soleil, reference)
+        assert scores["SOLEIL"] is not None and scores["SOLEIL"] >= 0.7
+        assert all(s is not None and s < 0.4 for name, s in scores.items() if name != "SOLEIL"), scores
+
+    def test_a_light_name_on_a_dark_ground_looks_like_the_name_too(self, soleil: MainWord) -> None:
+        reference = _on_white(*draw_logo("SOLEIL"))
+        for name, alike in (("SOLEIL", True), ("MARÉES", False)):
+            gray, placement = page_with(name, width=150, ink=(235, 235, 235), background=(40, 40, 40))
+            score = wordmark.word_shape(self.blurred(gray), placement, soleil, reference)
+            assert score is not None and (score >= 0.7 if alike else score < 0.4)
+
+    def test_a_name_lighter_than_its_ground_in_gray_is_compared_in_its_own_colour(self) -> None:
+        # the magenta name on a blue page of the same gray: no shape in gray, the name's own in colour
+        magenta, blue = (150, 40, 110), (40, 92, 150)
+        rgb, alpha = draw_logo("SOLEIL", ink=magenta)
+        word = MainWord("SOLEIL", (190 / 480, 60 / 200, 395 / 480, 100 / 200), magenta)
+        reference = _on_white(rgb, alpha)
+        gray, page, placement = coloured_page_with("SOLEIL", width=160, ink=magenta, background=blue)
+        in_gray = wordmark.word_shape(gray, placement, word, reference)
+        in_colour = wordmark.word_shape(gray, placement, word, reference, page)
+        assert in_gray is not None and in_colour is not None and in_colour >= 0.7 > in_gray
+
+    def test_a_word_a_few_pixels_high_has_no_shape_to_compare(self, soleil: MainWord) -> None:
+        gray, placement = page_with("SOLEIL", width=70)
+        assert wordmark.word_shape(gray, placement, soleil, _on_white(*draw_logo("SOLEIL"))) is None

@@ -1130,7 +1130,13 @@ def read_wordmark(
     if reader is None or word is None:
         return ev
     read = wordmark.read_on_page(page.gray_levels[0], _placement(m), word, reader, _colours(page))
-    ev = replace(ev, wordmark_read=read)
+    # Nothing legible: the word's letters are compared as shapes instead (another acronym has others).
+    shape = (
+        wordmark.word_shape(page.gray_levels[0], _placement(m), word, m.ref.gray, _colours(page))
+        if read is None
+        else None
+    )
+    ev = replace(ev, wordmark_read=read, wordmark_shape=shape)
     if tie and rival is not None and read is not None:
         rival_word = refs.main_word(rival.ref, reader)
         if rival_word is not None and not wordmark.same_name(rival_word.text, word.text):

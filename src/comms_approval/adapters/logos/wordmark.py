@@ -388,3 +388,86 @@ def _read_band(
     sure = [f for f in in_place if f.confidence >= MIN_PAGE_CONFIDENCE and _stands_in(f, expected)]
     # Another word, read surely, with nothing unsure beside it: the page names someone else.
     return (False if sure and len(sure) == len(in_place) else None), cut
+
+
+WORD_SHAPE_HEIGHT = 24.0  # the main word is compared about this many pixels high
+# Under this height on the working page (150 dpi), a JPEG's letters are too few pixels for their shapes to tell
+# two words apart: genuine names 10-11 px high at JPEG quality 30 scored 0.27-0.43 (bench/RESULTS.md).
+MIN_SHAPE_HEIGHT_PX = 12.0
+SHAPE_MARGIN = 0.4  # search margin around the word's expected place, in word heights
+_SHAPE_SCALES = (0.94, 1.0, 1.06)
+
+
+def word_shape(
+    page_gray: np.ndarray,
+    logo: Placement,
+    word: MainWord,
+    reference_gray: np.ndarray,
+    page_rgb: np.ndarray | None = None,
+) -> float | None:
+    """How much the page, where the logo puts its main word, looks like that word as drawn on the reference.
+
+    For a name nothing could read (small, faint, on a photograph): another acronym in the same font and
+    place correlates with the whole logo almost as well as the name, but its letters' shapes, compared
+    alone, do not. The best correlation over small shifts and scales, in gray (either polarity: a light
+    name on a dark ground) and, on a colour page, as the distance to the name's own colour. None when the
+    word is too small on the page to have a shape.
+    """
+    lh = logo.width * logo.aspect
+    if (word.box[3] - word.box[1]) * lh < MIN_SHAPE_HEIGHT_PX:
+        return None
+    best = _shape_in(page_gray, logo, word, reference_gray, either_polarity=True)
+    if page_rgb is not None and word.ink is not None:
+        plane, shifted = _ink_distance(page_rgb, logo, word.ink)
+        best = max(best, _shape_in(plane, shifted, word, reference_gray, either_polarity=False))
+    return best
+
+
+def _shape_in(
+    page_plane: np.ndarray,
+    logo: Placement,
+    word: MainWord,
+    reference_gray: np.ndarray,
+    *,
+    either_polarity: bool,
+) -> float:
+    lw, lh = logo.width, logo.width * logo.aspect
+    wx0, wy0, wx1, wy1 = word.box
+    word_h, word_w = (wy1 - wy0) * lh, (wx1 - wx0) * lw
+    scale = min(4.0, WORD_SHAPE_HEIGHT / word_h)
+    margin = SHAPE_MARGIN * word_h
+    u0, u1 = wx0 * lw - margin, wx1 * lw + margin
+    v0, v1 = wy0 * lh - margin, wy1 * lh + margin
+    size = (max(8, round((u1 - u0) * scale)), max(8, round((v1 - v0) * scale)))
+    rotation = cv2.getRotationMatrix2D((0.0, 0.0), logo.angle, 1.0)[:, :2]
+    origin = np.array([logo.cx, logo.cy]) + rotation @ np.array([u0 - lw / 2, v0 - lh / 2])
+    band_to_page = np.hstack([rotation / scale, origin[:, None]]).astype(np.float64)
+    band = cv2.warpAffine(
+        page_plane.astype(np.float32, copy=False),
+        band_to_page,
+        size,
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    # The word with a tenth of its height of the reference's own ground around it.
+    rh, rw = reference_gray.shape
+    pad_v = 0.1 * (wy1 - wy0)
+    pad_u = pad_v * lh / lw
+    crop = reference_gray[
+        max(0, round((wy0 - pad_v) * rh)) : min(rh, round((wy1 + pad_v) * rh)),
+        max(0, round((wx0 - pad_u) * rw)) : min(rw, round((wx1 + pad_u) * rw)),
+    ].astype(np.float32)
+    best = -1.0
+    for s in _SHAPE_SCALES:
+        tw = max(4, round((word_w + 2 * pad_u * lw) * scale * s))
+        th = max(4, round((word_h + 2 * pad_v * lh) * scale * s))
+        if tw >= size[0] or th >= size[1]:
+            continue
+        templ = cv2.resize(crop, (tw, th), interpolation=cv2.INTER_AREA)
+        if float(templ.std()) < 1.0:
+            continue
+        result = cv2.matchTemplate(band, templ, cv2.TM_CCOEFF_NORMED)
+        result[~np.isfinite(result)] = 0.0
+        low, high, _, _ = cv2.minMaxLoc(result)
+        best = max(best, float(high), -float(low) if either_polarity else -1.0)
+    return best
