@@ -453,7 +453,7 @@ def decide_party(
     Another party's logo never counts: evidence is filtered on `party`. An obsolete version only ever
     yields `obsolete`. A current logo narrower than `min_width_mm` yields `too_small`.
     """
-    mine = _contradicted_places(e for e in evidence if e.party == party)
+    mine = _contradicted_places((e for e in evidence if e.party == party), thresholds)
     judged = [(e, _judge(e, thresholds)) for e in mine]
     current = [(e, j) for e, j in judged if e.version is LogoVersion.CURRENT]
     obsolete = [(e, j) for e, j in judged if e.version is LogoVersion.OBSOLETE]
@@ -480,24 +480,43 @@ def decide_party(
     return PartyLogoResult(party, LogoStatus.MISSING, max(0.0, best_score), None, None, None)
 
 
-def _contradicted_places(evidence: Iterable[LogoEvidence]) -> list[LogoEvidence]:
-    """The evidence, where a place whose main word was read as another name stays contradicted.
+def _contradicted_places(evidence: Iterable[LogoEvidence], t: LogoThresholds) -> list[LogoEvidence]:
+    """The evidence, where a place whose main word was read as another name, or looks unlike it, stays so.
 
     Two measurements of one place (two candidates, two alignments, or a smaller fit inside the same
     logo) may not both read the wordmark: the one that read another name there speaks for the place,
-    and the one that read nothing cannot prove it.
+    and the one that read nothing cannot prove it. Likewise a fit whose word was too small to compare
+    (the logo scaled into a look-alike's emblem) inherits the unlike word of the fit of the whole place.
     """
     items = list(evidence)
     refuted = [e for e in items if e.wordmark_read is False]
-    return [
-        replace(e, wordmark_read=False)
-        if e.wordmark_read is None
-        and any(
-            r.version is e.version and r.page == e.page and _overlap(r.box, e.box) >= 0.5 for r in refuted
-        )
-        else e
+    unlike = [
+        e
         for e in items
+        if e.wordmark_read is None
+        and e.wordmark_shape is not None
+        and e.wordmark_shape < t.min_wordmark_shape
     ]
+
+    def within(e: LogoEvidence, places: list[LogoEvidence]) -> LogoEvidence | None:
+        return next(
+            (
+                r
+                for r in places
+                if r.version is e.version and r.page == e.page and _overlap(r.box, e.box) >= 0.5
+            ),
+            None,
+        )
+
+    def settled(e: LogoEvidence) -> LogoEvidence:
+        if e.wordmark_read is not None:
+            return e
+        if within(e, refuted) is not None:
+            return replace(e, wordmark_read=False)
+        place = within(e, unlike) if e.wordmark_shape is None else None
+        return e if place is None else replace(e, wordmark_shape=place.wordmark_shape)
+
+    return [settled(e) for e in items]
 
 
 def _overlap(a: Box, b: Box) -> float:

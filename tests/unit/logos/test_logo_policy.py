@@ -283,6 +283,16 @@ class TestWordmark:
         assert result.status is LogoStatus.UNCERTAIN
         assert result.reason == Reason.WORDMARK_MISMATCH
 
+    def test_a_smaller_fit_inside_a_place_whose_word_looks_unlike_the_name_cannot_prove_it(self) -> None:
+        # the logo scaled into a text look-alike's emblem: its word too small to compare
+        unlike = evidence(score=0.97, wordmark_shape=0.3, box=(0.07, 0.948, 0.19, 0.984))
+        inside = evidence(score=0.88, box=(0.098, 0.956, 0.152, 0.972))
+        result = decide_party("caf", 10.0, [unlike, inside])
+        assert result.status is LogoStatus.UNCERTAIN
+        assert result.reason == Reason.WORDMARK_UNLIKE
+        elsewhere = evidence(score=0.85, box=(0.6, 0.7, 0.8, 0.75))
+        assert decide_party("caf", 10.0, [unlike, elsewhere]).status is LogoStatus.PRESENT
+
     def test_a_refuted_place_does_not_spoil_the_logo_elsewhere_or_in_another_version(self) -> None:
         refuted = evidence(wordmark_read=False, box=(0.1, 0.2, 0.4, 0.3))
         elsewhere = evidence(score=0.85, box=(0.6, 0.7, 0.8, 0.75))
