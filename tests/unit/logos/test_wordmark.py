@@ -294,3 +294,20 @@ class TestWordShape:
     def test_a_word_a_few_pixels_high_has_no_shape_to_compare(self, soleil: MainWord) -> None:
         gray, placement = page_with("SOLEIL", width=70)
         assert wordmark.word_shape(gray, placement, soleil, _on_white(*draw_logo("SOLEIL"))) is None
+
+    def test_a_name_nobody_reads_on_the_reference_still_has_its_place(self, soleil: MainWord) -> None:
+        # the tallest line of ink beside the emblem: where Tesseract put the name it could read
+        place = wordmark.word_place(*draw_logo("SOLEIL"))
+        assert place is not None and place.text == ""
+        ix = min(place.box[2], soleil.box[2]) - max(place.box[0], soleil.box[0])
+        iy = min(place.box[3], soleil.box[3]) - max(place.box[1], soleil.box[1])
+        area = (soleil.box[2] - soleil.box[0]) * (soleil.box[3] - soleil.box[1])
+        assert ix > 0 and iy > 0 and ix * iy / area > 0.8
+
+    def test_two_lines_of_one_height_have_no_name_place(self) -> None:
+        image, draw = _canvas()
+        draw.ellipse((10, 20, 170, 180), fill=(20, 60, 140, 255))
+        for y in (40, 110):
+            draw.text((190, y), "SOLEIL", font=ImageFont.truetype(BOLD, 40), fill=(20, 60, 140, 255))
+        rgba = np.asarray(image).astype(np.float32)
+        assert wordmark.word_place(rgba[:, :, :3], rgba[:, :, 3] / 255.0) is None

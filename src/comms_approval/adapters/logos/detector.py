@@ -1103,9 +1103,11 @@ class ReferenceSet:
         return [r for r in self.refs if r is not ref and r.party == ref.party]
 
     def main_word(self, ref: ReferenceLogo, reader: wordmark.WordReader) -> wordmark.MainWord | None:
-        """The reference's main word (read once per reference set)."""
+        """The reference's main word (read once per reference set), or only its place when none was read."""
         if ref.name not in self._main_words:
-            self._main_words[ref.name] = wordmark.main_word(ref.rgb, ref.alpha, reader)
+            self._main_words[ref.name] = wordmark.main_word(
+                ref.rgb, ref.alpha, reader
+            ) or wordmark.word_place(ref.rgb, ref.alpha)
         return self._main_words[ref.name]
 
 
@@ -1129,7 +1131,11 @@ def read_wordmark(
     word = refs.main_word(m.ref, reader) if reader is not None else None
     if reader is None or word is None:
         return ev
-    read = wordmark.read_on_page(page.gray_levels[0], _placement(m), word, reader, _colours(page))
+    read = (
+        wordmark.read_on_page(page.gray_levels[0], _placement(m), word, reader, _colours(page))
+        if word.text
+        else None  # a name Tesseract could not read on the reference itself: its place only
+    )
     # Nothing legible: the word's letters are compared as shapes instead (another acronym has others).
     shape = (
         wordmark.word_shape(page.gray_levels[0], _placement(m), word, m.ref.gray, _colours(page))

@@ -220,6 +220,31 @@ def main_word(rgb: np.ndarray, alpha: np.ndarray, read: WordReader) -> MainWord 
     return MainWord(best.text, box, _ink_colour(rgb, alpha, box))
 
 
+def word_place(rgb: np.ndarray, alpha: np.ndarray) -> MainWord | None:
+    """Where a reference's name stands when Tesseract reads none (italics, a misread letter): the tallest line
+    of ink beside the emblem, when it stands out from the others. Its text is unknown (""), so it is only
+    compared as a shape on the page, never read.
+    """
+    flat = rgb * alpha[:, :, None] + 255.0 * (1.0 - alpha[:, :, None])
+    gray = _without_emblem(cv2.cvtColor(np.clip(flat, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY))
+    background = int(np.median(np.concatenate([gray[:3].ravel(), gray[-3:].ravel()])))
+    ink = np.abs(gray.astype(np.int16) - background) > 40
+    h = ink.shape[0]
+    rows = np.flatnonzero(ink.any(axis=1))
+    if rows.size == 0:
+        return None
+    # Lines: runs of inked rows, bridging gaps of up to 3 % of the logo's height (accents, dots).
+    gaps = np.flatnonzero(np.diff(rows) > max(2, round(0.03 * h)))
+    lines = [(int(a[0]), int(a[-1]) + 1) for a in np.split(rows, gaps + 1)]
+    lines.sort(key=lambda line: line[1] - line[0], reverse=True)
+    y0, y1 = lines[0]
+    if y1 - y0 > 0.6 * h or (len(lines) > 1 and (lines[1][1] - lines[1][0]) * STANDOUT > y1 - y0):
+        return None  # no line stands out as the name
+    cols = np.flatnonzero(ink[y0:y1].any(axis=0))
+    box = (float(cols[0] / ink.shape[1]), y0 / h, float((cols[-1] + 1) / ink.shape[1]), y1 / h)
+    return MainWord("", box, _ink_colour(rgb, alpha, box))
+
+
 INK_SPREAD = 30.0  # RGB levels: a word whose strokes spread more than this is not drawn in one colour
 
 
