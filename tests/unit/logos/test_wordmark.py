@@ -304,6 +304,17 @@ class TestWordShape:
         area = (soleil.box[2] - soleil.box[0]) * (soleil.box[3] - soleil.box[1])
         assert ix > 0 and iy > 0 and ix * iy / area > 0.8
 
+    def test_a_disc_inside_a_ring_emblem_is_the_emblem_not_the_name(self) -> None:
+        # the ring alone is the tall shape; the disc within it lies on the name's rows
+        image, draw = _canvas()
+        draw.ellipse((10, 10, 190, 190), outline=(200, 80, 40, 255), width=30)
+        draw.ellipse((60, 60, 140, 140), fill=(40, 40, 160, 255))
+        draw.text((220, 60), "NLL", font=ImageFont.truetype(BOLD, 60), fill=(20, 120, 80, 255))
+        draw.text((222, 150), "ville culture", font=ImageFont.truetype(REGULAR, 20), fill=(20, 120, 80, 255))
+        rgba = np.asarray(image).astype(np.float32)
+        place = wordmark.word_place(rgba[:, :, :3], rgba[:, :, 3] / 255.0)
+        assert place is not None and place.box[0] > 210 / 480 and place.box[3] < 140 / 200
+
     def test_two_lines_of_one_height_have_no_name_place(self) -> None:
         image, draw = _canvas()
         draw.ellipse((10, 20, 170, 180), fill=(20, 60, 140, 255))

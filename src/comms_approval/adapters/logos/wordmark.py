@@ -226,10 +226,15 @@ def word_place(rgb: np.ndarray, alpha: np.ndarray) -> MainWord | None:
     compared as a shape on the page, never read.
     """
     flat = rgb * alpha[:, :, None] + 255.0 * (1.0 - alpha[:, :, None])
-    gray = _without_emblem(cv2.cvtColor(np.clip(flat, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY))
+    gray = cv2.cvtColor(np.clip(flat, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
     background = int(np.median(np.concatenate([gray[:3].ravel(), gray[-3:].ravel()])))
     ink = np.abs(gray.astype(np.int16) - background) > 40
     h = ink.shape[0]
+    # The emblem out, with whatever lies within its outline (the disc inside a ring).
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    for x, y, w, hh, _ in stats[1:]:
+        if hh > 0.55 * h:
+            ink[y : y + hh, x : x + w] = False
     rows = np.flatnonzero(ink.any(axis=1))
     if rows.size == 0:
         return None
@@ -238,7 +243,7 @@ def word_place(rgb: np.ndarray, alpha: np.ndarray) -> MainWord | None:
     lines = [(int(a[0]), int(a[-1]) + 1) for a in np.split(rows, gaps + 1)]
     lines.sort(key=lambda line: line[1] - line[0], reverse=True)
     y0, y1 = lines[0]
-    if y1 - y0 > 0.6 * h or (len(lines) > 1 and (lines[1][1] - lines[1][0]) * STANDOUT > y1 - y0):
+    if y1 - y0 > 0.45 * h or (len(lines) > 1 and (lines[1][1] - lines[1][0]) * STANDOUT > y1 - y0):
         return None  # no line stands out as the name
     cols = np.flatnonzero(ink[y0:y1].any(axis=0))
     box = (float(cols[0] / ink.shape[1]), y0 / h, float((cols[-1] + 1) / ink.shape[1]), y1 / h)
