@@ -446,40 +446,49 @@ def word_shape(
     lh = logo.width * logo.aspect
     if (word.box[3] - word.box[1]) * lh < MIN_SHAPE_HEIGHT_PX:
         return None
-    best = _shape_in(page_gray, logo, word, reference_gray, either_polarity=True)
+    best = _best_shape(_word_band(page_gray, logo, word), logo, word, reference_gray, either_polarity=True)
     if page_rgb is not None and word.ink is not None:
-        plane, shifted = _ink_distance(page_rgb, logo, word.ink)
-        best = max(best, _shape_in(plane, shifted, word, reference_gray, either_polarity=False))
+        band = _word_band(page_rgb, logo, word) - np.asarray(word.ink, np.float32)
+        distance = np.sqrt((band * band).sum(axis=2))
+        best = max(best, _best_shape(distance, logo, word, reference_gray, either_polarity=False))
     return best
 
 
-def _shape_in(
-    page_plane: np.ndarray,
-    logo: Placement,
-    word: MainWord,
-    reference_gray: np.ndarray,
-    *,
-    either_polarity: bool,
-) -> float:
+def _shape_scale(logo: Placement, word: MainWord) -> float:
+    return min(4.0, WORD_SHAPE_HEIGHT / ((word.box[3] - word.box[1]) * logo.width * logo.aspect))
+
+
+def _word_band(page: np.ndarray, logo: Placement, word: MainWord) -> np.ndarray:
+    """The page around the word's expected place (rotation undone, `_shape_scale`), gray or RGB."""
     lw, lh = logo.width, logo.width * logo.aspect
     wx0, wy0, wx1, wy1 = word.box
-    word_h, word_w = (wy1 - wy0) * lh, (wx1 - wx0) * lw
-    scale = min(4.0, WORD_SHAPE_HEIGHT / word_h)
-    margin = SHAPE_MARGIN * word_h
+    scale = _shape_scale(logo, word)
+    margin = SHAPE_MARGIN * (wy1 - wy0) * lh
     u0, u1 = wx0 * lw - margin, wx1 * lw + margin
     v0, v1 = wy0 * lh - margin, wy1 * lh + margin
     size = (max(8, round((u1 - u0) * scale)), max(8, round((v1 - v0) * scale)))
     rotation = cv2.getRotationMatrix2D((0.0, 0.0), logo.angle, 1.0)[:, :2]
     origin = np.array([logo.cx, logo.cy]) + rotation @ np.array([u0 - lw / 2, v0 - lh / 2])
     band_to_page = np.hstack([rotation / scale, origin[:, None]]).astype(np.float64)
-    band = cv2.warpAffine(
-        page_plane.astype(np.float32, copy=False),
-        band_to_page,
-        size,
-        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-        borderMode=cv2.BORDER_REPLICATE,
+    return np.asarray(
+        cv2.warpAffine(
+            page.astype(np.float32, copy=False),
+            band_to_page,
+            size,
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
     )
-    # The word with a tenth of its height of the reference's own ground around it.
+
+
+def _best_shape(
+    band: np.ndarray, logo: Placement, word: MainWord, reference_gray: np.ndarray, *, either_polarity: bool
+) -> float:
+    """The best correlation of the reference's word (with a tenth of its height of its own ground around
+    it) anywhere in the band, at three scales."""
+    lw, lh = logo.width, logo.width * logo.aspect
+    wx0, wy0, wx1, wy1 = word.box
+    scale = _shape_scale(logo, word)
     rh, rw = reference_gray.shape
     pad_v = 0.1 * (wy1 - wy0)
     pad_u = pad_v * lh / lw
@@ -489,9 +498,9 @@ def _shape_in(
     ].astype(np.float32)
     best = -1.0
     for s in _SHAPE_SCALES:
-        tw = max(4, round((word_w + 2 * pad_u * lw) * scale * s))
-        th = max(4, round((word_h + 2 * pad_v * lh) * scale * s))
-        if tw >= size[0] or th >= size[1]:
+        tw = max(4, round(((wx1 - wx0) + 2 * pad_u) * lw * scale * s))
+        th = max(4, round(((wy1 - wy0) + 2 * pad_v) * lh * scale * s))
+        if tw >= band.shape[1] or th >= band.shape[0]:
             continue
         templ = cv2.resize(crop, (tw, th), interpolation=cv2.INTER_AREA)
         if float(templ.std()) < 1.0:
