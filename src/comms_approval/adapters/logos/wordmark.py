@@ -370,17 +370,8 @@ def _read_band(
     # take the whole band for a picture and read nothing.
     u0, u1 = wx0 * lw - left * word_w, wx1 * lw + right * word_w
     v0, v1 = wy0 * lh - 0.35 * word_h, wy1 * lh + 0.35 * word_h
-    size = (max(8, round((u1 - u0) * scale)), max(8, round((v1 - v0) * scale)))
-    rotation = cv2.getRotationMatrix2D((0.0, 0.0), logo.angle, 1.0)[:, :2]
-    origin = np.array([logo.cx, logo.cy]) + rotation @ np.array([u0 - lw / 2, v0 - lh / 2])
-    band_to_page = np.hstack([rotation / scale, origin[:, None]]).astype(np.float64)
-    band = cv2.warpAffine(
-        page_plane.astype(np.float32, copy=False),  # the working page is float32 already: no copy per read
-        band_to_page,
-        size,
-        flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
-        borderMode=cv2.BORDER_REPLICATE,
-    )
+    band = _logo_band(page_plane, logo, (u0, v0, u1, v1), scale, cv2.INTER_CUBIC)
+    size = (band.shape[1], band.shape[0])
     # Stretched to full contrast: a wordmark in dark red on a red ground is faint in gray, not absent.
     low, high = np.percentile(band, (1, 99))
     if high - low < MIN_BAND_CONTRAST:
@@ -460,22 +451,35 @@ def _shape_scale(logo: Placement, word: MainWord) -> float:
 
 def _word_band(page: np.ndarray, logo: Placement, word: MainWord) -> np.ndarray:
     """The page around the word's expected place (rotation undone, `_shape_scale`), gray or RGB."""
-    lw, lh = logo.width, logo.width * logo.aspect
+    lh = logo.width * logo.aspect
     wx0, wy0, wx1, wy1 = word.box
-    scale = _shape_scale(logo, word)
     margin = SHAPE_MARGIN * (wy1 - wy0) * lh
-    u0, u1 = wx0 * lw - margin, wx1 * lw + margin
-    v0, v1 = wy0 * lh - margin, wy1 * lh + margin
+    frame = (wx0 * logo.width - margin, wy0 * lh - margin, wx1 * logo.width + margin, wy1 * lh + margin)
+    return _logo_band(page, logo, frame, _shape_scale(logo, word), cv2.INTER_LINEAR)
+
+
+def _logo_band(
+    page: np.ndarray,
+    logo: Placement,
+    frame: tuple[float, float, float, float],
+    scale: float,
+    interpolation: int,
+) -> np.ndarray:
+    """The part `frame` (x0, y0, x1, y1 in the logo's own unrotated pixels) of the page where the logo lies,
+    sampled at `scale` with the logo's rotation undone (Tesseract and correlations want level lines)."""
+    u0, v0, u1, v1 = frame
     size = (max(8, round((u1 - u0) * scale)), max(8, round((v1 - v0) * scale)))
     rotation = cv2.getRotationMatrix2D((0.0, 0.0), logo.angle, 1.0)[:, :2]
-    origin = np.array([logo.cx, logo.cy]) + rotation @ np.array([u0 - lw / 2, v0 - lh / 2])
+    origin = np.array([logo.cx, logo.cy]) + rotation @ np.array(
+        [u0 - logo.width / 2, v0 - logo.width * logo.aspect / 2]
+    )
     band_to_page = np.hstack([rotation / scale, origin[:, None]]).astype(np.float64)
     return np.asarray(
         cv2.warpAffine(
-            page.astype(np.float32, copy=False),
+            page.astype(np.float32, copy=False),  # the working page is float32 already: no copy per read
             band_to_page,
             size,
-            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            flags=interpolation | cv2.WARP_INVERSE_MAP,
             borderMode=cv2.BORDER_REPLICATE,
         )
     )
