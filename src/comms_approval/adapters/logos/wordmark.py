@@ -206,8 +206,7 @@ def main_word(rgb: np.ndarray, alpha: np.ndarray, read: WordReader) -> MainWord 
     Read twice: as drawn, and with the emblem blanked out (a large dark emblem beside the name can make
     Tesseract take the whole logo for a picture); the surer of the two readings is kept.
     """
-    flat = rgb * alpha[:, :, None] + 255.0 * (1.0 - alpha[:, :, None])
-    gray = cv2.cvtColor(np.clip(flat, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
+    gray = _on_white(rgb, alpha)
     h, w = gray.shape
     height = max(1, round(h * REFERENCE_WIDTH / w))
     gray = cv2.resize(gray, (REFERENCE_WIDTH, height), interpolation=cv2.INTER_CUBIC)
@@ -225,16 +224,11 @@ def word_place(rgb: np.ndarray, alpha: np.ndarray) -> MainWord | None:
     of ink beside the emblem, when it stands out from the others. Its text is unknown (""), so it is only
     compared as a shape on the page, never read.
     """
-    flat = rgb * alpha[:, :, None] + 255.0 * (1.0 - alpha[:, :, None])
-    gray = cv2.cvtColor(np.clip(flat, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
-    background = int(np.median(np.concatenate([gray[:3].ravel(), gray[-3:].ravel()])))
-    ink = np.abs(gray.astype(np.int16) - background) > 40
+    ink, _, _, stats = _ink_shapes(_on_white(rgb, alpha))
     h = ink.shape[0]
     # The emblem out, with whatever lies within its outline (the disc inside a ring).
-    _, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    for x, y, w, hh, _ in stats[1:]:
-        if hh > 0.55 * h:
-            ink[y : y + hh, x : x + w] = False
+    for x, y, w, hh, _ in stats[_emblems(stats, h)]:
+        ink[y : y + hh, x : x + w] = False
     rows = np.flatnonzero(ink.any(axis=1))
     if rows.size == 0:
         return None
@@ -281,14 +275,35 @@ def _main_word_of(read_words: list[Word], height: int) -> Word | None:
     return best
 
 
+def _on_white(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """A reference logo flattened on white, in gray (uint8)."""
+    flat = rgb * alpha[:, :, None] + 255.0 * (1.0 - alpha[:, :, None])
+    return np.asarray(cv2.cvtColor(np.clip(flat, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY))
+
+
+INK_CONTRAST = 40  # gray levels from the logo's background: its ink
+EMBLEM_HEIGHT = 0.55  # a shape taller than this share of the logo is its emblem, not a letter
+
+
+def _ink_shapes(gray: np.ndarray) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """A logo's ink (bool), its background gray, and its connected shapes (labels and cv2 stats)."""
+    background = int(np.median(np.concatenate([gray[:3].ravel(), gray[-3:].ravel()])))
+    ink = np.abs(gray.astype(np.int16) - background) > INK_CONTRAST
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    return ink, background, labels, stats
+
+
+def _emblems(stats: np.ndarray, height: int) -> np.ndarray:
+    """The labels of the shapes taller than `EMBLEM_HEIGHT` of the logo (the background, label 0, left out)."""
+    tall = np.nonzero(stats[:, cv2.CC_STAT_HEIGHT] > EMBLEM_HEIGHT * height)[0]
+    return tall[tall > 0]
+
+
 def _without_emblem(gray: np.ndarray) -> np.ndarray:
     """The logo with every shape taller than half the logo painted over in the background's gray."""
-    background = int(np.median(np.concatenate([gray[:3].ravel(), gray[-3:].ravel()])))
-    ink = (np.abs(gray.astype(np.int16) - background) > 40).astype(np.uint8)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    tall = np.nonzero(stats[:, cv2.CC_STAT_HEIGHT] > 0.55 * gray.shape[0])[0]
+    _, background, labels, stats = _ink_shapes(gray)
     out = gray.copy()
-    out[np.isin(labels, tall[tall > 0])] = background
+    out[np.isin(labels, _emblems(stats, gray.shape[0]))] = background
     return out
 
 
