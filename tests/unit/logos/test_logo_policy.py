@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
 from comms_approval.domain.logos import (
+    DEFAULT_THRESHOLDS,
     LogoEvidence,
     LogoReport,
     LogoStatus,
@@ -15,6 +17,7 @@ from comms_approval.domain.logos import (
     PartyLogoResult,
     PartyRequirement,
     Reason,
+    acceptance_score,
     decide_document,
     decide_party,
     is_conclusive,
@@ -138,6 +141,30 @@ class TestStatuses:
         # a one-colour logo has no ink score: the rule cannot apply
         one_colour = evidence(score=0.81, fine_score=0.31, ink_score=None)
         assert decide_party("caf", 10.0, [one_colour]).status is LogoStatus.PRESENT
+
+    def test_a_transparent_logo_on_a_photo_is_proof_below_the_usual_score_when_its_ink_is_exact(self) -> None:
+        # the whole box scores low (the photograph's blur predicts the ground poorly), the logo's own ink
+        # fits almost exactly, and the background alone explains far less
+        on_photo = evidence(score=0.64, ink_score=0.995, background_score=0.2, busy_background=True)
+        assert decide_party("caf", 10.0, [on_photo]).status is LogoStatus.PRESENT
+        assert would_accept(on_photo)
+        # each condition is needed: ink only roughly right, a background explaining nearly as much, a score
+        # under the lower floor, or no ink measured at all
+        for doubtful in (
+            replace(on_photo, ink_score=0.97),
+            replace(on_photo, background_score=0.4),
+            replace(on_photo, score=0.58, background_score=0.1),
+            replace(on_photo, ink_score=None),
+        ):
+            result = decide_party("caf", 10.0, [doubtful])
+            assert result.status is LogoStatus.UNCERTAIN and result.reason == Reason.BUSY_BACKGROUND
+        # the lower floor stands on the ink and the background, not on the rest of the evidence
+        assert decide_party("caf", 10.0, [replace(on_photo, edge_gain=0.2)]).status is LogoStatus.UNCERTAIN
+        assert (
+            decide_party("caf", 10.0, [replace(on_photo, wordmark_read=False)]).status is LogoStatus.UNCERTAIN
+        )
+        assert acceptance_score(0.64, 0.995, 0.2) == DEFAULT_THRESHOLDS.busy_accept
+        assert acceptance_score(0.64, 0.97, 0.2) == DEFAULT_THRESHOLDS.accept
 
     def test_a_fit_without_the_logos_sharp_edges_where_they_should_be_is_shown_but_not_proof(self) -> None:
         # a photograph's soft shading in the logo's layout, or a fit at a wrong size or place

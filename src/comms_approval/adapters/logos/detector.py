@@ -27,6 +27,7 @@ from comms_approval.domain.logos import (
     LogoEvidence,
     LogoThresholds,
     LogoVersion,
+    acceptance_score,
     is_conclusive,
     version_tie,
     would_accept,
@@ -1174,7 +1175,7 @@ def _best_rival(
     background's footprint-only score: placed at a wrong size, a version leaves ink unexplained there, which
     its footprint does not see.
     """
-    if m.score < RIVAL_WORTHY:
+    if not _rival_worthy(m):
         return None
     best: Measurement | None = None
     for other in refs.rivals(m.ref):
@@ -1226,8 +1227,9 @@ def _evidence(
     )
 
 
-# A rival only matters to a match the policy could accept, within its margin of rivals.
-RIVAL_WORTHY = DEFAULT_THRESHOLDS.accept - DEFAULT_THRESHOLDS.margin
+def _rival_worthy(m: Measurement, t: LogoThresholds = DEFAULT_THRESHOLDS) -> bool:
+    """A rival only matters to a match the policy could accept, within its margin of rivals."""
+    return m.score >= acceptance_score(m.score, m.ink_score, m.background_score, t) - t.margin
 
 
 def _rival_placements(
