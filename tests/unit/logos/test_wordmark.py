@@ -116,6 +116,19 @@ class TestReference:
         assert 0.35 < x0 < 0.45 and x1 > 0.8  # right of the emblem (190 px of 480)
         assert 0.1 < y0 < 0.35 and y1 < 0.65
 
+    def test_the_names_box_stops_at_its_own_line_above_the_tagline(self, reader: WordReader) -> None:
+        # Tesseract's box for this name ran down over the bold tagline beneath it (to 0.87-1.0 of the
+        # logo's height): the name was then read at half its scale and compared with the tagline as a shape.
+        image = Image.new("RGBA", (432, 210), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(image)
+        draw.ellipse((10, 10, 200, 200), outline=(200, 100, 80, 255), width=18)
+        draw.text((240, 25), "GGE", font=ImageFont.truetype(BOLD, 72), fill=(120, 70, 15, 255))
+        draw.text((245, 110), "mission famille", font=ImageFont.truetype(BOLD, 22), fill=(120, 70, 15, 255))
+        word = _main_word_drawn(image, reader)
+        assert word is not None and wordmark.same_name(word.text, "GGE")
+        tagline_top = 112 / 210
+        assert word.box[3] < tagline_top and word.box[3] - word.box[1] > 0.25  # the name's 72-px line only
+
     def test_a_logo_without_a_standout_word_has_no_main_word(self, reader: WordReader) -> None:
         image, draw = _canvas()
         draw.rectangle((10, 20, 170, 180), fill=(200, 30, 30, 255))
