@@ -163,8 +163,12 @@ class TestStatuses:
         assert (
             decide_party("caf", 10.0, [replace(on_photo, wordmark_read=False)]).status is LogoStatus.UNCERTAIN
         )
-        assert acceptance_score(0.64, 0.995, 0.2) == DEFAULT_THRESHOLDS.busy_accept
-        assert acceptance_score(0.64, 0.97, 0.2) == DEFAULT_THRESHOLDS.accept
+        assert acceptance_score(0.64, ink=0.995, background=0.2, busy=True) == DEFAULT_THRESHOLDS.busy_accept
+        assert acceptance_score(0.64, ink=0.97, background=0.2, busy=True) == DEFAULT_THRESHOLDS.accept
+        # on a plain page the blur predicts the ground well: the usual score stands
+        plain = replace(on_photo, busy_background=False)
+        assert decide_party("caf", 10.0, [plain]).reason == Reason.WEAK_MATCH
+        assert acceptance_score(0.64, ink=0.995, background=0.2, busy=False) == DEFAULT_THRESHOLDS.accept
 
     def test_a_fit_without_the_logos_sharp_edges_where_they_should_be_is_shown_but_not_proof(self) -> None:
         # a photograph's soft shading in the logo's layout, or a fit at a wrong size or place

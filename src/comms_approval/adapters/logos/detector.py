@@ -1229,7 +1229,10 @@ def _evidence(
 
 def _rival_worthy(m: Measurement, t: LogoThresholds = DEFAULT_THRESHOLDS) -> bool:
     """A rival only matters to a match the policy could accept, within its margin of rivals."""
-    return m.score >= acceptance_score(m.score, m.ink_score, m.background_score, t) - t.margin
+    accept = acceptance_score(
+        m.score, ink=m.ink_score, background=m.background_score, busy=m.busy, thresholds=t
+    )
+    return m.score >= accept - t.margin
 
 
 def _rival_placements(
