@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from bench.logos.diagnose import dump, rejudge
 from bench.logos.evaluate import evaluate
 from bench.logos.generate import INDISTINCT, _difference, generate
 
@@ -58,3 +59,16 @@ def test_the_checker_stays_above_its_recall_floor_and_under_its_false_present_ce
     assert result["iou_median"] is not None and result["iou_median"] > 0.8
     # the peer and the floor are measured in the same run, so their ratios can be reported
     assert result["peer_ms_per_page_median"] > 0 and result["ratio_to_floor"] > 1
+
+
+def test_the_diagnostics_re_judge_the_very_evidence_the_statuses_came_from(
+    small_set: Path, tmp_path: Path
+) -> None:
+    kept = tmp_path / "evidence.pkl"
+    dump(small_set, kept, start=0, step=3)
+    # the same thresholds on the kept evidence give back every status the checker reported
+    assert rejudge(small_set, [str(kept)], []) == []
+    # a policy that accepts nothing: every logo found is a change, and nothing becomes present
+    changes = rejudge(small_set, [str(kept)], ["accept=1.01", "busy_accept=1.01"])
+    assert any(": present -> " in line for line in changes)
+    assert not any(line.endswith("-> present") for line in changes)
