@@ -296,7 +296,7 @@ class LogoThresholds:
     # one faint name overprinted by page text on a JPEG photograph (0.38), lost (bench/RESULTS.md).
     min_wordmark_shape: float = 0.4
     # A transparent logo on a busy photograph: the score counts the whole box, where the page's own blur
-    # predicts the background poorly, so genuine logos there scored 0.60-0.70 (10 of seed 31's 29 misses)
+    # predicts the background poorly, so genuine logos there scored 0.60-0.70 (9 of seed 31's 29 misses)
     # while their own ink matched almost exactly (0.99-1.00) and explained far more than the background alone
     # (margin 0.3 and more). Such a fit is proof from `busy_accept`; no false "present" on five bench sets
     # (bench/RESULTS.md).

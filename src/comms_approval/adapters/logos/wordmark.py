@@ -228,7 +228,7 @@ def _own_line(gray: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, in
     with a tagline that a look-alike shares.
     """
     x0, y0, x1, y1 = box
-    ink, _, _, _ = _ink_shapes(gray)
+    ink, _ = _ink(gray)
     lines = _ink_lines(ink[y0:y1, x0:x1], gray.shape[0])
     if not lines:
         return y0, y1
@@ -308,10 +308,15 @@ INK_CONTRAST = 40  # gray levels from the logo's background: its ink
 EMBLEM_HEIGHT = 0.55  # a shape taller than this share of the logo is its emblem, not a letter
 
 
+def _ink(gray: np.ndarray) -> tuple[np.ndarray, int]:
+    """A logo's ink (bool) and its background gray (the median of its top and bottom rows)."""
+    background = int(np.median(np.concatenate([gray[:3].ravel(), gray[-3:].ravel()])))
+    return np.abs(gray.astype(np.int16) - background) > INK_CONTRAST, background
+
+
 def _ink_shapes(gray: np.ndarray) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
     """A logo's ink (bool), its background gray, and its connected shapes (labels and cv2 stats)."""
-    background = int(np.median(np.concatenate([gray[:3].ravel(), gray[-3:].ravel()])))
-    ink = np.abs(gray.astype(np.int16) - background) > INK_CONTRAST
+    ink, background = _ink(gray)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     return ink, background, labels, stats
 
