@@ -7,6 +7,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 from PIL import Image
 
 from comms_approval.adapters.logos.detector import (
@@ -14,6 +15,7 @@ from comms_approval.adapters.logos.detector import (
     Measurement,
     PreparedPage,
     ReferenceSet,
+    _cand_box,
     _Candidate,
     _colour_proposals,
     _ink_match,
@@ -23,10 +25,11 @@ from comms_approval.adapters.logos.detector import (
     detect_on_page,
     measure,
     prepare_page,
+    propose,
     verify,
 )
 from comms_approval.adapters.logos.references import ReferenceLogo, load_reference
-from comms_approval.domain.logos import LogoVersion, would_accept
+from comms_approval.domain.logos import Box, LogoVersion, is_conclusive, would_accept
 
 PAGE_W, PAGE_H = 1240, 1754
 
@@ -120,6 +123,94 @@ class TestWhenTheSearchStops:
         searched_on = detect_on_page(page, refs, min_width_mm={"p1": 100.0})
         assert len(searched_on) > 1  # not legible at 100 mm: every candidate was examined
         assert max(e.score for e in searched_on) == settled[0].score
+
+    def _near_twins(self, tmp_path: Path) -> tuple[ReferenceLogo, ReferenceLogo, PreparedPage, Box]:
+        """Party a's logo, and party b's: the same with a bar more. b is shown large and sharp, a smaller and
+        blurred, so that a's best proposal is b's logo, where a fits at 0.97 (b 0.98)."""
+
+        def logo(party: str, bar: bool) -> ReferenceLogo:
+            rgba = np.asarray(Image.open(_logo(tmp_path).path)).copy()
+            if bar:
+                rgba[95:110, 120:290] = (40, 40, 40, 255)
+            path = tmp_path / f"{party}.png"
+            Image.fromarray(rgba, "RGBA").save(path)
+            return load_reference(path, party, LogoVersion.CURRENT)
+
+        a, b = logo("a", False), logo("b", True)
+        page_rgb = np.full((PAGE_H, PAGE_W, 3), 255, np.uint8)
+        _place(page_rgb, b, 200, 300, 400, flattened=False)
+        _place(page_rgb, a, 700, 1200, 200, flattened=False)
+        around = page_rgb[1150:1320, 650:950].astype(np.float32)
+        noise = np.random.default_rng(1).normal(0, 20, around.shape)
+        page_rgb[1150:1320, 650:950] = np.clip(cv2.GaussianBlur(around, (0, 0), 2.0) + noise, 0, 255)
+        truth = (700 / PAGE_W, 1200 / PAGE_H, 900 / PAGE_W, (1200 + 200 * a.aspect) / PAGE_H)
+        return a, b, prepare_page(page_rgb, 1, 210.0, 297.0), truth
+
+    @pytest.mark.parametrize("b_first", [False, True])
+    def test_a_fit_on_another_party_s_logo_does_not_stop_the_search(
+        self, tmp_path: Path, b_first: bool
+    ) -> None:
+        # On the benchmark a party's first candidate sat on another party's logo and fitted well enough to
+        # stop its search; `exclusive` then gave it that logo as rival, and the party's own logo, a few
+        # candidates further, was never examined: `missing`. Whichever party is searched first.
+        a, b, page, truth = self._near_twins(tmp_path)
+        refs = ReferenceSet.build([b, a] if b_first else [a, b])
+
+        evidence = detect_on_page(page, refs, min_width_mm={"a": 10.0, "b": 10.0})
+
+        proofs = [e for e in evidence if is_conclusive(e, min_width_mm=10.0)]
+        assert {e.party for e in proofs} == {"a", "b"}
+        (own,) = [e for e in proofs if e.party == "a"]
+        assert _iou(own.box, truth) > 0.8
+        assert any(
+            e.party == "a" and e.rival_party == "b" for e in evidence
+        )  # it was tried at b's logo first
+
+
+def _colour_blobs(seed: int) -> np.ndarray:
+    """A photograph of large blurred discs in saturated colours, with grain (the benchmark's photographs)."""
+    rng = np.random.default_rng(seed)
+    page = np.zeros((PAGE_H, PAGE_W, 3), np.float32) + rng.uniform(60, 200, 3).astype(np.float32)
+    for _ in range(14):
+        centre = (int(rng.integers(0, PAGE_W)), int(rng.integers(0, PAGE_H)))
+        cv2.circle(page, centre, int(rng.integers(80, 260)), rng.uniform(0, 255, 3).tolist(), -1)
+    page = cv2.GaussianBlur(page, (0, 0), 4.0) + rng.normal(0, 6, page.shape).astype(np.float32)
+    return np.clip(page, 0, 255).astype(np.uint8)
+
+
+class TestEdgeOnlyProposals:
+    def test_a_transparent_logo_on_colour_blobs_is_found_by_its_edges(self, tmp_path: Path) -> None:
+        # The search correlates edges and the logo's chroma together; under a transparent logo the page's
+        # chroma is the photograph's, whose discs of colour decorrelate it (on the benchmark 0.38 at a logo
+        # whose edges alone correlated at 0.98: no candidate there). Here too the chroma proposals miss it;
+        # the edges alone rank it first.
+        rgba = np.zeros((120, 300, 4), np.uint8)
+        cv2.circle(rgba, (60, 60), 48, (190, 40, 30, 255), 10)
+        cv2.circle(rgba, (60, 60), 20, (220, 170, 100, 255), -1)
+        cv2.putText(rgba, "RNFA", (122, 70), cv2.FONT_HERSHEY_SIMPLEX, 1.4, (70, 20, 20, 255), 6, cv2.LINE_AA)
+        cv2.putText(
+            rgba,
+            "region conseil",
+            (124, 100),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.55,
+            (70, 20, 20, 255),
+            2,
+            cv2.LINE_AA,
+        )
+        path = tmp_path / "rnfa.png"
+        Image.fromarray(rgba, "RGBA").save(path)
+        ref = load_reference(path, "p1", LogoVersion.CURRENT)
+        page_rgb = _colour_blobs(seed=3)
+        _place(page_rgb, ref, 500, 800, 240, flattened=False)
+        page = prepare_page(page_rgb, 1, 210.0, 297.0)
+        truth = (500.0, 800.0, 740.0, 800.0 + 240 * ref.aspect)
+
+        assert _iou(truth, _cand_box(propose(page, ref, chroma=False)[0])) > 0.8
+
+        evidence = detect_on_page(page, ReferenceSet.build([ref]))
+        page_truth = (truth[0] / PAGE_W, truth[1] / PAGE_H, truth[2] / PAGE_W, truth[3] / PAGE_H)
+        assert any(would_accept(e) and _iou(e.box, page_truth) > 0.8 for e in evidence)
 
 
 class TestInkProposalsVerifiedWider:
