@@ -233,6 +233,11 @@ class TestOnThePage:
         assert wordmark.same_name("PREFETS", "PRÉFET") and not wordmark.same_name("GLFF", "SZLU")
         assert not wordmark.same_name("AB", "ABCDEF")  # two letters are a fragment, not the name
 
+    def test_no_word_is_a_name_nobody_could_read(self) -> None:
+        # A rival version whose name Tesseract could not read on its own file has no text: every word read
+        # on the page "contained" the empty name, and a tie between versions was judged on that.
+        assert not wordmark.same_name("HRTQUTA", "") and not wordmark.same_name("", "")
+
 
 class TestWithoutTesseract:
     def test_missing_language_data_disables_the_check_once_with_a_warning(

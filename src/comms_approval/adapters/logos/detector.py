@@ -403,7 +403,7 @@ def _uses_chroma(page: PreparedPage, ref: ReferenceLogo, sizes: tuple[float, flo
     return ref.has_colour and not page.grayscale and sizes[0] >= FIRST_PASS_FRACTION
 
 
-EDGE_ONLY_PROPOSALS = 2
+EDGE_ONLY_PROPOSALS = 1
 BACKPROJECTION_PROPOSALS = 2
 MIN_COLOUR_PROPOSAL = 0.45
 
@@ -1152,7 +1152,7 @@ def read_wordmark(
     ev = replace(ev, wordmark_read=read, wordmark_shape=shape)
     if tie and rival is not None and read is not None:
         rival_word = refs.main_word(rival.ref, reader)
-        if rival_word is not None and not wordmark.same_name(rival_word.text, word.text):
+        if rival_word is not None and rival_word.text and not wordmark.same_name(rival_word.text, word.text):
             rival_read = wordmark.read_on_page(
                 page.gray_levels[0], _placement(rival), rival_word, reader, _colours(page)
             )

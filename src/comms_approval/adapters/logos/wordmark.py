@@ -181,6 +181,8 @@ def similarity(a: str, b: str) -> float:
 def same_name(read: str, wanted: str) -> bool:
     """Whether a word read is the name wanted: fuzzily (a letter misread), or one containing the other."""
     a, b = _alnum(read), _alnum(wanted)
+    if not b:
+        return False  # no name wanted (unread on the reference): no word read is it
     return similarity(a, b) >= MIN_SIMILARITY or (len(a) >= 3 and (a in b or b in a))
 
 
