@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from comms_approval.adapters.logos.detector import (
     INK_WIDTHS,
@@ -18,6 +18,7 @@ from comms_approval.adapters.logos.detector import (
     _cand_box,
     _Candidate,
     _colour_proposals,
+    _evidence,
     _ink_match,
     _iou,
     _parts_score,
@@ -26,10 +27,18 @@ from comms_approval.adapters.logos.detector import (
     measure,
     prepare_page,
     propose,
+    read_wordmark,
     verify,
 )
 from comms_approval.adapters.logos.references import ReferenceLogo, load_reference
-from comms_approval.domain.logos import Box, LogoVersion, is_conclusive, would_accept
+from comms_approval.domain.logos import (
+    Box,
+    LogoEvidence,
+    LogoVersion,
+    is_conclusive,
+    version_tie,
+    would_accept,
+)
 
 PAGE_W, PAGE_H = 1240, 1754
 
@@ -449,3 +458,63 @@ class TestEdgesWhereTheLogoHasThem:
         m, edge_gain = self._measured(tmp_path, 8.0, 1.7)  # as contrasted as the logo, without its steps
         assert m.score > 0.75 and m.contrast_gain is not None and 0.9 < m.contrast_gain < 1.2
         assert edge_gain < 0.5  # 0.36 here
+
+
+def _named_logo(tmp_path: Path, name: str, font: str, version: LogoVersion) -> ReferenceLogo:
+    """A ring and disc emblem beside a name, 480 x 200."""
+    image = Image.new("RGBA", (480, 200), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((10, 20, 170, 180), outline=(20, 60, 140, 255), width=16)
+    draw.ellipse((60, 70, 120, 130), fill=(200, 60, 40, 255))
+    draw.text(
+        (190, 40),
+        name,
+        font=ImageFont.truetype(f"/usr/share/fonts/truetype/{font}", 64),
+        fill=(40, 40, 20, 255),
+    )
+    path = tmp_path / f"{version.value}.png"
+    image.save(path)
+    return load_reference(path, "p1", version)
+
+
+class TestVersionTiesSettledByNames:
+    # Two versions of a logo with other names tie on the pixels when the name is small or faint; reading the
+    # names settles it. Tesseract reads PKJSG in Liberation Mono Bold only unsurely even on the clean file
+    # ("PKJISG"), so the obsolete version had no name to look for, and the tie stayed `uncertain` (seed 9).
+    def _tie(self, tmp_path: Path, shown: str) -> tuple[LogoEvidence, LogoEvidence]:
+        current = _named_logo(tmp_path, "SEBPG", "dejavu/DejaVuSans-Bold.ttf", LogoVersion.CURRENT)
+        obsolete = _named_logo(tmp_path, "PKJSG", "liberation/LiberationMono-Bold.ttf", LogoVersion.OBSOLETE)
+        page_rgb = np.full((PAGE_H, PAGE_W, 3), 255, np.uint8)
+        _place(page_rgb, current if shown == "current" else obsolete, 300, 500, 480, flattened=False)
+        page = prepare_page(page_rgb, 1, 210.0, 297.0)
+        m, rival = measure(page, current, 300.0, 500.0, 480.0), measure(page, obsolete, 300.0, 500.0, 480.0)
+        assert m is not None and rival is not None
+        # the measured evidence, then a tie forced on it: the pixels say nothing, the names must decide
+        measured = _evidence(page, m, rival, False)
+        tie = replace(
+            measured,
+            score=0.95,
+            fine_score=0.95,
+            ink_score=0.99,
+            rival_score=0.95,
+            rival_fine_score=0.95,
+            rival_ink_score=0.99,
+            rival_party="p1",
+            contrast_gain=1.0,
+            colour_distance=2.0,
+            part_colour_distance=2.0,
+            background_score=0.1,
+            edge_gain=1.2,
+        )
+        assert version_tie(tie) and not would_accept(tie)
+        return tie, read_wordmark(page, ReferenceSet.build([current, obsolete]), tie, m, rival)
+
+    def test_the_current_name_read_settles_a_tie_with_a_version_named_unsurely(self, tmp_path: Path) -> None:
+        _, read = self._tie(tmp_path, shown="current")
+        assert read.wordmark_read is True and read.rival_wordmark_read is False
+        assert would_accept(read)
+
+    def test_the_unsure_name_shown_still_keeps_the_current_version_out(self, tmp_path: Path) -> None:
+        _, read = self._tie(tmp_path, shown="obsolete")
+        assert read.wordmark_read is not True
+        assert not would_accept(read)

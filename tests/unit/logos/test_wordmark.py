@@ -233,6 +233,18 @@ class TestOnThePage:
         assert wordmark.same_name("PREFETS", "PRÉFET") and not wordmark.same_name("GLFF", "SZLU")
         assert not wordmark.same_name("AB", "ABCDEF")  # two letters are a fragment, not the name
 
+    def test_a_name_read_unsurely_on_its_own_file_is_only_a_guess(self, reader: WordReader) -> None:
+        image, draw = _canvas()
+        draw.ellipse((10, 20, 170, 180), outline=(20, 60, 140, 255), width=16)
+        mono = "/usr/share/fonts/truetype/liberation/LiberationMono-Bold.ttf"
+        draw.text((190, 40), "PKJSG", font=ImageFont.truetype(mono, 64), fill=(40, 40, 20, 255))
+        tagline = ImageFont.truetype("/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf", 20)
+        draw.text((195, 130), "conseil services", font=tagline, fill=(40, 40, 20, 255))
+        rgba = np.asarray(image).astype(np.float32)
+        assert wordmark.main_word(rgba[:, :, :3], rgba[:, :, 3] / 255.0, reader) is None
+        guess = wordmark.main_word(rgba[:, :, :3], rgba[:, :, 3] / 255.0, reader, min_confidence=0.0)
+        assert guess is not None and wordmark.same_name(guess.text, "PKJSG")  # "PKJISG"
+
     def test_no_word_is_a_name_nobody_could_read(self) -> None:
         # A rival version whose name Tesseract could not read on its own file has no text: every word read
         # on the page "contained" the empty name, and a tie between versions was judged on that.

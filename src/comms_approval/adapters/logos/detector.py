@@ -1117,6 +1117,14 @@ class ReferenceSet:
             ) or wordmark.word_place(ref.rgb, ref.alpha)
         return self._main_words[ref.name]
 
+    def guessed_word(self, ref: ReferenceLogo, reader: wordmark.WordReader) -> wordmark.MainWord | None:
+        """The reference's main word read whatever Tesseract's confidence ("PNVBEN" at 27 for PNVBN): not
+        sure enough to look for on a page, but enough to tell that another version is not this name."""
+        key = f"{ref.name}?"
+        if key not in self._main_words:
+            self._main_words[key] = wordmark.main_word(ref.rgb, ref.alpha, reader, min_confidence=0.0)
+        return self._main_words[key]
+
 
 def read_wordmark(
     page: PreparedPage,
@@ -1152,6 +1160,10 @@ def read_wordmark(
     ev = replace(ev, wordmark_read=read, wordmark_shape=shape)
     if tie and rival is not None and read is not None:
         rival_word = refs.main_word(rival.ref, reader)
+        if read and rival_word is not None and not rival_word.text:
+            # This logo's own name was read here; the rival's, unsure even on its own file, is looked for
+            # as Tesseract guessed it there: another word read surely in its place says it is not there.
+            rival_word = refs.guessed_word(rival.ref, reader)
         if rival_word is not None and rival_word.text and not wordmark.same_name(rival_word.text, word.text):
             rival_read = wordmark.read_on_page(
                 page.gray_levels[0], _placement(rival), rival_word, reader, _colours(page)
@@ -1298,7 +1310,8 @@ def detect_on_page(
     A party's search stops at the first candidate the policy accepts conclusively at no less than the
     party's legible width (`min_width_mm`; unless `exhaustive`); logos under
     ~5 % of the page width are searched only for parties still missing after the first pass.
-    Colour logos whose edge proposals all failed get a last try from colour back-projection proposals.
+    A logo whose edge proposals all failed gets more tries: a colour logo from its edges alone (without
+    the chroma a colourful photograph drowns) and from colour back-projection; any logo from its own ink.
     """
     evidence: list[LogoEvidence] = []
     verified: dict[tuple[object, ...], LogoEvidence | None] = {}

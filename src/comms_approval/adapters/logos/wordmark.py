@@ -202,7 +202,9 @@ def _stands_in(found: Word, expected: tuple[float, float, float, float]) -> bool
     )
 
 
-def main_word(rgb: np.ndarray, alpha: np.ndarray, read: WordReader) -> MainWord | None:
+def main_word(
+    rgb: np.ndarray, alpha: np.ndarray, read: WordReader, *, min_confidence: float = MIN_REFERENCE_CONFIDENCE
+) -> MainWord | None:
     """The tallest word read with confidence on a reference logo flattened on white, if any.
 
     Read twice: as drawn, and with the emblem blanked out (a large dark emblem beside the name can make
@@ -212,7 +214,9 @@ def main_word(rgb: np.ndarray, alpha: np.ndarray, read: WordReader) -> MainWord 
     h, w = gray.shape
     height = max(1, round(h * REFERENCE_WIDTH / w))
     gray = cv2.resize(gray, (REFERENCE_WIDTH, height), interpolation=cv2.INTER_CUBIC)
-    found = [_main_word_of(read.read(image), height) for image in (gray, _without_emblem(gray))]
+    found = [
+        _main_word_of(read.read(image), height, min_confidence) for image in (gray, _without_emblem(gray))
+    ]
     best = max((word for word in found if word is not None), key=lambda word: word.confidence, default=None)
     if best is None:
         return None
@@ -288,10 +292,10 @@ def _ink_colour(
     return (float(ink[0]), float(ink[1]), float(ink[2]))
 
 
-def _main_word_of(read_words: list[Word], height: int) -> Word | None:
+def _main_word_of(read_words: list[Word], height: int, min_confidence: float) -> Word | None:
     # Words only: an emblem read as "(e)" or "+" has no letters, and is taller than any line of text.
     words = [w for w in read_words if len(_alnum(w.text)) >= 2 and w.height <= 0.6 * height]
-    sure = [w for w in words if w.confidence >= MIN_REFERENCE_CONFIDENCE and len(_alnum(w.text)) >= 3]
+    sure = [w for w in words if w.confidence >= min_confidence and len(_alnum(w.text)) >= 3]
     if not sure:
         return None
     best = max(sure, key=lambda word: word.height)
