@@ -400,6 +400,8 @@ def propose(
 
 
 def _uses_chroma(page: PreparedPage, ref: ReferenceLogo, sizes: tuple[float, float]) -> bool:
+    """Whether a colour logo's search on this page compares its colours too: not on a grayscale page, where
+    there are none, nor for the small sizes of the second pass, where chroma planes cost more than they tell."""
     return ref.has_colour and not page.grayscale and sizes[0] >= FIRST_PASS_FRACTION
 
 
@@ -1085,6 +1087,7 @@ class ReferenceSet:
     refs: list[ReferenceLogo]
     colour_only_rival: dict[str, bool]
     _main_words: dict[str, wordmark.MainWord | None] = field(default_factory=dict)
+    _guessed_words: dict[str, wordmark.MainWord | None] = field(default_factory=dict)
 
     @classmethod
     def build(cls, refs: list[ReferenceLogo]) -> ReferenceSet:
@@ -1120,10 +1123,9 @@ class ReferenceSet:
     def guessed_word(self, ref: ReferenceLogo, reader: wordmark.WordReader) -> wordmark.MainWord | None:
         """The reference's main word read whatever Tesseract's confidence ("PNVBEN" at 27 for PNVBN): not
         sure enough to look for on a page, but enough to tell that another version is not this name."""
-        key = f"{ref.name}?"
-        if key not in self._main_words:
-            self._main_words[key] = wordmark.main_word(ref.rgb, ref.alpha, reader, min_confidence=0.0)
-        return self._main_words[key]
+        if ref.name not in self._guessed_words:
+            self._guessed_words[ref.name] = wordmark.main_word(ref.rgb, ref.alpha, reader, min_confidence=0.0)
+        return self._guessed_words[ref.name]
 
 
 def read_wordmark(
@@ -1329,7 +1331,7 @@ def detect_on_page(
                 if all(_iou(_cand_box(cand), _cand_box(k)) < 0.3 for k in tried) and settles(cand):
                     return
                 tried.append(cand)
-        if ref.has_colour and not page.grayscale and sizes[0] >= FIRST_PASS_FRACTION:
+        if _uses_chroma(page, ref, sizes):
             # Only when the edge proposals failed: the places whose colours are the logo's.
             for cand in _colour_proposals(page, ref, sizes):
                 if all(_iou(_cand_box(cand), _cand_box(k)) < 0.3 for k in tried) and settles(cand):
