@@ -561,6 +561,45 @@ def _overlap(a: Box, b: Box) -> float:
     return ix * iy / smaller if smaller > 0 else 0.0
 
 
+def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
+    """Intersection over union of two boxes (x0, y0, x1, y1)."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def outranks(other: LogoEvidence, ev: LogoEvidence) -> bool:
+    """Whether another party's candidate holds `ev`'s place with a better score than `ev` and its rival."""
+    return (
+        other.party != ev.party
+        and other.page == ev.page
+        and box_iou(ev.box, other.box) > 0.4
+        and other.score > max(ev.rival_score, ev.score)
+    )
+
+
+def exclusive(evidence: Sequence[LogoEvidence]) -> list[LogoEvidence]:
+    """One place shows one logo: where two parties' candidates overlap, the weaker one gets the stronger as rival."""
+    out = []
+    for ev in evidence:
+        stronger = ev
+        for other in evidence:
+            if outranks(other, stronger):
+                stronger = replace(
+                    ev,
+                    rival_score=other.score,
+                    rival_party=other.party,
+                    rival_colour_distance=other.colour_distance,
+                    rival_fine_score=None,  # another party's logo: ranked on the plain scores
+                    rival_ink_score=None,
+                    rival_wordmark_read=None,
+                )
+        out.append(stronger)
+    return out
+
+
 def _result(ev: LogoEvidence, status: LogoStatus, reason: str | None) -> PartyLogoResult:
     return PartyLogoResult(ev.party, status, ev.score, ev.page, ev.box, ev.width_mm, reason)
 

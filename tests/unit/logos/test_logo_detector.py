@@ -20,7 +20,6 @@ from comms_approval.adapters.logos.detector import (
     _colour_proposals,
     _evidence,
     _ink_match,
-    _iou,
     _parts_score,
     _zncc,
     detect_on_page,
@@ -35,6 +34,7 @@ from comms_approval.domain.logos import (
     Box,
     LogoEvidence,
     LogoVersion,
+    box_iou,
     is_conclusive,
     version_tie,
     would_accept,
@@ -89,7 +89,7 @@ class TestColourProposals:
         proposals = _colour_proposals(page, ref, (0.0525, 0.7))
 
         truth = (700.0, 900.0, 886.0, 900.0 + 186 * ref.aspect)
-        best = max(_iou(truth, (c.x, c.y, c.x + c.width, c.y + c.width * ref.aspect)) for c in proposals)
+        best = max(box_iou(truth, (c.x, c.y, c.x + c.width, c.y + c.width * ref.aspect)) for c in proposals)
         assert best > 0.5
 
     def test_a_logo_without_saturated_colours_gets_no_colour_proposal(self, tmp_path: Path) -> None:
@@ -170,7 +170,7 @@ class TestWhenTheSearchStops:
         proofs = [e for e in evidence if is_conclusive(e, min_width_mm=10.0)]
         assert {e.party for e in proofs} == {"a", "b"}
         (own,) = [e for e in proofs if e.party == "a"]
-        assert _iou(own.box, truth) > 0.8
+        assert box_iou(own.box, truth) > 0.8
         assert any(
             e.party == "a" and e.rival_party == "b" for e in evidence
         )  # it was tried at b's logo first
@@ -215,11 +215,11 @@ class TestEdgeOnlyProposals:
         page = prepare_page(page_rgb, 1, 210.0, 297.0)
         truth = (500.0, 800.0, 740.0, 800.0 + 240 * ref.aspect)
 
-        assert _iou(truth, _cand_box(propose(page, ref, chroma=False)[0])) > 0.8
+        assert box_iou(truth, _cand_box(propose(page, ref, chroma=False)[0])) > 0.8
 
         evidence = detect_on_page(page, ReferenceSet.build([ref]))
         page_truth = (truth[0] / PAGE_W, truth[1] / PAGE_H, truth[2] / PAGE_W, truth[3] / PAGE_H)
-        assert any(would_accept(e) and _iou(e.box, page_truth) > 0.8 for e in evidence)
+        assert any(would_accept(e) and box_iou(e.box, page_truth) > 0.8 for e in evidence)
 
 
 class TestInkProposalsVerifiedWider:
@@ -248,7 +248,7 @@ class TestInkProposalsVerifiedWider:
         ev = verify(page, ReferenceSet.build([ref]), cand, widths=INK_WIDTHS)
         assert ev is not None and would_accept(ev)
         page_box = (truth[0] / PAGE_W, truth[1] / PAGE_H, truth[2] / PAGE_W, truth[3] / PAGE_H)
-        assert _iou(ev.box, page_box) > 0.85  # 0.97 here (0.68 at the proposal's own width)
+        assert box_iou(ev.box, page_box) > 0.85  # 0.97 here (0.68 at the proposal's own width)
 
 
 class TestOneColourLogos:

@@ -28,7 +28,10 @@ from comms_approval.domain.logos import (
     LogoThresholds,
     LogoVersion,
     acceptance_score,
+    box_iou,
+    exclusive,
     is_conclusive,
+    outranks,
     version_tie,
     would_accept,
 )
@@ -385,7 +388,7 @@ def propose(
         if per_octave.get(octave, 0) >= 2 and len(kept) >= 2:
             continue
         box = (cand.x, cand.y, cand.x + cand.width, cand.y + cand.width * ref.aspect)
-        if all(_iou(box, (k.x, k.y, k.x + k.width, k.y + k.width * ref.aspect)) < 0.3 for k in kept):
+        if all(box_iou(box, (k.x, k.y, k.x + k.width, k.y + k.width * ref.aspect)) < 0.3 for k in kept):
             kept.append(cand)
             per_octave[octave] = per_octave.get(octave, 0) + 1
             if len(kept) >= limit:
@@ -490,7 +493,7 @@ def _distinct(peaks: list[_Candidate], limit: int) -> list[_Candidate]:
     """The best `limit` candidates, none overlapping a better one (IoU >= 0.3)."""
     kept: list[_Candidate] = []
     for cand in sorted(peaks, key=lambda c: c.proposal, reverse=True):
-        if all(_iou(_cand_box(cand), _cand_box(k)) < 0.3 for k in kept):
+        if all(box_iou(_cand_box(cand), _cand_box(k)) < 0.3 for k in kept):
             kept.append(cand)
             if len(kept) >= limit:
                 break
@@ -545,14 +548,6 @@ def _rescore(
 
 def _cand_box(cand: _Candidate) -> tuple[float, float, float, float]:
     return (cand.x, cand.y, cand.x + cand.width, cand.y + cand.width * cand.ref.aspect)
-
-
-def _iou(a: Sequence[float], b: Sequence[float]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def _zncc(a: np.ndarray, b: np.ndarray) -> float:
@@ -1321,30 +1316,33 @@ def detect_on_page(
 
     def search(ref: ReferenceLogo, sizes: tuple[float, float], limit: int) -> None:
         tried = propose(page, ref, sizes=sizes, limit=limit)
-        for cand in tried:
-            if settles(cand):
-                return
+        if any(settles(cand) for cand in tried):
+            return
+
+        def settles_untried(
+            cands: Iterable[_Candidate], widths: Sequence[float] = (1.0,), apart: float = 0.3
+        ) -> bool:
+            """The first of `cands` that settles the party, skipping those about the box of one tried before."""
+            for cand in cands:
+                if all(box_iou(_cand_box(cand), _cand_box(k)) < apart for k in tried) and settles(
+                    cand, widths
+                ):
+                    return True
+                tried.append(cand)
+            return False
+
         if _uses_chroma(page, ref, sizes):
             # The chroma planes compare the whole window: on a colourful photograph the background's colours
             # under a transparent logo decorrelate it (0.38 where its edges alone correlate at 0.98).
-            for cand in propose(page, ref, sizes=sizes, limit=EDGE_ONLY_PROPOSALS, chroma=False):
-                if all(_iou(_cand_box(cand), _cand_box(k)) < 0.3 for k in tried) and settles(cand):
-                    return
-                tried.append(cand)
-        if _uses_chroma(page, ref, sizes):
-            # Only when the edge proposals failed: the places whose colours are the logo's.
-            for cand in _colour_proposals(page, ref, sizes):
-                if all(_iou(_cand_box(cand), _cand_box(k)) < 0.3 for k in tried) and settles(cand):
-                    return
-                tried.append(cand)
+            if settles_untried(propose(page, ref, sizes=sizes, limit=EDGE_ONLY_PROPOSALS, chroma=False)):
+                return
+            # Then the places whose colours are the logo's.
+            if settles_untried(_colour_proposals(page, ref, sizes)):
+                return
         if sizes[0] >= FIRST_PASS_FRACTION:
             # Last resort: the places where the logo's own ink is, whatever the background.
             # Verified wider too, an ink proposal is skipped only where a tried candidate had about its box.
-            for cand in _ink_proposals(page, ref, sizes):
-                if all(_iou(_cand_box(cand), _cand_box(k)) < 0.5 for k in tried) and settles(
-                    cand, INK_WIDTHS
-                ):
-                    return
+            settles_untried(_ink_proposals(page, ref, sizes), INK_WIDTHS, apart=0.5)
 
     def settles(cand: _Candidate, widths: Sequence[float] = (1.0,)) -> bool:
         key = (cand.ref.name, round(cand.x), round(cand.y), round(cand.width), tuple(widths))
@@ -1366,7 +1364,7 @@ def detect_on_page(
             ev.version is LogoVersion.CURRENT
             and is_conclusive(ev, thresholds, (min_width_mm or {}).get(ev.party, 0.0))
             # a place another party's logo holds better is no proof (`exclusive` gives it that rival)
-            and not any(_outranks(other, ev) for other in evidence)
+            and not any(outranks(other, ev) for other in evidence)
         )
 
     def search_current(parties: set[str]) -> None:
@@ -1384,36 +1382,6 @@ def detect_on_page(
         if ref.version is LogoVersion.OBSOLETE and ref.party not in found:
             search(ref, (MIN_FRACTION, MAX_FRACTION), 4)
     return exclusive(evidence)
-
-
-def _outranks(other: LogoEvidence, ev: LogoEvidence) -> bool:
-    """Another party's candidate holds `ev`'s place with a better score than `ev` and its rival."""
-    return (
-        other.party != ev.party
-        and other.page == ev.page
-        and _iou(ev.box, other.box) > 0.4
-        and other.score > max(ev.rival_score, ev.score)
-    )
-
-
-def exclusive(evidence: list[LogoEvidence]) -> list[LogoEvidence]:
-    """One place shows one logo: where two parties' candidates overlap, the weaker one gets the stronger as rival."""
-    out = []
-    for ev in evidence:
-        stronger = ev
-        for other in evidence:
-            if _outranks(other, stronger):
-                stronger = replace(
-                    ev,
-                    rival_score=other.score,
-                    rival_party=other.party,
-                    rival_colour_distance=other.colour_distance,
-                    rival_fine_score=None,  # another party's logo: ranked on the plain scores
-                    rival_ink_score=None,
-                    rival_wordmark_read=None,
-                )
-        out.append(stronger)
-    return out
 
 
 def match_embedded(
