@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from comms_approval.adapters import documents  # noqa: E402
 from comms_approval.adapters.convention_file import load_convention  # noqa: E402
 from comms_approval.adapters.logos.references import load_reference  # noqa: E402
-from comms_approval.domain.logos import LogoVersion  # noqa: E402
+from comms_approval.domain.logos import LogoVersion, box_iou  # noqa: E402
 from comms_approval.services.logo_check import OpenCvLogoMatcher  # noqa: E402
 
 SIZE_BUCKETS = [
@@ -41,14 +41,6 @@ SIZE_BUCKETS = [
 
 def bucket(frac: float) -> str:
     return next(name for lo, hi, name in SIZE_BUCKETS if lo <= frac < hi)
-
-
-def iou(a: list[float], b: list[float]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 class Rate:
@@ -157,7 +149,7 @@ def evaluate(
                 if doc["rotated"]:
                     by_cond["rotated"].add(ok)
                 if ok and got.box is not None:
-                    ious.append(iou(list(got.box), gt["box"]))
+                    ious.append(box_iou(got.box, gt["box"]))
                 elif not ok:
                     misses.append(
                         f"{doc['file']} {party} {gt['width_frac']:.3f} {doc['background']} "
