@@ -401,6 +401,15 @@ def would_accept(evidence: LogoEvidence, thresholds: LogoThresholds = DEFAULT_TH
     return _judge(evidence, thresholds).accepted
 
 
+def worth_showing(evidence: LogoEvidence, thresholds: LogoThresholds = DEFAULT_THRESHOLDS) -> bool:
+    """Whether a candidate the policy does not accept is still worth showing the officer (`uncertain`).
+
+    The detector then compares its name as a shape too: a smaller fit inside that place, whose name is too
+    small to compare, inherits the verdict (`_contradicted_places`).
+    """
+    return _judge(evidence, thresholds).plausible
+
+
 def rival_margin(ev: LogoEvidence, t: LogoThresholds = DEFAULT_THRESHOLDS) -> float:
     """How much better this logo explains the pixels than its best rival.
 

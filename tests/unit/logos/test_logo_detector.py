@@ -31,12 +31,14 @@ from comms_approval.adapters.logos.detector import (
 )
 from comms_approval.adapters.logos.references import ReferenceLogo, load_reference
 from comms_approval.domain.logos import (
+    DEFAULT_THRESHOLDS,
     Box,
     LogoEvidence,
     LogoVersion,
     box_iou,
     is_conclusive,
     version_tie,
+    worth_showing,
     would_accept,
 )
 
@@ -472,6 +474,7 @@ def _named_logo(tmp_path: Path, name: str, font: str, version: LogoVersion) -> R
         font=ImageFont.truetype(f"/usr/share/fonts/truetype/{font}", 64),
         fill=(40, 40, 20, 255),
     )
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / f"{version.value}.png"
     image.save(path)
     return load_reference(path, "p1", version)
@@ -518,3 +521,39 @@ class TestVersionTiesSettledByNames:
         _, read = self._tie(tmp_path, shown="obsolete")
         assert read.wordmark_read is not True
         assert not would_accept(read)
+
+
+class TestPlacesWorthShowing:
+    # A text look-alike's whole place fitted only so-so (0.54, a busy photograph) and was not accepted, so its
+    # name was never compared; the logo scaled into the look-alike's emblem then fitted at 0.87 with a name
+    # 9 px high, too small to compare, and made the party `present` (seed 31). A fit worth showing now has
+    # its name compared as a shape (not read), which the smaller fit inside it inherits.
+    def _shown(self, tmp_path: Path, name: str) -> LogoEvidence:
+        ref = _named_logo(tmp_path / "ref", "ZMJLD", "dejavu/DejaVuSerif-BoldItalic.ttf", LogoVersion.CURRENT)
+        shown = (
+            ref
+            if name == "ZMJLD"
+            else _named_logo(tmp_path / "shown", name, "dejavu/DejaVuSans.ttf", LogoVersion.CURRENT)
+        )
+        page_rgb = np.full((PAGE_H, PAGE_W, 3), 255, np.uint8)
+        _place(page_rgb, shown, 300, 500, 480, flattened=False)
+        page = prepare_page(page_rgb, 1, 210.0, 297.0)
+        m = measure(page, ref, 300.0, 500.0, 480.0)
+        assert m is not None
+        # the measured evidence, made a so-so fit the policy shows but does not accept
+        so_so = replace(_evidence(page, m, None, False), score=0.6, fine_score=0.6)
+        assert worth_showing(so_so) and not would_accept(so_so)
+        return read_wordmark(page, ReferenceSet.build([ref]), so_so, m)
+
+    def test_another_name_at_a_place_worth_showing_is_compared_and_unlike(self, tmp_path: Path) -> None:
+        read = self._shown(tmp_path, "MNZ")
+        assert (
+            read.wordmark_read is None
+        )  # compared as a shape only: Tesseract is not run for a mere candidate
+        assert read.wordmark_shape is not None and read.wordmark_shape < DEFAULT_THRESHOLDS.min_wordmark_shape
+
+    def test_the_name_itself_at_a_place_worth_showing_looks_like_it(self, tmp_path: Path) -> None:
+        read = self._shown(tmp_path, "ZMJLD")
+        assert (
+            read.wordmark_shape is not None and read.wordmark_shape >= DEFAULT_THRESHOLDS.min_wordmark_shape
+        )

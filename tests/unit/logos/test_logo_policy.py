@@ -25,6 +25,7 @@ from comms_approval.domain.logos import (
     page_width_mm,
     reason_text,
     version_tie,
+    worth_showing,
     would_accept,
 )
 
@@ -352,6 +353,12 @@ class TestWordmark:
     def test_would_accept_is_the_policys_own_acceptance(self) -> None:
         assert would_accept(evidence()) and not would_accept(evidence(score=0.6))
         assert not would_accept(evidence(wordmark_read=False))
+
+    def test_worth_showing_is_what_the_policy_would_show_as_uncertain(self) -> None:
+        weak = evidence(score=0.6)
+        assert worth_showing(weak) and decide_party("caf", 10.0, [weak]).status is LogoStatus.UNCERTAIN
+        beaten = evidence(score=0.6, rival_score=0.9, rival_party="dsden")
+        assert not worth_showing(beaten) and decide_party("caf", 10.0, [beaten]).status is LogoStatus.MISSING
 
 
 class TestNamesSettleATieOfVersions:

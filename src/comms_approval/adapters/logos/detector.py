@@ -33,6 +33,7 @@ from comms_approval.domain.logos import (
     is_conclusive,
     outranks,
     version_tie,
+    worth_showing,
     would_accept,
 )
 
@@ -1138,7 +1139,7 @@ def read_wordmark(
     """
     tie = rival is not None and version_tie(ev, thresholds)
     if not (tie or would_accept(ev, thresholds)):
-        return ev
+        return _compare_word_shape(page, refs, ev, m) if worth_showing(ev, thresholds) else ev
     reader = wordmark.reader()
     word = refs.main_word(m.ref, reader) if reader is not None else None
     if reader is None or word is None:
@@ -1167,6 +1168,23 @@ def read_wordmark(
             )
             ev = replace(ev, rival_wordmark_read=rival_read is True)
     return ev
+
+
+def _compare_word_shape(
+    page: PreparedPage, refs: ReferenceSet, ev: LogoEvidence, m: Measurement
+) -> LogoEvidence:
+    """A fit worth showing but not accepted, with its name compared as a shape (never read: Tesseract is dear).
+
+    A look-alike's whole place often fits only so-so (another acronym, a busy photograph), while the logo
+    scaled down into the look-alike's emblem fits well, with a name too small to compare: the name of the
+    whole place, unlike the logo's, is what refutes it (`_contradicted_places`).
+    """
+    reader = wordmark.reader()
+    word = refs.main_word(m.ref, reader) if reader is not None else None
+    if word is None:
+        return ev
+    shape = wordmark.word_shape(page.gray_levels[0], _placement(m), word, m.ref.gray, _colours(page))
+    return replace(ev, wordmark_shape=shape)
 
 
 def _colours(page: PreparedPage) -> np.ndarray | None:
