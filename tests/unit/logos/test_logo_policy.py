@@ -105,6 +105,11 @@ class TestStatuses:
         assert result.reason == Reason.PART_MISMATCH
         assert "sigle ou emblème" in (reason_text(result.reason) or "")
 
+    def test_another_emblem_beside_the_same_name_on_a_grayscale_page_is_not_present(self) -> None:
+        # seed 9: the name and the layout fit (0.74), the emblem's own ink only at 0.54
+        other_emblem = evidence(score=0.74, ink_score=0.54, colour_distance=None, grayscale_page=True)
+        assert decide_party("caf", 10.0, [other_emblem]).reason == Reason.PART_MISMATCH
+
     def test_a_weak_match_whose_own_ink_differs_is_not_even_shown(self) -> None:
         result = decide_party("caf", 10.0, [evidence(score=0.6, ink_score=0.4)])
         assert result.status is LogoStatus.MISSING
@@ -185,6 +190,13 @@ class TestStatuses:
         assert decide_party("caf", 10.0, [twin]).status is LogoStatus.PRESENT
         assert is_conclusive(twin)
 
+    def test_a_rival_whose_colours_would_be_refused_for_itself_is_no_rival(self) -> None:
+        # seed 31: an obsolete version recoloured by 26 ΔE tied the current logo (2 ΔE) on the shapes
+        recoloured = evidence(score=0.91, rival_score=0.87, colour_distance=1.9, rival_colour_distance=26.5)
+        assert decide_party("caf", 10.0, [recoloured]).status is LogoStatus.PRESENT
+        close = replace(recoloured, rival_colour_distance=DEFAULT_THRESHOLDS.max_colour_distance)
+        assert decide_party("caf", 10.0, [close]).reason == Reason.RIVAL_CLOSE
+
     def test_a_rival_keeps_its_weight_when_its_colours_fit_too_or_ours_do_not(self) -> None:
         fits = evidence(score=0.97, rival_score=0.95, colour_distance=2.0, rival_colour_distance=10.0)
         assert decide_party("caf", 10.0, [fits]).reason == Reason.RIVAL_CLOSE
@@ -202,6 +214,15 @@ class TestStatuses:
         weak = evidence(colour_distance=None, contrast_gain=0.5, score=0.6)
         assert decide_party("caf", 10.0, [weak]).status is LogoStatus.MISSING
         assert decide_party("caf", 10.0, [evidence(contrast_gain=1.1)]).status is LogoStatus.PRESENT
+
+    def test_on_a_colour_page_the_colours_compared_decide_not_the_contrast(self) -> None:
+        # a thin vector logo rendered small loses contrast to anti-aliasing; its colours matched within 2 ΔE
+        thin = evidence(colour_distance=2.1, contrast_gain=0.64)
+        assert decide_party("caf", 10.0, [thin]).status is LogoStatus.PRESENT
+        assert (
+            decide_party("caf", 10.0, [replace(thin, colour_distance=None)]).reason
+            == Reason.CONTRAST_MISMATCH
+        )
 
     def test_versions_of_one_logo_are_ranked_on_their_fine_scores_when_both_are_known(self) -> None:
         # the plain scores tie (the wordmark is faint here and left out), the fine ones tell them apart
