@@ -1136,18 +1136,22 @@ def read_wordmark(
 
     When it would be accepted but for another version of the same logo scoring as well, and the two
     versions bear different names, the rival's name is read at its own place too: the names settle the tie.
+    A fit only worth showing has its name compared as a shape, never read (Tesseract is dear): a look-alike's
+    whole place often fits only so-so while the logo scaled into its emblem fits well, with a name too small
+    to compare, and the unlike name of the whole place is what refutes it (`_contradicted_places`).
     """
     tie = rival is not None and version_tie(ev, thresholds)
-    if not (tie or would_accept(ev, thresholds)):
-        return _compare_word_shape(page, refs, ev, m) if worth_showing(ev, thresholds) else ev
+    to_read = tie or would_accept(ev, thresholds)
+    if not (to_read or worth_showing(ev, thresholds)):
+        return ev
     reader = wordmark.reader()
     word = refs.main_word(m.ref, reader) if reader is not None else None
     if reader is None or word is None:
         return ev
     read = (
         wordmark.read_on_page(page.gray_levels[0], _placement(m), word, reader, _colours(page))
-        if word.text
-        else None  # a name Tesseract could not read on the reference itself: its place only
+        if to_read and word.text
+        else None  # only worth showing, or a name Tesseract could not read on the reference itself
     )
     # Nothing legible: the word's letters are compared as shapes instead (another acronym has others).
     shape = (
@@ -1168,23 +1172,6 @@ def read_wordmark(
             )
             ev = replace(ev, rival_wordmark_read=rival_read is True)
     return ev
-
-
-def _compare_word_shape(
-    page: PreparedPage, refs: ReferenceSet, ev: LogoEvidence, m: Measurement
-) -> LogoEvidence:
-    """A fit worth showing but not accepted, with its name compared as a shape (never read: Tesseract is dear).
-
-    A look-alike's whole place often fits only so-so (another acronym, a busy photograph), while the logo
-    scaled down into the look-alike's emblem fits well, with a name too small to compare: the name of the
-    whole place, unlike the logo's, is what refutes it (`_contradicted_places`).
-    """
-    reader = wordmark.reader()
-    word = refs.main_word(m.ref, reader) if reader is not None else None
-    if word is None:
-        return ev
-    shape = wordmark.word_shape(page.gray_levels[0], _placement(m), word, m.ref.gray, _colours(page))
-    return replace(ev, wordmark_shape=shape)
 
 
 def _colours(page: PreparedPage) -> np.ndarray | None:
