@@ -306,6 +306,9 @@ class LogoThresholds:
     busy_accept: float = 0.6
     busy_exact_ink: float = 0.98
     busy_background_margin: float = 0.3
+    # A proof at least this strong holds its place against every other party (`holds`): genuine logos
+    # proven score 0.9 or more as a rule; a candidate of another party there is not verified.
+    held_score: float = 0.85
 
 
 DEFAULT_THRESHOLDS = LogoThresholds()
@@ -595,6 +598,27 @@ def outranks(other: LogoEvidence, ev: LogoEvidence) -> bool:
         and box_iou(ev.box, other.box) > 0.4
         and other.score > max(ev.rival_score, ev.score)
     )
+
+
+def holds(
+    proof: LogoEvidence, party: str, page: int, box: Box, t: LogoThresholds = DEFAULT_THRESHOLDS
+) -> bool:
+    """Whether another party's logo, proven at its place, holds `box` on `page` (the detector does not look
+    for `party`'s logo there: one place shows one logo).
+
+    `box` is that place (IoU >= 0.5) or lies mostly inside it (a fit of a part of that logo). Only a strong
+    proof holds a place: a weaker one may be another party's logo mistaken, which that party's own fit
+    there must still be able to outrank (`outranks`).
+    """
+    if proof.party == party or proof.page != page or proof.score < t.held_score:
+        return False
+    ix = max(0.0, min(box[2], proof.box[2]) - max(box[0], proof.box[0]))
+    iy = max(0.0, min(box[3], proof.box[3]) - max(box[1], proof.box[1]))
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    return box_iou(box, proof.box) >= 0.5 or (area > 0 and ix * iy >= HELD_INSIDE * area)
+
+
+HELD_INSIDE = 0.8  # share of a candidate's box inside a proven place for it to be a part of that logo
 
 
 def exclusive(evidence: Sequence[LogoEvidence]) -> list[LogoEvidence]:

@@ -123,13 +123,13 @@ class OpenCvLogoMatcher:
     ) -> list[LogoEvidence]:
         """Match the PDF's image objects directly: no rendering when every logo is an embedded image."""
         from comms_approval.adapters import documents
-        from comms_approval.adapters.logos.detector import match_embedded
+        from comms_approval.adapters.logos.detector import MAX_EMBEDDED_AREA, match_embedded
 
         out: list[LogoEvidence] = []
         with documents.open_pdf(document) as pdf:
             for index in range(len(pdf)):
                 width_mm, height_mm = sizes_mm[index]
-                for image in documents.embedded_images(pdf, index):
+                for image in documents.embedded_images(pdf, index, max_area=MAX_EMBEDDED_AREA):
                     out.extend(match_embedded(image.rgba, image.box, index + 1, width_mm, height_mm, refs))
         return out
 

@@ -212,6 +212,19 @@ class TestPdf:
         assert caf.box[0] == pytest.approx(left, abs=0.005) and caf.box[2] == pytest.approx(right, abs=0.005)
         assert caf.width_mm == pytest.approx((right - left) * 210, rel=0.03)
 
+    def test_an_embedded_logo_is_measured_only_against_the_references_it_resembles(
+        self, checker: OpenCvLogoMatcher, demo: Convention
+    ) -> None:
+        # every reference of a similar shape was measured (10-50 ms each): another party's logo explains
+        # an image object of this one at 0.6-0.77, evidence the policy then set aside; a thumbnail says so
+        from comms_approval.adapters.logos.detector import match_embedded
+
+        image = logo("caf")
+        box = (0.2, 0.3, 0.4, 0.3 + 0.2 * image.height / image.width * 210 / 297)
+        found = match_embedded(np.asarray(image), box, 1, 210.0, 297.0, checker.references(demo))
+        assert {e.party for e in found} == {"caf"}
+        assert max(e.score for e in found) > 0.9
+
     def test_a_flattened_poster_pdf_is_rendered_and_checked(
         self, checker: OpenCvLogoMatcher, demo: Convention, save: Save
     ) -> None:

@@ -66,8 +66,8 @@ def huge_image_pdf() -> bytes:
     )
 
 
-def masked_image_pdf(alpha: np.ndarray, matrix: str) -> bytes:
-    """One page drawing a red image whose soft mask is `alpha` (uint8), placed by the `cm` operands `matrix`."""
+def masked_image_pdf(alpha: np.ndarray, *matrices: str) -> bytes:
+    """One page drawing a red image whose soft mask is `alpha` (uint8), placed by each of the `cm` operands."""
     height, width = alpha.shape
     rgb = np.zeros((height, width, 3), np.uint8)
     rgb[..., 0] = 200
@@ -87,7 +87,7 @@ def masked_image_pdf(alpha: np.ndarray, matrix: str) -> bytes:
         + b"\nendstream"
     )
     return build_pdf(
-        [f"q {matrix} cm /Im0 Do Q".encode()],
+        [" ".join(f"q {matrix} cm /Im0 Do Q" for matrix in matrices).encode()],
         extra_objects=(mask, image),
         resources=f"/XObject << /Im0 {mask_id + 1} 0 R >>",
     )

@@ -173,9 +173,10 @@ class TestWhenTheSearchStops:
         assert {e.party for e in proofs} == {"a", "b"}
         (own,) = [e for e in proofs if e.party == "a"]
         assert box_iou(own.box, truth) > 0.8
-        assert any(
-            e.party == "a" and e.rival_party == "b" for e in evidence
-        )  # it was tried at b's logo first
+        tried_on_b = any(e.party == "a" and e.rival_party == "b" for e in evidence)
+        # a searched first is tried at b's logo first (its best proposal); b proven first holds its place,
+        # where a's candidate only glances at 0.64 (b 0.98): not verified there (`holds`, `glance`)
+        assert tried_on_b is not b_first
 
 
 def _colour_blobs(seed: int) -> np.ndarray:

@@ -232,6 +232,14 @@ class TestEmbeddedImages:
         alpha[10:30, 25:78] = 255  # an opaque middle in a transparent frame
         return alpha
 
+    def test_images_covering_most_of_the_page_can_be_left_out_before_decoding(self, write: Write) -> None:
+        # the logo check's fast path has no use for a full-page photograph (0.1 s to extract on A4)
+        path = write("two.pdf", masked_image_pdf(self._alpha(), "103 0 0 39 10 20", "595 0 0 842 0 0"))
+        with open_pdf(path) as pdf:
+            assert len(embedded_images(pdf, 0)) == 2
+            (small,) = embedded_images(pdf, 0, max_area=0.5)
+        assert small.box[2] - small.box[0] == pytest.approx(103 / 595)
+
     @pytest.mark.parametrize(
         "matrix",
         [

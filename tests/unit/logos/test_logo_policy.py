@@ -20,6 +20,7 @@ from comms_approval.domain.logos import (
     acceptance_score,
     decide_document,
     decide_party,
+    holds,
     is_conclusive,
     names_settle,
     page_width_mm,
@@ -311,6 +312,29 @@ class TestStatuses:
         assert is_conclusive(clear)
         assert not is_conclusive(clear, min_width_mm=10.0)
         assert is_conclusive(evidence(width_mm=12.0), min_width_mm=10.0)
+
+
+class TestPlacesHeld:
+    """A strong proof of one party's logo holds its place: the detector does not verify other parties there."""
+
+    PROOF = evidence("dsden", score=0.93, box=(0.1, 0.1, 0.3, 0.2))
+
+    def test_another_partys_candidate_on_that_place_or_on_a_part_of_it_is_held(self) -> None:
+        assert holds(self.PROOF, "caf", 1, (0.11, 0.1, 0.31, 0.21))  # the same place
+        assert holds(self.PROOF, "caf", 1, (0.12, 0.12, 0.18, 0.17))  # a part of that logo
+
+    def test_a_place_beside_it_or_on_another_page_is_not_held(self) -> None:
+        assert not holds(self.PROOF, "caf", 1, (0.25, 0.1, 0.45, 0.2))  # a quarter overlaps
+        assert not holds(self.PROOF, "caf", 2, (0.1, 0.1, 0.3, 0.2))
+        assert not holds(self.PROOF, "caf", 1, (0.2, 0.15, 0.2, 0.15))  # an empty box
+
+    def test_a_proof_holds_no_place_against_its_own_party_nor_when_it_is_weak(self) -> None:
+        assert not holds(self.PROOF, "dsden", 1, (0.1, 0.1, 0.3, 0.2))
+        weak = replace(self.PROOF, score=0.8)  # accepted, but it may be the other party's logo mistaken
+        assert is_conclusive(weak)
+        assert not holds(weak, "caf", 1, (0.1, 0.1, 0.3, 0.2))
+        assert not holds(weak, "caf", 1, (0.1, 0.1, 0.3, 0.2), LogoThresholds(held_score=0.9))
+        assert holds(weak, "caf", 1, (0.1, 0.1, 0.3, 0.2), LogoThresholds(held_score=0.75))
 
 
 class TestWordmark:
