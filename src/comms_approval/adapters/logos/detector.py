@@ -1353,12 +1353,12 @@ def detect_on_page(
     evidence: list[LogoEvidence] = []
     verified: dict[tuple[object, ...], LogoEvidence | None] = {}
     found: set[str] = set(skip_parties)
-    proposed: dict[tuple[str, tuple[float, float]], list[_Candidate]] = {}
+    proposed: dict[tuple[str, tuple[float, float], int], list[_Candidate]] = {}
 
     def search(
         ref: ReferenceLogo, sizes: tuple[float, float], limit: int, *, first_only: bool = False
     ) -> None:
-        key = (ref.name, sizes)
+        key = (ref.name, sizes, limit)
         if key not in proposed:
             proposed[key] = propose(page, ref, sizes=sizes, limit=limit)
         tried = list(proposed[key])
