@@ -403,6 +403,24 @@ class TestInkTolerance:
 
         assert _ink_match(other, logo, solid, (0, 0, 120, 60)) < 0.5
 
+    def test_each_shift_compares_the_page_rolled_by_that_shift(self) -> None:
+        # the shifts gather the compared pixels only; they must be exactly the page rolled, as first written
+        rng = np.random.default_rng(5)
+        page = cv2.GaussianBlur(rng.uniform(0, 255, (60, 120)).astype(np.float32), (0, 0), 1.5)
+        logo = np.roll(page, (1, -1), axis=(0, 1)) + rng.normal(0, 2, page.shape).astype(np.float32)
+        solid = np.zeros(page.shape, bool)
+        solid[8:52, 10:110] = rng.uniform(size=(44, 100)) > 0.4
+        box = (5, 5, 115, 55)
+
+        def rolled(dy: int, dx: int) -> float:
+            shifted = np.roll(page, (dy, dx), axis=(0, 1))
+            return min(_zncc(shifted[solid], logo[solid]), _parts_score(shifted, logo, solid, box))
+
+        assert _ink_match(page, logo, solid, box) == max(
+            rolled(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+        )
+        assert _ink_match(page, logo, solid, box) == rolled(1, -1) > 0.95
+
 
 class TestTheBackgroundAlone:
     """Each fit is also scored for the page's own background, the logo left out (the policy's no-logo check)."""

@@ -5,6 +5,7 @@ It returns evidence (scores, colour distance, box, width); the policy in domain/
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -567,14 +568,20 @@ PART_MIN_SHARE = 0.3  # parts fainter than this share of the logo's contrast are
 FINE_PART_MIN_SHARE = 0.1  # ... except to tell two versions of a logo apart
 
 
-def _part_labels(box: tuple[int, int, int, int]) -> tuple[np.ndarray, int]:
-    """The part (0..5 or 0..7) of every pixel of `box`: a 2 x 3 grid, or 2 x 4 for a wide logo."""
+@functools.lru_cache(maxsize=512)
+def _part_labels(box: tuple[int, int, int, int]) -> tuple[np.ndarray, int, np.ndarray]:
+    """The part (0..5 or 0..7) of every pixel of `box`: a 2 x 3 grid, or 2 x 4 for a wide logo; and each
+    part's area. Cached (read-only arrays): the same box is divided for every comparison of one fit."""
     x0, y0, x1, y1 = box
     cols = 4 if (x1 - x0) > 2.2 * (y1 - y0) else 3
     rows = 2
     row_of = np.searchsorted([y0 + (y1 - y0) * i // rows for i in range(1, rows)], np.arange(y0, y1), "right")
     col_of = np.searchsorted([x0 + (x1 - x0) * j // cols for j in range(1, cols)], np.arange(x0, x1), "right")
-    return row_of[:, None] * cols + col_of[None, :], rows * cols
+    labels = row_of[:, None] * cols + col_of[None, :]
+    area = np.bincount(labels.ravel(), minlength=rows * cols)
+    labels.setflags(write=False)
+    area.setflags(write=False)
+    return labels, rows * cols, area
 
 
 def _parts_score(
@@ -591,33 +598,64 @@ def _parts_score(
     even when the global correlation is high. Parts with little structure of their own (a flat area,
     a few anti-aliased edge pixels) are skipped: there, JPEG noise would decide.
     """
-    t_all = logo[mask]
-    if t_all.size < 16:
+    parts = _LogoParts.of(logo, mask, box, min_share)
+    if parts is None:
         return 0.0
-    min_std = max(4.0, min_share * float(t_all.std()))
-    x0, y0, x1, y1 = box
-    # Every part's sums in one pass (bincount over a part-label image) instead of a loop of masked copies.
-    labels, parts = _part_labels(box)
-    inside = mask[y0:y1, x0:x1]
-    label = labels[inside]
-    a = crop[y0:y1, x0:x1][inside].astype(np.float64)
-    b = logo[y0:y1, x0:x1][inside].astype(np.float64)
-    n = np.bincount(label, minlength=parts).astype(np.float64)
-    area = np.bincount(labels.ravel(), minlength=parts)
-    sa, sb = np.bincount(label, a, parts), np.bincount(label, b, parts)
-    saa, sbb = np.bincount(label, a * a, parts), np.bincount(label, b * b, parts)
-    sab = np.bincount(label, a * b, parts)
-    worst = 1.0
-    for p in range(parts):
-        if n[p] < 0.2 * area[p] or n[p] < 16:
-            continue
-        var_b = max(0.0, sbb[p] - sb[p] * sb[p] / n[p])
-        if math.sqrt(var_b / n[p]) < min_std:
-            continue
-        var_a = max(0.0, saa[p] - sa[p] * sa[p] / n[p])
-        den = math.sqrt(var_a * var_b)
-        worst = min(worst, (sab[p] - sa[p] * sb[p] / n[p]) / den if den >= 1e-6 else 0.0)
-    return max(-1.0, float(worst))
+    return parts.worst(crop[parts.ys, parts.xs])
+
+
+@dataclass(frozen=True)
+class _LogoParts:
+    """The logo's side of `_parts_score`, computed once for every page crop compared with it (`_ink_match`
+    compares nine shifts of the page with one logo): the mask's pixels in the box, their parts and sums."""
+
+    ys: np.ndarray  # the mask's pixels inside the box, row by row (absolute coordinates)
+    xs: np.ndarray
+    label: np.ndarray  # the part of each of those pixels
+    parts: int
+    n: np.ndarray
+    area: np.ndarray
+    sb: np.ndarray
+    sbb: np.ndarray
+    b: np.ndarray  # the logo's values there (float64)
+    min_std: float
+
+    @classmethod
+    def of(
+        cls, logo: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int], min_share: float
+    ) -> _LogoParts | None:
+        t_all = logo[mask]
+        if t_all.size < 16:
+            return None
+        min_std = max(4.0, min_share * float(t_all.std()))
+        x0, y0, x1, y1 = box
+        # Every part's sums in one pass (bincount over a part-label image) instead of a loop of masked copies.
+        labels, parts, area = _part_labels(box)
+        inside = mask[y0:y1, x0:x1]
+        iy, ix = np.nonzero(inside)
+        label = labels[inside]
+        b = logo[y0:y1, x0:x1][inside].astype(np.float64)
+        n = np.bincount(label, minlength=parts).astype(np.float64)
+        sb, sbb = np.bincount(label, b, parts), np.bincount(label, b * b, parts)
+        return cls(iy + y0, ix + x0, label, parts, n, area, sb, sbb, b, min_std)
+
+    def worst(self, page_values: np.ndarray) -> float:
+        """The worst part's correlation of the page's values at `ys, xs` with the logo's."""
+        a = page_values.astype(np.float64)
+        label, parts, n, sb = self.label, self.parts, self.n, self.sb
+        sa, saa = np.bincount(label, a, parts), np.bincount(label, a * a, parts)
+        sab = np.bincount(label, a * self.b, parts)
+        worst = 1.0
+        for p in range(parts):
+            if n[p] < 0.2 * self.area[p] or n[p] < 16:
+                continue
+            var_b = max(0.0, self.sbb[p] - sb[p] * sb[p] / n[p])
+            if math.sqrt(var_b / n[p]) < self.min_std:
+                continue
+            var_a = max(0.0, saa[p] - sa[p] * sa[p] / n[p])
+            den = math.sqrt(var_a * var_b)
+            worst = min(worst, (sab[p] - sa[p] * sb[p] / n[p]) / den if den >= 1e-6 else 0.0)
+        return max(-1.0, float(worst))
 
 
 COARSE_ALIGN_WIDTH = 72
@@ -1019,7 +1057,11 @@ def _contrast_axis(predicted: np.ndarray, region: np.ndarray) -> np.ndarray | No
     pixels = predicted[region].reshape(-1, 3).astype(np.float64)
     if len(pixels) < 24:
         return None
-    cov = np.cov(pixels, rowvar=False)
+    centred = pixels - pixels.mean(axis=0)
+    # Not np.cov: its BLAS product splits the sum over pixels between threads, and the rounding then varies
+    # from run to run (two runs of the same drafts gave different evidence on 4 of 54); einsum's own loop
+    # adds in one order.
+    cov = np.einsum("ni,nj->ij", centred, centred) / (len(pixels) - 1)
     values, vectors = np.linalg.eigh(cov)
     spread = math.sqrt(max(0.0, float(values[-1])))
     gray_spread = math.sqrt(max(0.0, float(_GRAY_AXIS @ cov @ _GRAY_AXIS)))
@@ -1041,12 +1083,17 @@ def _ink_match(
     pose) halves their correlation: the best of the page shifted by up to INK_SHIFT pixels is kept. A
     different emblem or acronym does not fit any better one pixel away.
     """
+    parts = _LogoParts.of(logo, solid, box, PART_MIN_SHARE)
+    ys, xs = np.nonzero(solid)
+    ink = logo[ys, xs]
+    h, w = crop.shape[:2]
     best = -1.0
     for dy in range(-INK_SHIFT, INK_SHIFT + 1):
         for dx in range(-INK_SHIFT, INK_SHIFT + 1):
-            shifted = crop if dx == dy == 0 else np.roll(crop, (dy, dx), axis=(0, 1))
-            score = min(_zncc(shifted[solid], logo[solid]), _parts_score(shifted, logo, solid, box))
-            best = max(best, score)
+            # the page moved by (dy, dx), as np.roll has it: only the pixels compared are gathered
+            shifted = crop[(ys - dy) % h, (xs - dx) % w]
+            weakest = 0.0 if parts is None else parts.worst(crop[(parts.ys - dy) % h, (parts.xs - dx) % w])
+            best = max(best, min(_zncc(shifted, ink), weakest))
     return best
 
 
@@ -1092,7 +1139,7 @@ def _colour_distance(
     overall = float(np.percentile(diff, 60))
     # The same, part by part: a wordmark in other colours is a small share of the logo's pixels.
     x0, y0, x1, y1 = box
-    labels, parts = _part_labels(box)
+    labels, parts, _ = _part_labels(box)
     label = labels[inner[y0:y1, x0:x1]]
     worst = 0.0
     for p in range(parts):
