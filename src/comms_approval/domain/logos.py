@@ -574,19 +574,22 @@ def _contradicted_places(evidence: Iterable[LogoEvidence], t: LogoThresholds) ->
     return [settled(e) for e in items]
 
 
-def _overlap(a: Box, b: Box) -> float:
-    """The share of the smaller box that lies in the other (a part of a place is that place)."""
+def _intersection(a: Sequence[float], b: Sequence[float]) -> float:
+    """The area two boxes (x0, y0, x1, y1) have in common."""
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    return ix * iy
+
+
+def _overlap(a: Box, b: Box) -> float:
+    """The share of the smaller box that lies in the other (a part of a place is that place)."""
     smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-    return ix * iy / smaller if smaller > 0 else 0.0
+    return _intersection(a, b) / smaller if smaller > 0 else 0.0
 
 
 def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
     """Intersection over union of two boxes (x0, y0, x1, y1)."""
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
+    inter = _intersection(a, b)
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / union if union > 0 else 0.0
 
@@ -613,10 +616,10 @@ def holds(
     """
     if proof.party == party or proof.page != page or proof.score < t.held_score:
         return False
-    ix = max(0.0, min(box[2], proof.box[2]) - max(box[0], proof.box[0]))
-    iy = max(0.0, min(box[3], proof.box[3]) - max(box[1], proof.box[1]))
     area = (box[2] - box[0]) * (box[3] - box[1])
-    return box_iou(box, proof.box) >= 0.5 or (area > 0 and ix * iy >= HELD_INSIDE * area)
+    return box_iou(box, proof.box) >= 0.5 or (
+        area > 0 and _intersection(box, proof.box) >= HELD_INSIDE * area
+    )
 
 
 HELD_INSIDE = 0.8  # share of a candidate's box inside a proven place for it to be a part of that logo

@@ -839,15 +839,11 @@ def _align(
         quick = _measure_pose(
             page, ref, pose.warp(tc), coarse_rgb, coarse_gray, tc, fc, (cx0, cy0), score_only=True
         )
-        if glance_until is not None:
+        if glance_until is not None or quick is None or quick.score < QUICK_REJECT:
             if quick is not None and (best is None or quick.score > best.score):
                 best = quick
-            if best is not None and best.score >= glance_until:
-                break
-            continue
-        if quick is None or quick.score < QUICK_REJECT:
-            if quick is not None and (best is None or quick.score > best.score):
-                best = quick
+            if glance_until is not None and best is not None and best.score >= glance_until:
+                break  # a glance stops at the coarse frame, as soon as one alignment comes close enough
             continue
         # fine frame (<= 160 px): refine angle and scale in small steps near the coarse pose
         if k > 1.3:
@@ -1532,9 +1528,9 @@ def _shortlist(content: np.ndarray, refs: list[ReferenceLogo]) -> list[Reference
     gray = cv2.cvtColor(content.astype(np.float32), cv2.COLOR_RGB2GRAY)
     scores = []
     for ref in refs:
-        size = (EMBEDDED_THUMBNAIL, max(3, round(EMBEDDED_THUMBNAIL * ref.aspect)))
-        page_thumb = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-        scores.append(_zncc(page_thumb, ref.thumbnail(size)))
+        thumbnail = ref.planes(EMBEDDED_THUMBNAIL)[0]  # the logo on white, in gray
+        size = (thumbnail.shape[1], thumbnail.shape[0])
+        scores.append(_zncc(cv2.resize(gray, size, interpolation=cv2.INTER_AREA), thumbnail))
     best = max(scores)
     return [ref for ref, score in zip(refs, scores, strict=True) if score >= best - EMBEDDED_SHORTLIST]
 

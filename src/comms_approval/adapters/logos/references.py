@@ -39,7 +39,6 @@ class ReferenceLogo:
     _features: dict[tuple[int, bool], np.ndarray] = field(default_factory=dict, repr=False)
     _ink: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     _planes: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
-    _thumbnails: dict[tuple[int, int], np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -144,13 +143,6 @@ class ReferenceLogo:
                 cv2.resize(self.rgb, size, interpolation=cv2.INTER_AREA),
             )
             self._planes[width] = cached
-        return cached
-
-    def thumbnail(self, size: tuple[int, int]) -> np.ndarray:
-        """The logo on white at `size` (width, height), for a first glance at an image object."""
-        cached = self._thumbnails.get(size)
-        if cached is None:
-            cached = self._thumbnails[size] = cv2.resize(self.gray, size, interpolation=cv2.INTER_AREA)
         return cached
 
     def template_mask(self, width: int) -> np.ndarray:
