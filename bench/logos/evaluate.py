@@ -3,7 +3,8 @@
     python bench/logos/evaluate.py DATA_DIR [--peer-docs 40] [--limit N] [--json OUT]
 
 Recall counts only `present` as found (`uncertain` is a miss); false "present" is split by what the page showed
-for the absent party (nothing, its obsolete version, a look-alike). The peer is a straightforward multi-scale
+for the absent party (nothing, its obsolete version, a look-alike); `present_elsewhere` lists the logos found
+`present` with a box that is not at the logo. The peer is a straightforward multi-scale
 OpenCV matchTemplate; the floor is the time to decode (or render) the page.
 """
 
@@ -37,6 +38,9 @@ SIZE_BUCKETS = [
     (0.20, 0.40, "20-40%"),
     (0.40, 1.0, ">=40%"),
 ]
+# A `present` whose box overlaps the logo's by less than this was found on something else (a part of another
+# party's logo): the status is right, the place is not.
+ELSEWHERE_IOU = 0.3
 
 
 def bucket(frac: float) -> str:
@@ -109,6 +113,7 @@ def evaluate(
     obsolete_found = Rate()
     too_small_found = Rate()
     ious: list[float] = []
+    elsewhere: list[str] = []
     times: list[float] = []
     floors: list[float] = []
     peer_times: list[float] = []
@@ -150,6 +155,8 @@ def evaluate(
                     by_cond["rotated"].add(ok)
                 if ok and got.box is not None:
                     ious.append(box_iou(got.box, gt["box"]))
+                    if ious[-1] < ELSEWHERE_IOU:
+                        elsewhere.append(f"{doc['file']} {party} IoU {ious[-1]:.2f}")
                 elif not ok:
                     misses.append(
                         f"{doc['file']} {party} {gt['width_frac']:.3f} {doc['background']} "
@@ -204,6 +211,8 @@ def evaluate(
         "too_small_reported": str(too_small_found),
         "iou_median": statistics.median(ious) if ious else None,
         "iou_p10": float(np.percentile(ious, 10)) if ious else None,
+        # right status, wrong place: counted in the recall (the logo is there) and listed here
+        "present_elsewhere": elsewhere,
         "ms_per_page_median": median,
         "ms_per_page_p90": float(np.percentile(times, 90)),
         "floor_ms_per_page_median": floor,

@@ -57,6 +57,7 @@ def test_the_checker_stays_above_its_recall_floor_and_under_its_false_present_ce
     assert result["recall"] >= RECALL_FLOOR
     assert result["false_present_overall"] <= FALSE_PRESENT_CEILING
     assert result["iou_median"] is not None and result["iou_median"] > 0.8
+    assert result["present_elsewhere"] == []  # every logo found present was found at its place
     # the peer and the floor are measured in the same run, so their ratios can be reported
     assert result["peer_ms_per_page_median"] > 0 and result["ratio_to_floor"] > 1
 
