@@ -110,6 +110,7 @@ def evaluate(
     by_kind: dict[str, Rate] = defaultdict(Rate)
     by_cond: dict[str, Rate] = defaultdict(Rate)
     false_present: dict[str, Rate] = defaultdict(Rate)
+    false_too_small = Rate()  # an absent party reported there but too small: a false claim too, less grave
     obsolete_found = Rate()
     too_small_found = Rate()
     ious: list[float] = []
@@ -176,6 +177,8 @@ def evaluate(
                 )
                 false_present[split].add(got.status.value == "present")
                 false_present["overall"].add(got.status.value == "present")
+                if expected != "too_small":
+                    false_too_small.add(got.status.value == "too_small")
                 if got.status.value == "present" and not quiet:
                     print(f"  FALSE PRESENT {doc['file']} {party} shown={shown} score={got.score:.3f}")
                 if expected == "obsolete":
@@ -207,6 +210,7 @@ def evaluate(
         "recall_by_condition": {k: str(v) for k, v in sorted(by_cond.items())},
         "false_present": {k: str(v) for k, v in sorted(false_present.items())},
         "false_present_overall": false_present["overall"].value(),
+        "false_too_small": str(false_too_small),
         "obsolete_reported": str(obsolete_found),
         "too_small_reported": str(too_small_found),
         "iou_median": statistics.median(ious) if ious else None,
