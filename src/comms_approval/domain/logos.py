@@ -594,12 +594,17 @@ def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def outranks(other: LogoEvidence, ev: LogoEvidence) -> bool:
-    """Whether another party's candidate holds `ev`'s place with a better score than `ev` and its rival."""
+def outranks(other: LogoEvidence, ev: LogoEvidence, t: LogoThresholds = DEFAULT_THRESHOLDS) -> bool:
+    """Whether another party's candidate holds `ev`'s place with a better score than `ev` and its rival.
+
+    `ev`'s place is the other's box (IoU > 0.4) or, for a strong fit of the other's logo, a part of it
+    (`holds`): two parties' emblems drawn alike fit each other's, and a logo scaled into that part of
+    another party's logo, its name too small to compare, is no proof.
+    """
     return (
         other.party != ev.party
         and other.page == ev.page
-        and box_iou(ev.box, other.box) > 0.4
+        and (box_iou(ev.box, other.box) > 0.4 or holds(other, ev.party, ev.page, ev.box, t))
         and other.score > max(ev.rival_score, ev.score)
     )
 
@@ -625,13 +630,13 @@ def holds(
 HELD_INSIDE = 0.8  # share of a candidate's box inside a proven place for it to be a part of that logo
 
 
-def exclusive(evidence: Sequence[LogoEvidence]) -> list[LogoEvidence]:
+def exclusive(evidence: Sequence[LogoEvidence], t: LogoThresholds = DEFAULT_THRESHOLDS) -> list[LogoEvidence]:
     """One place shows one logo: where two parties' candidates overlap, the weaker one gets the stronger as rival."""
     out = []
     for ev in evidence:
         stronger = ev
         for other in evidence:
-            if outranks(other, stronger):
+            if outranks(other, stronger, t):
                 stronger = replace(
                     ev,
                     rival_score=other.score,

@@ -20,9 +20,11 @@ from comms_approval.domain.logos import (
     acceptance_score,
     decide_document,
     decide_party,
+    exclusive,
     holds,
     is_conclusive,
     names_settle,
+    outranks,
     page_width_mm,
     reason_text,
     version_tie,
@@ -335,6 +337,24 @@ class TestPlacesHeld:
         assert not holds(weak, "caf", 1, (0.1, 0.1, 0.3, 0.2))
         assert not holds(weak, "caf", 1, (0.1, 0.1, 0.3, 0.2), LogoThresholds(held_score=0.9))
         assert holds(weak, "caf", 1, (0.1, 0.1, 0.3, 0.2), LogoThresholds(held_score=0.75))
+
+    def test_a_fit_on_a_part_of_a_strongly_proven_logo_of_another_party_is_outranked(self) -> None:
+        # seed 41: two parties' emblems drawn alike; on a grayscale page one party's logo, scaled into the
+        # other's (its name too small to compare), fitted at 0.74 there and was reported present
+        part = evidence("caf", score=0.74, rival_score=-1.0, box=(0.12, 0.12, 0.2, 0.17))
+        assert outranks(self.PROOF, part)
+        [judged] = [e for e in exclusive([self.PROOF, part]) if e.party == "caf"]
+        assert (judged.rival_party, judged.rival_score) == ("dsden", 0.93)
+        assert decide_party("caf", 10.0, exclusive([self.PROOF, part])).status is LogoStatus.MISSING
+
+    def test_only_a_strong_and_better_fit_outranks_a_part_of_its_place(self) -> None:
+        part = evidence("caf", score=0.74, rival_score=-1.0, box=(0.12, 0.12, 0.2, 0.17))
+        assert not outranks(replace(self.PROOF, score=0.8), part)  # a weak fit may be that logo mistaken
+        assert not outranks(self.PROOF, replace(part, score=0.95))  # the part fits better than the whole
+        assert not outranks(self.PROOF, replace(part, box=(0.25, 0.1, 0.45, 0.2)))  # a quarter overlaps
+        assert not outranks(self.PROOF, replace(part, party="dsden"))
+        # the same place (IoU > 0.4) is outranked by any better fit, strong or not
+        assert outranks(replace(self.PROOF, score=0.8), replace(part, box=(0.11, 0.1, 0.31, 0.21)))
 
 
 class TestWordmark:

@@ -15,6 +15,7 @@ from comms_approval.adapters.logos.wordmark import MainWord, Placement, Word, Wo
 
 BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 REGULAR = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+LIBERATION_BOLD = "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf"
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +136,34 @@ class TestReference:
         draw.text((190, 40), "Maison", font=ImageFont.truetype(REGULAR, 36), fill=(0, 0, 0, 255))
         draw.text((190, 100), "Commune", font=ImageFont.truetype(REGULAR, 36), fill=(0, 0, 0, 255))
         assert _main_word_drawn(image, reader) is None
+
+    def test_a_name_beside_figures_inside_a_ring_is_read_with_the_ring_and_its_contents_blanked(
+        self, reader: WordReader
+    ) -> None:
+        # Three bench references (seeds 9 and 41): the figures within the ring read as "BE", a word taller
+        # than the name, once the ring alone was blanked; so no word stood out and the name was unknown
+        scale = 2  # drawn at twice the size and reduced, as the bench draws its logos
+        image = Image.new("RGBA", (900 * scale, 300 * scale), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(image)
+
+        def box(x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, float, float]:
+            return (x0 * scale, y0 * scale, x1 * scale, y1 * scale)
+
+        purple, lilac, green = (64, 16, 180, 255), (140, 80, 220, 255), (40, 120, 50, 255)
+        draw.ellipse(box(20, 40, 240, 260), outline=purple, width=18 * scale)
+        draw.ellipse(box(85, 90, 125, 130), fill=purple)
+        draw.rectangle(box(80, 138, 130, 215), fill=purple)
+        draw.ellipse(box(140, 110, 170, 140), fill=lilac)
+        draw.rectangle(box(138, 150, 174, 215), fill=lilac)
+        bold = ImageFont.truetype(LIBERATION_BOLD, 85 * scale)
+        draw.text((265 * scale, 145 * scale), "NZHD", font=bold, fill=green, anchor="ls")
+        tagline = ImageFont.truetype(REGULAR, 28 * scale)
+        draw.text((268 * scale, 197 * scale), "culture éducation", font=tagline, fill=green, anchor="ls")
+        logo = image.resize((900, 300), Image.Resampling.LANCZOS)
+        logo = logo.crop(logo.getbbox())  # cut to its ink, as reference files are
+        word = _main_word_drawn(logo, reader)
+        assert word is not None and wordmark.same_name(word.text, "NZHD")
+        assert word.box[0] > 0.3  # the name, right of the emblem
 
     def test_a_logo_without_text_has_no_main_word(self, reader: WordReader) -> None:
         rgb, alpha = draw_logo("", tagline="")

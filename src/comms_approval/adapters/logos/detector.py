@@ -1460,7 +1460,7 @@ def detect_on_page(
             ev.version is LogoVersion.CURRENT
             and is_conclusive(ev, thresholds, (min_width_mm or {}).get(ev.party, 0.0))
             # a place another party's logo holds better is no proof (`exclusive` gives it that rival)
-            and not any(outranks(other, ev) for other in evidence)
+            and not any(outranks(other, ev, thresholds) for other in evidence)
         )
 
     def held(cand: _Candidate, widths: Sequence[float]) -> bool:
@@ -1503,7 +1503,7 @@ def detect_on_page(
     for ref in refs.refs:
         if ref.version is LogoVersion.OBSOLETE and ref.party not in found:
             search(ref, (MIN_FRACTION, MAX_FRACTION), 4)
-    return exclusive(evidence)
+    return exclusive(evidence, thresholds)
 
 
 # An image object is compared, as a thumbnail, with every reference of its shape; only those that correlate

@@ -207,15 +207,17 @@ def main_word(
 ) -> MainWord | None:
     """The tallest word read with confidence on a reference logo flattened on white, if any.
 
-    Read twice: as drawn, and with the emblem blanked out (a large dark emblem beside the name can make
-    Tesseract take the whole logo for a picture); the surer of the two readings is kept.
+    Read three times: as drawn, with the emblem blanked out (a large dark emblem beside the name can make
+    Tesseract take the whole logo for a picture), and with its whole box blanked (the figures inside a ring
+    read as "BE", a word taller than the name); the surest reading is kept.
     """
     gray = _on_white(rgb, alpha)
     h, w = gray.shape
     height = max(1, round(h * REFERENCE_WIDTH / w))
     gray = cv2.resize(gray, (REFERENCE_WIDTH, height), interpolation=cv2.INTER_CUBIC)
     found = [
-        _main_word_of(read.read(image), height, min_confidence) for image in (gray, _without_emblem(gray))
+        _main_word_of(read.read(image), height, min_confidence)
+        for image in (gray, _without_emblem(gray), _without_emblem(gray, whole_box=True))
     ]
     best = max((word for word in found if word is not None), key=lambda word: word.confidence, default=None)
     if best is None:
@@ -333,11 +335,17 @@ def _emblems(stats: np.ndarray, height: int) -> np.ndarray:
     return tall[tall > 0]
 
 
-def _without_emblem(gray: np.ndarray) -> np.ndarray:
-    """The logo with every shape taller than half the logo painted over in the background's gray."""
+def _without_emblem(gray: np.ndarray, *, whole_box: bool = False) -> np.ndarray:
+    """The logo with every shape taller than half the logo painted over in the background's gray (with
+    `whole_box`, its bounding box: whatever lies within its outline too, as the figures inside a ring)."""
     _, background, labels, stats = _ink_shapes(gray)
     out = gray.copy()
-    out[np.isin(labels, _emblems(stats, gray.shape[0]))] = background
+    emblems = _emblems(stats, gray.shape[0])
+    if whole_box:
+        for x, y, w, h, _ in stats[emblems]:
+            out[y : y + h, x : x + w] = background
+    else:
+        out[np.isin(labels, emblems)] = background
     return out
 
 
