@@ -292,9 +292,13 @@ class TestStatuses:
         clearly = decide_party("caf", 10.0, [evidence(score=0.9, rival_score=0.97)])
         assert clearly.status is LogoStatus.MISSING
 
-    def test_a_tiny_weak_candidate_is_reported_too_small_rather_than_uncertain(self) -> None:
-        result = decide_party("caf", 10.0, [evidence(score=0.6, width_mm=5.0)])
-        assert result.status is LogoStatus.TOO_SMALL
+    def test_a_small_candidate_not_verified_is_uncertain_not_too_small(self) -> None:
+        # `too_small` says the logo is there; a weak fit under the legible width may be anything that small
+        for width in (5.0, 8.0):
+            result = decide_party("caf", 10.0, [evidence(score=0.6, width_mm=width)])
+            assert (result.status, result.reason, result.width_mm) == (LogoStatus.UNCERTAIN, Reason.TINY, width)
+        # verified, it is the logo, too small
+        assert decide_party("caf", 10.0, [evidence(score=0.9, width_mm=8.0)]).status is LogoStatus.TOO_SMALL
 
     def test_stricter_thresholds_turn_a_present_logo_uncertain(self) -> None:
         strict = LogoThresholds(accept=0.95)
