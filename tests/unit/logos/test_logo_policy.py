@@ -296,7 +296,11 @@ class TestStatuses:
         # `too_small` says the logo is there; a weak fit under the legible width may be anything that small
         for width in (5.0, 8.0):
             result = decide_party("caf", 10.0, [evidence(score=0.6, width_mm=width)])
-            assert (result.status, result.reason, result.width_mm) == (LogoStatus.UNCERTAIN, Reason.TINY, width)
+            assert (result.status, result.reason, result.width_mm) == (
+                LogoStatus.UNCERTAIN,
+                Reason.TINY,
+                width,
+            )
         # verified, it is the logo, too small
         assert decide_party("caf", 10.0, [evidence(score=0.9, width_mm=8.0)]).status is LogoStatus.TOO_SMALL
 
