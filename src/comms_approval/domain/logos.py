@@ -530,7 +530,7 @@ def decide_party(
         if best.width_mm < min_width_mm and judgement.reason != Reason.GRAYSCALE_COLOUR_ONLY:
             # Narrower than the legible minimum and not verified: `uncertain`, as too small to verify, not
             # `too_small`, which says the logo is there. Small fits on a part of another logo or of a
-            # look-alike made 87 of the 1 879 absent parties of six bench sets `too_small` (bench/RESULTS.md).
+            # look-alike made 106 of the 1 880 absent parties of six bench sets `too_small` (bench/RESULTS.md).
             return _result(best, LogoStatus.UNCERTAIN, Reason.TINY)
         return _result(best, LogoStatus.UNCERTAIN, judgement.reason)
     best_score = max((e.score for e in mine if e.version is LogoVersion.CURRENT), default=0.0)
