@@ -130,7 +130,11 @@ class OpenCvLogoMatcher:
             for index in range(len(pdf)):
                 width_mm, height_mm = sizes_mm[index]
                 for image in documents.embedded_images(pdf, index, max_area=MAX_EMBEDDED_AREA):
-                    out.extend(match_embedded(image.rgba, image.box, index + 1, width_mm, height_mm, refs))
+                    out.extend(
+                        match_embedded(
+                            image.rgba, image.box, index + 1, width_mm, height_mm, refs, self.thresholds
+                        )
+                    )
         return out
 
 

@@ -1542,6 +1542,7 @@ def match_embedded(
     page_width_mm: float,
     page_height_mm: float,
     refs: ReferenceSet,
+    thresholds: LogoThresholds = DEFAULT_THRESHOLDS,
 ) -> list[LogoEvidence]:
     """Compare a PDF image object directly with every reference of a similar shape (the PDF fast path)."""
     # Match at working resolution: the logo's size on the page, not the image's native pixel count
@@ -1596,7 +1597,12 @@ def match_embedded(
             continue
         rival = _best_rival(refs, m, lambda other: [fit(other)])
         ev = read_wordmark(
-            page, refs, _evidence(page, m, rival, refs.colour_only_rival.get(ref.name, False)), m, rival
+            page,
+            refs,
+            _evidence(page, m, rival, refs.colour_only_rival.get(ref.name, False)),
+            m,
+            rival,
+            thresholds,
         )
         # page-of-the-image fractions -> PDF page fractions
         bx0, by0, bx1, by1 = ev.box
@@ -1611,4 +1617,4 @@ def match_embedded(
             box[1] + (by1 - oy) * sy * ih,
         )
         out.append(replace(ev, box=mapped, width_mm=m.width_px / page.width * image_mm, page=page_number))
-    return exclusive(out)
+    return exclusive(out, thresholds)
