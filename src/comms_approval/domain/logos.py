@@ -669,8 +669,14 @@ def decide_document(
     evidence: Sequence[LogoEvidence],
     thresholds: LogoThresholds = DEFAULT_THRESHOLDS,
 ) -> tuple[PartyLogoResult, ...]:
-    """Apply `decide_party` to every party of the convention, keeping the convention's order."""
-    return tuple(decide_party(r.party, r.min_width_mm, evidence, thresholds) for r in requirements)
+    """Apply `decide_party` to every party of the convention, keeping the convention's order.
+
+    The evidence of the whole document is made `exclusive` first: a PDF's image objects and its rendered
+    pages are searched apart (a party proven in an image object is not looked for again), so a fit of
+    another party on that image object's place has only met its rival here.
+    """
+    judged = exclusive(evidence, thresholds)
+    return tuple(decide_party(r.party, r.min_width_mm, judged, thresholds) for r in requirements)
 
 
 def page_width_mm(

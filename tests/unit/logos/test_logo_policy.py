@@ -493,6 +493,18 @@ class TestDocument:
         assert [r.party for r in results] == ["dsden", "caf"]
         assert [r.status for r in results] == [LogoStatus.MISSING, LogoStatus.PRESENT]
 
+    def test_a_place_proven_in_one_search_outranks_another_partys_fit_there_from_the_other(self) -> None:
+        # a PDF: dsden proven on an image object (not searched again on the rendered page), where caf's
+        # logo then fitted a part of dsden's on the rendered page
+        proof = evidence("dsden", score=0.93, box=(0.1, 0.1, 0.3, 0.2))
+        part = evidence("caf", score=0.74, rival_score=-1.0, box=(0.12, 0.12, 0.2, 0.17))
+        assert decide_party("caf", 10.0, [part]).status is LogoStatus.PRESENT  # alone, it would pass
+        requirements = [PartyRequirement("dsden", 10.0), PartyRequirement("caf", 10.0)]
+        results = decide_document(requirements, [proof, part])
+        assert [r.status for r in results] == [LogoStatus.PRESENT, LogoStatus.MISSING]
+        # already exclusive evidence (the detector's, page by page) is judged the same
+        assert decide_document(requirements, exclusive([proof, part])) == results
+
     def test_physical_width_comes_from_pdf_box_then_dpi_then_a4(self) -> None:
         assert round(page_width_mm(pdf_points=595.276), 1) == 210.0
         assert round(page_width_mm(dpi=300, width_px=2480), 1) == 210.0
