@@ -4,7 +4,8 @@
 
 Recall counts only `present` as found (`uncertain` is a miss); false "present" is split by what the page showed
 for the absent party (nothing, its obsolete version, a look-alike); `present_elsewhere` lists the logos found
-`present` with a box that is not at the logo. The peer is a straightforward multi-scale
+`present` with a box that is not at the logo; `absent_uncertain` counts the absent parties shown as candidates
+to confirm (the officer's time). The peer is a straightforward multi-scale
 OpenCV matchTemplate; the floor is the time to decode (or render) the page.
 """
 
@@ -111,6 +112,8 @@ def evaluate(
     by_cond: dict[str, Rate] = defaultdict(Rate)
     false_present: dict[str, Rate] = defaultdict(Rate)
     false_too_small = Rate()  # an absent party reported there but too small: a false claim too, less grave
+    # an absent party shown as a candidate to confirm: not a false claim, but the officer's time spent for nothing
+    absent_uncertain = Rate()
     obsolete_found = Rate()
     too_small_found = Rate()
     ious: list[float] = []
@@ -121,6 +124,7 @@ def evaluate(
     peer_recall = Rate()
     peer_fp = Rate()
     statuses: dict[str, int] = defaultdict(int)
+    by_document: dict[str, dict[str, str]] = {}
     misses: list[str] = []
     conventions: dict[str, Any] = {}
     for i, doc in enumerate(docs):
@@ -133,6 +137,7 @@ def evaluate(
         # CPU time of this process: the target is per core, and the machine may be shared while it runs.
         times.append((time.process_time() - cpu) * 1000.0 / report.pages)
         floors.append(decode_floor(path) / report.pages)
+        by_document[doc["file"]] = {p.party: p.status.value for p in report.parties}
         for party, gt in doc["parties"].items():
             got = report.result_for(party)
             statuses[got.status.value] += 1
@@ -179,6 +184,7 @@ def evaluate(
                 false_present["overall"].add(got.status.value == "present")
                 if expected != "too_small":
                     false_too_small.add(got.status.value == "too_small")
+                    absent_uncertain.add(got.status.value == "uncertain")
                 if got.status.value == "present" and not quiet:
                     print(f"  FALSE PRESENT {doc['file']} {party} shown={shown} score={got.score:.3f}")
                 if expected == "obsolete":
@@ -213,6 +219,7 @@ def evaluate(
         "false_too_small": str(false_too_small),
         "obsolete_reported": str(obsolete_found),
         "too_small_reported": str(too_small_found),
+        "absent_uncertain": str(absent_uncertain),
         "iou_median": statistics.median(ious) if ious else None,
         "iou_p10": float(np.percentile(ious, 10)) if ious else None,
         # right status, wrong place: counted in the recall (the logo is there) and listed here
@@ -223,6 +230,7 @@ def evaluate(
         "ratio_to_floor": median / floor if floor else None,
         "statuses": dict(statuses),
         "misses": misses,
+        "by_document": by_document,
     }
     if peer_times:
         peer_median = statistics.median(peer_times)
@@ -250,11 +258,14 @@ def main() -> None:
     cv2.setNumThreads(1)  # the target is one core
     result = evaluate(args.data, limit=args.limit, peer_docs=args.peer_docs)
     misses = result.pop("misses")
+    by_document = result.pop("by_document")
     if args.show_misses:
         print("\n".join(misses))
     for key, value in result.items():
         print(f"{key:28} {value}")
     if args.json:
+        # every status, draft by draft: two runs' files can be compared
+        result["by_document"] = by_document
         args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")
 
 

@@ -58,6 +58,8 @@ def test_the_checker_stays_above_its_recall_floor_and_under_its_false_present_ce
     assert result["false_present_overall"] <= FALSE_PRESENT_CEILING
     assert result["iou_median"] is not None and result["iou_median"] > 0.8
     assert result["present_elsewhere"] == []  # every logo found present was found at its place
+    # every party of every draft has its status kept, so that two runs can be compared draft by draft
+    assert sum(len(parties) for parties in result["by_document"].values()) == sum(result["statuses"].values())
     # the peer and the floor are measured in the same run, so their ratios can be reported
     assert result["peer_ms_per_page_median"] > 0 and result["ratio_to_floor"] > 1
 

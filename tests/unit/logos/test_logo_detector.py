@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,7 +12,10 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from comms_approval.adapters.logos.detector import (
+    FIRST_PASS_FRACTION,
     INK_WIDTHS,
+    MAX_FRACTION,
+    MIN_TEMPLATE_HEIGHT,
     Measurement,
     PreparedPage,
     ReferenceSet,
@@ -21,6 +25,8 @@ from comms_approval.adapters.logos.detector import (
     _evidence,
     _ink_match,
     _parts_score,
+    _search_level,
+    _widths,
     _zncc,
     detect_on_page,
     measure,
@@ -223,6 +229,61 @@ class TestEdgeOnlyProposals:
         evidence = detect_on_page(page, ReferenceSet.build([ref]))
         page_truth = (truth[0] / PAGE_W, truth[1] / PAGE_H, truth[2] / PAGE_W, truth[3] / PAGE_H)
         assert any(would_accept(e) and box_iou(e.box, page_truth) > 0.8 for e in evidence)
+
+
+def _serif_logo(tmp_path: Path) -> ReferenceLogo:
+    """A wide logo (aspect 0.33) like seed 41's GHZSA on a grayscale page: a low-contrast star in a disc and
+    a serif name."""
+    image = Image.new("RGBA", (640, 210), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((8, 8, 202, 202), fill=(160, 160, 160, 255))
+    radii = [95, 40] * 5
+    star = [
+        (105 + r * math.sin(math.pi * k / 5), 105 - r * math.cos(math.pi * k / 5))
+        for k, r in enumerate(radii)
+    ]
+    draw.polygon(star, fill=(140, 140, 140, 255))
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf", 84)
+    draw.text((240, 60), "GHZSA", font=font, fill=(35, 35, 35, 255))
+    path = tmp_path / "ghzsa.png"
+    image.save(path)
+    return load_reference(path, "p2", LogoVersion.CURRENT)
+
+
+def _leaflet(ref: ReferenceLogo, x: int, y: int, width: int) -> np.ndarray:
+    """A gray page with three white panels of body text, and `ref` flattened on white at (x, y)."""
+    page = np.full((PAGE_H, PAGE_W, 3), 118, np.uint8)
+    rng = np.random.default_rng(3)
+    words = ["region", "emploi", "famille", "culture", "jeunesse", "sante", "conseil", "mission"]
+    for x0, y0, x1, y1 in [(60, 80, 600, 700), (640, 200, 1180, 900), (60, 1250, 1180, 1700)]:
+        page[y0:y1, x0:x1] = 250
+        for line_y in range(y0 + 20, y1, 18):
+            line = " ".join(rng.choice(words, 12))
+            cv2.putText(
+                page, line, (x0 + 6, line_y), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (20, 20, 20), 1, cv2.LINE_AA
+            )
+    _place(page, ref, x, y, width, flattened=True)
+    return page
+
+
+class TestWideLogos:
+    def test_a_wide_logo_keeps_some_height_at_the_level_it_is_searched_at(self, tmp_path: Path) -> None:
+        ref = _serif_logo(tmp_path)
+        page = prepare_page(_leaflet(ref, 740, 1080, 185), 1, 210.0, 297.0)
+        for width in _widths(page.width, FIRST_PASS_FRACTION, MAX_FRACTION):
+            level = _search_level(page, ref, width)
+            # the half-resolution level is the finest searched: a logo that small is as high as it gets there
+            assert level == 1 or width * ref.aspect / 2**level >= MIN_TEMPLATE_HEIGHT
+            assert width / 2**level >= 16 or level == 1  # and never a coarser level than its width allows
+
+    def test_a_wide_logo_among_text_panels_is_proposed_first_at_its_place(self, tmp_path: Path) -> None:
+        # 185 px wide, its template was 8 px high at the eighth-resolution level and the text's edges
+        # outranked it; one level finer it is the first proposal, at its place
+        ref = _serif_logo(tmp_path)
+        page = prepare_page(_leaflet(ref, 740, 1080, 185), 1, 210.0, 297.0)
+        truth = (740.0, 1080.0, 925.0, 1080.0 + 185 * ref.aspect)
+
+        assert box_iou(truth, _cand_box(propose(page, ref)[0])) > 0.9
 
 
 class TestInkProposalsVerifiedWider:

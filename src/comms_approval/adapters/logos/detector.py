@@ -329,6 +329,20 @@ def _coarsest_level(page: PreparedPage) -> int:
     return level
 
 
+# A wide logo's template must keep some height at its level: GHZSA's (aspect 0.33), searched 185 px wide at
+# the eighth-resolution level, was 8 px high there, its name mush, and correlated at 0.38 at its own place
+# while text blocks reached 0.97 (seed 41 c2-027); at the quarter level (15 px high) it ranked first.
+MIN_TEMPLATE_HEIGHT = 12
+
+
+def _search_level(page: PreparedPage, ref: ReferenceLogo, width: float) -> int:
+    """The pyramid level a logo `width` wide is searched at: its template 16-32 px wide there (see
+    `BASE_TEMPLATE`), and no less than `MIN_TEMPLATE_HEIGHT` high, on a level at least ~150 px wide."""
+    by_width = int(math.log2(width / BASE_TEMPLATE))
+    by_height = int(math.log2(max(1.0, width * ref.aspect / MIN_TEMPLATE_HEIGHT)))
+    return max(1, min(_coarsest_level(page), by_width, by_height))
+
+
 def _widths(page_width: int, lowest: float, highest: float) -> list[float]:
     widths = []
     w = lowest * page_width
@@ -349,7 +363,8 @@ def propose(
     """Candidates of `ref` on the page, best first.
 
     Coarse correlation over a ladder of logo widths, each on the pyramid level that keeps the template
-    24-48 px wide (cheap; small templates shrug off a few degrees of rotation). Small templates also fit
+    16-32 px wide, and some height for a wide logo (`_search_level`; cheap: small templates shrug off a few
+    degrees of rotation). Small templates also fit
     parts of unrelated things, and their scores are not comparable across scales, so every coarse peak is
     re-scored with a 64-128 px template in a small window before ranking.
     """
@@ -357,7 +372,7 @@ def propose(
     colour = chroma and _uses_chroma(page, ref, sizes)
     coarse: dict[int, list[tuple[float, float, float, float, int]]] = {}
     for width in _widths(page.width, *sizes):
-        level = max(1, min(_coarsest_level(page), int(math.log2(width / BASE_TEMPLATE))))
+        level = _search_level(page, ref, width)
         image = page.features(level, colour)
         factor = 2**level
         tw = max(8, round(width / factor))
@@ -424,7 +439,7 @@ def _colour_proposals(page: PreparedPage, ref: ReferenceLogo, sizes: tuple[float
     """
     peaks: list[_Candidate] = []
     for width in _widths(page.width, *sizes):
-        level = max(1, min(_coarsest_level(page), int(math.log2(width / BASE_TEMPLATE))))
+        level = _search_level(page, ref, width)
         projected = page.backprojection(ref, level)
         if projected is None:
             return []
@@ -464,7 +479,7 @@ def _ink_proposals(page: PreparedPage, ref: ReferenceLogo, sizes: tuple[float, f
     """
     peaks: list[_Candidate] = []
     for width in _widths(page.width, *sizes):
-        level = max(1, min(_coarsest_level(page), int(math.log2(width / BASE_TEMPLATE))))
+        level = _search_level(page, ref, width)
         image = page.gray_levels[level]
         factor = 2**level
         tw = max(8, round(width / factor))
