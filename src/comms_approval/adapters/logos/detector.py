@@ -336,8 +336,9 @@ MIN_TEMPLATE_HEIGHT = 12
 
 
 def _search_level(page: PreparedPage, ref: ReferenceLogo, width: float) -> int:
-    """The pyramid level a logo `width` wide is searched at: its template 16-32 px wide there (see
-    `BASE_TEMPLATE`), and no less than `MIN_TEMPLATE_HEIGHT` high, on a level at least ~150 px wide."""
+    """The pyramid level a logo `width` wide is searched at: the coarsest (down to a level ~150 px wide) where
+    its template is 16 px wide or more (see `BASE_TEMPLATE`) and `MIN_TEMPLATE_HEIGHT` high; never finer
+    than half resolution."""
     by_width = int(math.log2(width / BASE_TEMPLATE))
     by_height = int(math.log2(max(1.0, width * ref.aspect / MIN_TEMPLATE_HEIGHT)))
     return max(1, min(_coarsest_level(page), by_width, by_height))
