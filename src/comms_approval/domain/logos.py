@@ -633,11 +633,18 @@ HELD_INSIDE = 0.8  # share of a candidate's box inside a proven place for it to 
 
 
 def exclusive(evidence: Sequence[LogoEvidence], t: LogoThresholds = DEFAULT_THRESHOLDS) -> list[LogoEvidence]:
-    """One place shows one logo: where two parties' candidates overlap, the weaker one gets the stronger as rival."""
+    """One place shows one logo: where two parties' candidates overlap, the weaker one gets the stronger as rival.
+
+    Only candidates of the same page can overlap: each is compared with its page's, not with the whole
+    document's (a long PDF's evidence is judged as a whole, in `decide_document`).
+    """
+    by_page: dict[int, list[LogoEvidence]] = {}
+    for ev in evidence:
+        by_page.setdefault(ev.page, []).append(ev)
     out = []
     for ev in evidence:
         stronger = ev
-        for other in evidence:
+        for other in by_page[ev.page]:
             if outranks(other, stronger, t):
                 stronger = replace(
                     ev,
