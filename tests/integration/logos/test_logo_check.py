@@ -224,6 +224,8 @@ class TestPdf:
         found = match_embedded(np.asarray(image), box, 1, 210.0, 297.0, checker.references(demo))
         assert {e.party for e in found} == {"caf"}
         assert max(e.score for e in found) > 0.9
+        # marked as the object's own measurement: the policy lets it speak for its place (`image_object`)
+        assert all(e.image_object for e in found)
 
     def test_a_flattened_poster_pdf_is_rendered_and_checked(
         self, checker: OpenCvLogoMatcher, demo: Convention, save: Save

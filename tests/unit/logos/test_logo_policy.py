@@ -505,6 +505,38 @@ class TestDocument:
         # already exclusive evidence (the detector's, page by page) is judged the same
         assert decide_document(requirements, exclusive([proof, part])) == results
 
+    def test_a_rendered_fit_on_an_image_object_that_is_not_this_logo_proves_nothing(self) -> None:
+        # seed 7's c1-008: a text look-alike embedded as an image, its other name drowned in the page's colour
+        # and crossed by its text, fitted the rendered page at 0.98; the object itself fitted at 0.48
+        rendered = evidence(score=0.98, box=(0.52, 0.57, 0.66, 0.60))
+        image = evidence(score=0.48, box=(0.522, 0.568, 0.656, 0.601), image_object=True)
+        assert decide_party("caf", 10.0, [rendered]).status is LogoStatus.PRESENT  # alone, it would pass
+        result = decide_party("caf", 10.0, [rendered, image])
+        assert result.status is LogoStatus.MISSING and result.score == 0.48
+        # elsewhere on the page, the logo still counts
+        elsewhere = evidence(score=0.9, box=(0.1, 0.1, 0.3, 0.15))
+        assert decide_party("caf", 10.0, [rendered, image, elsewhere]).box == elsewhere.box
+        requirements = [PartyRequirement("caf", 10.0)]
+        assert decide_document(requirements, [rendered, image])[0].status is LogoStatus.MISSING
+
+    def test_an_image_object_refutes_only_its_own_place_version_and_page_and_only_when_it_fits_poorly(
+        self,
+    ) -> None:
+        rendered = evidence(score=0.98, box=(0.52, 0.57, 0.66, 0.60))
+        image = evidence(score=0.48, box=(0.522, 0.568, 0.656, 0.601), image_object=True)
+        for unrelated in (
+            replace(image, version=LogoVersion.OBSOLETE),
+            replace(image, page=2),
+            replace(image, box=(0.52, 0.57, 0.58, 0.60)),  # a smaller object inside: not the same place
+            replace(image, score=DEFAULT_THRESHOLDS.accept),  # the object fits: the rendered fit stands
+        ):
+            assert decide_party("caf", 10.0, [rendered, unrelated]).status is LogoStatus.PRESENT
+        # a party with two current logos: one of them measured well on the object is enough
+        assert decide_party("caf", 10.0, [rendered, image, replace(image, score=0.9)]).score == 0.98
+        # a measurement of the object itself is never refuted by another (it is the object's own evidence)
+        alone = replace(image, score=0.95)
+        assert decide_party("caf", 10.0, [alone, image]).status is LogoStatus.PRESENT
+
     def test_physical_width_comes_from_pdf_box_then_dpi_then_a4(self) -> None:
         assert round(page_width_mm(pdf_points=595.276), 1) == 210.0
         assert round(page_width_mm(dpi=300, width_px=2480), 1) == 210.0

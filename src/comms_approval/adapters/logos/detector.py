@@ -1632,5 +1632,13 @@ def match_embedded(
             box[0] + (bx1 - ox) * sx * iw,
             box[1] + (by1 - oy) * sy * ih,
         )
-        out.append(replace(ev, box=mapped, width_mm=m.width_px / page.width * image_mm, page=page_number))
+        out.append(
+            replace(
+                ev,
+                box=mapped,
+                width_mm=m.width_px / page.width * image_mm,
+                page=page_number,
+                image_object=True,
+            )
+        )
     return exclusive(out, thresholds)
