@@ -249,8 +249,9 @@ class LogoEvidence:
     # another version of this party's logo with another name; None when not looked for. Read only to settle
     # a near tie between two versions.
     rival_wordmark_read: bool | None = None
-    # When the main word could not be read: how much its letters, compared as shapes, look like the logo's
-    # (best correlation, -1..1); None when not compared (read, too small to compare, or no main word).
+    # When the main word could not be read, or was read as another word: how much its letters, compared as
+    # shapes, look like the logo's (best correlation, -1..1); None when not compared (read as the name, too
+    # small to compare, or no main word).
     wordmark_shape: float | None = None
     # Measured on a PDF image object itself (the fast path: its own pixels, on white), not on a rendered page.
     image_object: bool = False
@@ -300,6 +301,10 @@ class LogoThresholds:
     # scored 0.16-0.39 on the tuning sets (seeds 9 and 31) but one at 0.49; genuine names under 0.40 were
     # one faint name overprinted by page text on a JPEG photograph (0.38), lost (bench/RESULTS.md).
     min_wordmark_shape: float = 0.4
+    # A name Tesseract read surely as another word, whose letters compared as shapes still look like the
+    # name's, was misread (an L read as an E at JPEG quality 30): genuine names read so scored 0.64-0.97 as
+    # shapes (7 on seeds 7 and 41), text look-alikes and obsolete versions read so 0.19-0.56 (62 fits).
+    misread_shape: float = 0.7
     # A transparent logo on a busy photograph: the score counts the whole box, where the page's own blur
     # predicts the background poorly, so genuine logos there scored 0.60-0.70 (9 of seed 31's 29 misses)
     # while their own ink matched almost exactly (0.99-1.00) and explained far more than the background alone
@@ -358,7 +363,7 @@ def _judge(ev: LogoEvidence, t: LogoThresholds) -> _Judgement:
         return _Judgement(False, Reason.CONTRAST_MISMATCH, plausible=ev.score >= accept)
     if ev.ink_score is not None and ev.ink_score < t.min_ink:
         return _Judgement(False, Reason.PART_MISMATCH, plausible=ev.score >= accept)
-    if ev.wordmark_read is False:
+    if names_another(ev, t):
         # The emblem fits, but where the logo names its body the page names another: a look-alike.
         return _Judgement(False, Reason.WORDMARK_MISMATCH, plausible=ev.score >= accept)
     if ev.wordmark_shape is not None and ev.wordmark_shape < t.min_wordmark_shape:
@@ -439,6 +444,12 @@ def rival_margin(ev: LogoEvidence, t: LogoThresholds = DEFAULT_THRESHOLDS) -> fl
             margin += ev.ink_score - ev.rival_ink_score
         return margin
     return ev.score - rival
+
+
+def names_another(ev: LogoEvidence, t: LogoThresholds = DEFAULT_THRESHOLDS) -> bool:
+    """Whether the page names another body where this logo names its own: another word read surely there,
+    unless its letters, compared as shapes, still look like the name's (a misread, `misread_shape`)."""
+    return ev.wordmark_read is False and (ev.wordmark_shape is None or ev.wordmark_shape < t.misread_shape)
 
 
 def names_settle(ev: LogoEvidence) -> bool:
@@ -550,7 +561,7 @@ def _contradicted_places(evidence: Iterable[LogoEvidence], t: LogoThresholds) ->
     (the logo scaled into a look-alike's emblem) inherits the unlike word of the fit of the whole place.
     """
     items = list(evidence)
-    refuted = [e for e in items if e.wordmark_read is False]
+    refuted = [e for e in items if names_another(e, t)]
     unlike = [
         e
         for e in items
@@ -572,8 +583,9 @@ def _contradicted_places(evidence: Iterable[LogoEvidence], t: LogoThresholds) ->
     def settled(e: LogoEvidence) -> LogoEvidence:
         if e.wordmark_read is not None:
             return e
-        if within(e, refuted) is not None:
-            return replace(e, wordmark_read=False)
+        place = within(e, refuted)
+        if place is not None:
+            return replace(e, wordmark_read=False, wordmark_shape=place.wordmark_shape)
         place = within(e, unlike) if e.wordmark_shape is None else None
         return e if place is None else replace(e, wordmark_shape=place.wordmark_shape)
 

@@ -315,6 +315,87 @@ class TestInkProposalsVerifiedWider:
         assert box_iou(ev.box, page_box) > 0.85  # 0.97 here (0.68 at the proposal's own width)
 
 
+class TestCandidatesAlreadyTried:
+    # Seed 41's c2-016: the first-pass proposal lay about the logo's box but a third too wide, and failed
+    # there; the colour and ink proposals at the logo's own width overlapped it (IoU 0.56) and were skipped as
+    # already tried, so the logo was missing. A candidate is skipped only where one was verified at its size.
+    def _search(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fallback_width: float
+    ) -> tuple[list[LogoEvidence], list[float], Box]:
+        from comms_approval.adapters.logos import detector
+
+        ref = _logo(tmp_path)
+        page_rgb = np.full((PAGE_H, PAGE_W, 3), 255, np.uint8)
+        _place(page_rgb, ref, 500, 800, 240, flattened=False)
+        page = prepare_page(page_rgb, 1, 210.0, 297.0)
+        too_wide = _Candidate(ref, 500, 800, 320, 0.6)  # the same top-left, 33 % too wide
+        fallback = _Candidate(ref, 500, 800, fallback_width, 0.8)
+        monkeypatch.setattr(detector, "propose", lambda *a, chroma=True, **k: [too_wide] if chroma else [])
+        monkeypatch.setattr(detector, "_colour_proposals", lambda *a, **k: [fallback])
+        monkeypatch.setattr(detector, "_ink_proposals", lambda *a, **k: [])
+        widths: list[float] = []
+        real_verify = detector.verify
+
+        def counted(
+            page: PreparedPage, refs: ReferenceSet, cand: _Candidate, *a: object, **k: object
+        ) -> object:
+            widths.append(cand.width)
+            return real_verify(page, refs, cand, *a, **k)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(detector, "verify", counted)
+        truth = (500 / PAGE_W, 800 / PAGE_H, 740 / PAGE_W, (800 + 240 * ref.aspect) / PAGE_H)
+        return detect_on_page(page, ReferenceSet.build([ref])), widths, truth
+
+    def test_a_candidate_about_a_tried_box_but_at_another_size_is_verified(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        evidence, widths, truth = self._search(tmp_path, monkeypatch, fallback_width=240)
+        assert widths == [320, 240]  # the wrong size first (it fails), then the logo's own
+        assert any(would_accept(e) and box_iou(e.box, truth) > 0.85 for e in evidence)
+
+    def test_a_candidate_at_a_tried_size_about_its_box_is_not_verified_again(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        _, widths, _ = self._search(tmp_path, monkeypatch, fallback_width=330)  # within the alignment's reach
+        assert widths == [320]
+
+
+class TestLogosOnAFlatGround:
+    # Seed 7's c4-013: a transparent logo on a flat gray ground (a grayscale page) fits as well flattened on
+    # white as over that ground, correlation being blind to levels; the white box was kept by a hair, and the
+    # page's contrast measured against a white box's (gain 0.21) refused the logo as one in other colours.
+    def _ring_on_gray(
+        self, tmp_path: Path, *, flattened: bool
+    ) -> tuple[ReferenceSet, PreparedPage, Measurement]:
+        rgba = np.zeros((120, 320, 4), np.uint8)
+        cv2.circle(rgba, (60, 60), 50, (70, 70, 70, 255), 12)
+        cv2.circle(rgba, (60, 60), 24, (70, 70, 70, 255), -1)
+        cv2.putText(rgba, "EJBK", (126, 72), cv2.FONT_HERSHEY_SIMPLEX, 1.5, (70, 70, 70, 255), 6, cv2.LINE_AA)
+        path = tmp_path / "ejbk.png"
+        Image.fromarray(rgba, "RGBA").save(path)
+        ref = load_reference(path, "p1", LogoVersion.CURRENT)
+        page_rgb = np.full((PAGE_H, PAGE_W, 3), 120, np.uint8)
+        _place(page_rgb, ref, 600, 300, 300, flattened=flattened)
+        page = prepare_page(page_rgb, 1, 210.0, 297.0)
+        m = measure(page, ref, 600, 300, 300)
+        assert m is not None
+        return page, m
+
+    def test_a_transparent_logo_on_a_flat_ground_keeps_its_contrast(self, tmp_path: Path) -> None:
+        page, m = self._ring_on_gray(tmp_path, flattened=False)
+        assert page.grayscale and m.score > 0.9
+        assert m.contrast_gain is not None and 0.85 <= m.contrast_gain <= 1.15
+        assert would_accept(_evidence(page, m, None, colour_only=False))
+
+    def test_a_logo_flattened_on_white_over_a_flat_ground_is_measured_with_its_white_box(
+        self, tmp_path: Path
+    ) -> None:
+        page, m = self._ring_on_gray(tmp_path, flattened=True)
+        assert m.score > 0.9
+        assert m.contrast_gain is not None and 0.85 <= m.contrast_gain <= 1.15
+        assert would_accept(_evidence(page, m, None, colour_only=False))
+
+
 class TestOneColourLogos:
     def test_a_one_colour_logo_is_not_a_part_mismatch(self, tmp_path: Path) -> None:
         # A logo drawn in one flat colour has nothing inside its own ink to correlate: the ink comparison

@@ -23,6 +23,7 @@ from comms_approval.domain.logos import (
     exclusive,
     holds,
     is_conclusive,
+    names_another,
     names_settle,
     outranks,
     page_width_mm,
@@ -397,6 +398,29 @@ class TestWordmark:
         assert result.reason == Reason.WORDMARK_UNLIKE
         elsewhere = evidence(score=0.85, box=(0.6, 0.7, 0.8, 0.75))
         assert decide_party("caf", 10.0, [unlike, elsewhere]).status is LogoStatus.PRESENT
+
+    def test_a_name_read_as_another_word_whose_letters_look_like_the_name_was_misread(self) -> None:
+        # seed 41's c5-026: "LNL" read surely as "ENE" at JPEG quality 30; its letters, as shapes, fit at 0.8+
+        misread = evidence(wordmark_read=False, wordmark_shape=0.85)
+        assert not names_another(misread)
+        assert decide_party("caf", 10.0, [misread]).status is LogoStatus.PRESENT
+        for unlike in (None, 0.5, DEFAULT_THRESHOLDS.misread_shape - 0.01):  # another acronym: other letters
+            result = decide_party("caf", 10.0, [replace(misread, wordmark_shape=unlike)])
+            assert names_another(replace(misread, wordmark_shape=unlike))
+            assert result.status is LogoStatus.UNCERTAIN and result.reason == Reason.WORDMARK_MISMATCH
+        # the other version's name read in the same place still says which version it is
+        other_version = replace(misread, rival_party="caf", rival_score=0.5, rival_wordmark_read=True)
+        assert decide_party("caf", 10.0, [other_version]).status is LogoStatus.MISSING
+
+    def test_a_place_refuted_by_its_name_stays_refuted_and_a_misread_one_does_not_refute(self) -> None:
+        refuted = evidence(score=0.72, wordmark_read=False, wordmark_shape=0.3, box=(0.1, 0.2, 0.4, 0.3))
+        inside = evidence(score=0.85, wordmark_shape=0.9, box=(0.12, 0.21, 0.2, 0.26))
+        result = decide_party("caf", 10.0, [refuted, inside])
+        assert result.status is LogoStatus.UNCERTAIN and result.reason == Reason.WORDMARK_MISMATCH
+        misread = replace(refuted, wordmark_shape=0.9)
+        assert decide_party("caf", 10.0, [misread, replace(inside, wordmark_shape=None)]).status is (
+            LogoStatus.PRESENT
+        )
 
     def test_a_refuted_place_does_not_spoil_the_logo_elsewhere_or_in_another_version(self) -> None:
         refuted = evidence(wordmark_read=False, box=(0.1, 0.2, 0.4, 0.3))
