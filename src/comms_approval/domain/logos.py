@@ -303,7 +303,7 @@ class LogoThresholds:
     min_wordmark_shape: float = 0.4
     # A name Tesseract read surely as another word, whose letters compared as shapes still look like the
     # name's, was misread (an L read as an E at JPEG quality 30): genuine names read so scored 0.64-0.97 as
-    # shapes (7 on seeds 7 and 41), text look-alikes and obsolete versions read so 0.19-0.56 (62 fits).
+    # shapes (7 on seeds 7 and 41), text look-alikes, obsolete versions and fits elsewhere 0.19-0.56 (41).
     misread_shape: float = 0.7
     # A transparent logo on a busy photograph: the score counts the whole box, where the page's own blur
     # predicts the background poorly, so genuine logos there scored 0.60-0.70 (9 of seed 31's 29 misses)
