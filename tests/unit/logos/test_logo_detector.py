@@ -51,6 +51,13 @@ from comms_approval.domain.logos import (
 PAGE_W, PAGE_H = 1240, 1754
 
 
+def _saved_logo(tmp_path: Path, rgba: np.ndarray, name: str, party: str) -> ReferenceLogo:
+    """A drawn logo saved as a PNG file and loaded as the party's current reference, like a convention's."""
+    path = tmp_path / f"{name}.png"
+    Image.fromarray(rgba, "RGBA").save(path)
+    return load_reference(path, party, LogoVersion.CURRENT)
+
+
 def _logo(tmp_path: Path) -> ReferenceLogo:
     """A transparent logo: three saturated colour bands (the emblem) and dark bars (the wordmark)."""
     rgba = np.zeros((120, 300, 4), np.uint8)
@@ -59,9 +66,7 @@ def _logo(tmp_path: Path) -> ReferenceLogo:
     rgba[10:110, 70:100] = (20, 60, 220, 255)
     for i, x in enumerate(range(120, 290, 34)):
         rgba[30 + 5 * (i % 2) : 90, x : x + 18] = (40, 40, 40, 255)
-    path = tmp_path / "p1.png"
-    Image.fromarray(rgba, "RGBA").save(path)
-    return load_reference(path, "p1", LogoVersion.CURRENT)
+    return _saved_logo(tmp_path, rgba, "p1", "p1")
 
 
 def _photograph(seed: int) -> np.ndarray:
@@ -103,9 +108,7 @@ class TestColourProposals:
     def test_a_logo_without_saturated_colours_gets_no_colour_proposal(self, tmp_path: Path) -> None:
         rgba = np.zeros((100, 200, 4), np.uint8)
         rgba[10:90, 10:190] = (60, 60, 60, 255)
-        path = tmp_path / "gray.png"
-        Image.fromarray(rgba, "RGBA").save(path)
-        ref = load_reference(path, "p2", LogoVersion.CURRENT)
+        ref = _saved_logo(tmp_path, rgba, "gray", "p2")
         page = prepare_page(_photograph(seed=6), 1, 210.0, 297.0)
 
         assert _colour_proposals(page, ref, (0.0525, 0.7)) == []
@@ -149,9 +152,7 @@ class TestWhenTheSearchStops:
             rgba = np.asarray(Image.open(_logo(tmp_path).path)).copy()
             if bar:
                 rgba[95:110, 120:290] = (40, 40, 40, 255)
-            path = tmp_path / f"{party}.png"
-            Image.fromarray(rgba, "RGBA").save(path)
-            return load_reference(path, party, LogoVersion.CURRENT)
+            return _saved_logo(tmp_path, rgba, party, party)
 
         a, b = logo("a", False), logo("b", True)
         page_rgb = np.full((PAGE_H, PAGE_W, 3), 255, np.uint8)
@@ -216,9 +217,7 @@ class TestEdgeOnlyProposals:
             2,
             cv2.LINE_AA,
         )
-        path = tmp_path / "rnfa.png"
-        Image.fromarray(rgba, "RGBA").save(path)
-        ref = load_reference(path, "p1", LogoVersion.CURRENT)
+        ref = _saved_logo(tmp_path, rgba, "rnfa", "p1")
         page_rgb = _colour_blobs(seed=3)
         _place(page_rgb, ref, 500, 800, 240, flattened=False)
         page = prepare_page(page_rgb, 1, 210.0, 297.0)
@@ -371,9 +370,7 @@ class TestLogosOnAFlatGround:
         cv2.circle(rgba, (60, 60), 50, (70, 70, 70, 255), 12)
         cv2.circle(rgba, (60, 60), 24, (70, 70, 70, 255), -1)
         cv2.putText(rgba, "EJBK", (126, 72), cv2.FONT_HERSHEY_SIMPLEX, 1.5, (70, 70, 70, 255), 6, cv2.LINE_AA)
-        path = tmp_path / "ejbk.png"
-        Image.fromarray(rgba, "RGBA").save(path)
-        ref = load_reference(path, "p1", LogoVersion.CURRENT)
+        ref = _saved_logo(tmp_path, rgba, "ejbk", "p1")
         page_rgb = np.full((PAGE_H, PAGE_W, 3), 120, np.uint8)
         _place(page_rgb, ref, 600, 300, 300, flattened=flattened)
         page = prepare_page(page_rgb, 1, 210.0, 297.0)
@@ -404,9 +401,7 @@ class TestOneColourLogos:
         cv2.circle(rgba, (60, 60), 50, (20, 40, 140, 255), -1)
         for x in range(130, 290, 40):
             rgba[20:100, x : x + 24] = (20, 40, 140, 255)
-        path = tmp_path / "flat.png"
-        Image.fromarray(rgba, "RGBA").save(path)
-        ref = load_reference(path, "p3", LogoVersion.CURRENT)
+        ref = _saved_logo(tmp_path, rgba, "flat", "p3")
         page_rgb = np.full((PAGE_H, PAGE_W, 3), 255, np.uint8)
         _place(page_rgb, ref, 300, 500, 480, flattened=False)
         page = prepare_page(page_rgb, 1, 210.0, 297.0)
@@ -430,9 +425,7 @@ def _ring_logo(tmp_path: Path, name: str, *, emblem: str) -> ReferenceLogo:
     else:
         rgba[35:85, 40:80] = (120, 20, 180, 255)
     cv2.putText(rgba, "UGVJ", (122, 82), cv2.FONT_HERSHEY_SIMPLEX, 1.6, (200, 30, 150, 255), 8, cv2.LINE_AA)
-    path = tmp_path / f"{name}.png"
-    Image.fromarray(rgba, "RGBA").save(path)
-    return load_reference(path, "p4", LogoVersion.CURRENT)
+    return _saved_logo(tmp_path, rgba, name, "p4")
 
 
 def _text_page(shown: ReferenceLogo) -> np.ndarray:
@@ -480,9 +473,7 @@ def _iso_logo(tmp_path: Path) -> ReferenceLogo:
     cv2.circle(rgba, (45, 45), 12, (40, 130, 60, 255), -1)
     rgba[62:96, 38:56] = (40, 130, 60, 255)
     cv2.putText(rgba, "UGVJ", (122, 82), cv2.FONT_HERSHEY_SIMPLEX, 1.6, (200, 30, 150, 255), 8, cv2.LINE_AA)
-    path = tmp_path / "iso.png"
-    Image.fromarray(rgba, "RGBA").save(path)
-    return load_reference(path, "p5", LogoVersion.CURRENT)
+    return _saved_logo(tmp_path, rgba, "iso", "p5")
 
 
 def _blue_page(shown: ReferenceLogo) -> np.ndarray:

@@ -910,6 +910,14 @@ def _align(
     return best
 
 
+# Two hypotheses of a logo's surroundings (flattened on white, or the page's ground in its gaps) whose summed
+# global and weakest-part scores differ by less than this fit alike: the levels decide. Seed 7's c4-013: a
+# transparent logo on a flat gray ground (a grayscale page) fitted both ways at 0.968, the white box was kept by
+# a hair, and the page's contrast measured against a white box's (gain 0.21) refused the logo as a look-alike
+# in other colours.
+HYPOTHESES_TIE = 0.02
+
+
 def _measure_pose(
     page: PreparedPage,
     ref: ReferenceLogo,
@@ -961,12 +969,14 @@ def _measure_pose(
     flattened_gray = cv2.cvtColor(flattened.astype(np.float32), cv2.COLOR_RGB2GRAY)
     soft_flattened = _soft(flattened_gray)
     flat_global, flat_weakest = _compare(soft_crop, soft_flattened, region, tight)
-    flat_better = flat_global + flat_weakest > global_score + weakest
-    if abs(flat_global + flat_weakest - global_score - weakest) < HYPOTHESES_TIE:
+    flat_gain = (flat_global + flat_weakest) - (global_score + weakest)
+    flat_better = flat_gain > 0
+    if abs(flat_gain) < HYPOTHESES_TIE:
         # Correlation ignores levels: on a flat ground both hypotheses fit alike, a white box or the ground's
         # own colour in the logo's gaps. The levels tell whether the white box is there.
-        flat_better = float(np.abs(soft_crop - soft_flattened)[region].mean()) < float(
-            np.abs(soft_crop - soft_predicted)[region].mean()
+        page_levels = soft_crop[region]
+        flat_better = float(np.abs(page_levels - soft_flattened[region]).mean()) < float(
+            np.abs(page_levels - soft_predicted[region]).mean()
         )
     if flat_better:
         global_score, weakest, predicted = flat_global, flat_weakest, flattened
@@ -1052,13 +1062,6 @@ def _measure_pose(
         background_score=(background_global + background_weakest) / 2.0,
         edge_gain=_edge_gain(soft_crop, soft_predicted, compared, gain),
     )
-
-
-# Two hypotheses of a logo's surroundings (flattened on white, or the page's ground in its gaps) whose summed
-# global and weakest-part scores differ by less than this fit alike: the levels decide. Seed 7's c4-013: a transparent logo on a flat gray
-# ground (a grayscale page) fitted both ways at 0.968, the white box was kept by a hair, and the page's
-# contrast measured against a white box's (gain 0.21) rejected the logo as a look-alike in other colours.
-HYPOTHESES_TIE = 0.02
 
 
 def _edge_gain(
@@ -1464,12 +1467,10 @@ def detect_on_page(
             """The first of `cands` that settles the party, each verified only at the widths no candidate tried
             before covered about its box (`apart`) and within the alignment's reach of scale."""
             for cand in cands:
-                near = [ws for k, ws in tried if box_iou(_cand_box(cand), _cand_box(k)) >= apart]
-                left = [
-                    k
-                    for k in widths
-                    if not any(_within_scale_reach(cand.width * k, w) for ws in near for w in ws)
+                covered = [
+                    w for k, ws in tried if box_iou(_cand_box(cand), _cand_box(k)) >= apart for w in ws
                 ]
+                left = [k for k in widths if not any(_within_scale_reach(cand.width * k, w) for w in covered)]
                 if left and settles(cand, left):
                     return True
                 tried.append((cand, [cand.width * k for k in left]))
