@@ -234,6 +234,7 @@ class LogoEvidence:
     busy_background: bool = False
     rival_party: str | None = None
     rival_colour_distance: float | None = None  # the rival's colour distance at the same place, if known
+    rival_part_colour_distance: float | None = None  # the colour distance of the rival's worst part, if known
     contrast_gain: float | None = None  # the page's contrast over the logo / the logo's own, when measured
     fine_score: float | None = None  # the score with faint parts too, to rank two versions of one logo
     rival_fine_score: float | None = None  # the same for the rival, when it is another version of this logo
@@ -483,14 +484,21 @@ def effective_rival(ev: LogoEvidence, t: LogoThresholds = DEFAULT_THRESHOLDS) ->
 
     A recoloured obsolete version has the same shapes: in gray it scores as well as the current one, and
     only colour tells them apart. On a colour page, a rival whose colours the policy would refuse for
-    itself (beyond `max_colour_distance`) is no rival at all.
+    itself (beyond `max_colour_distance` overall, or `max_part_colour_distance` in its worst part) is no
+    rival at all. The worst part matters for a version with another name beside the same emblem: seed 7's
+    c2-021 showed the current name faint on a photograph, where the obsolete version, its emblem put on the
+    same emblem, fitted a little better by correlation (0.90 against 0.87) with its tagline 77 ΔE off the
+    page (bench/RESULTS.md).
     """
-    if (
-        ev.rival_colour_distance is not None
-        and ev.colour_distance is not None
-        and ev.rival_colour_distance > t.max_colour_distance
-        and ev.colour_distance <= t.max_colour_distance
-    ):
+    ours_fit = ev.colour_distance is not None and ev.colour_distance <= t.max_colour_distance
+    theirs_refused = (
+        ev.rival_colour_distance is not None and ev.rival_colour_distance > t.max_colour_distance
+    ) or (
+        ev.rival_part_colour_distance is not None
+        and ev.rival_part_colour_distance > t.max_part_colour_distance
+        and (ev.part_colour_distance is None or ev.part_colour_distance <= t.max_part_colour_distance)
+    )
+    if ours_fit and theirs_refused:
         return -1.0
     return ev.rival_score
 
@@ -694,6 +702,7 @@ def exclusive(evidence: Sequence[LogoEvidence], t: LogoThresholds = DEFAULT_THRE
                     rival_score=other.score,
                     rival_party=other.party,
                     rival_colour_distance=other.colour_distance,
+                    rival_part_colour_distance=other.part_colour_distance,
                     rival_fine_score=None,  # another party's logo: ranked on the plain scores
                     rival_ink_score=None,
                     rival_wordmark_read=None,

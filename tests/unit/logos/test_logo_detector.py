@@ -19,6 +19,7 @@ from comms_approval.adapters.logos.detector import (
     Measurement,
     PreparedPage,
     ReferenceSet,
+    _anchored_placements,
     _cand_box,
     _Candidate,
     _colour_proposals,
@@ -40,8 +41,10 @@ from comms_approval.domain.logos import (
     DEFAULT_THRESHOLDS,
     Box,
     LogoEvidence,
+    LogoStatus,
     LogoVersion,
     box_iou,
+    decide_party,
     is_conclusive,
     version_tie,
     worth_showing,
@@ -303,13 +306,13 @@ class TestInkProposalsVerifiedWider:
 
     def test_at_its_own_width_a_proposal_inside_the_logo_proves_nothing(self, tmp_path: Path) -> None:
         ref, page, cand, _ = self._proposal_inside(tmp_path)
-        ev = verify(page, ReferenceSet.build([ref]), cand)
-        assert ev is not None and not would_accept(ev)  # 0.36 here: the scale search spans a few per cent
+        [ev] = verify(page, ReferenceSet.build([ref]), cand)
+        assert not would_accept(ev)  # 0.36 here: the scale search spans a few per cent
 
     def test_verified_wider_the_same_proposal_finds_the_whole_logo(self, tmp_path: Path) -> None:
         ref, page, cand, truth = self._proposal_inside(tmp_path)
-        ev = verify(page, ReferenceSet.build([ref]), cand, widths=INK_WIDTHS)
-        assert ev is not None and would_accept(ev)
+        [ev] = verify(page, ReferenceSet.build([ref]), cand, widths=INK_WIDTHS)
+        assert would_accept(ev)
         page_box = (truth[0] / PAGE_W, truth[1] / PAGE_H, truth[2] / PAGE_W, truth[3] / PAGE_H)
         assert box_iou(ev.box, page_box) > 0.85  # 0.97 here (0.68 at the proposal's own width)
 
@@ -709,3 +712,109 @@ class TestPlacesWorthShowing:
         assert (
             read.wordmark_shape is not None and read.wordmark_shape >= DEFAULT_THRESHOLDS.min_wordmark_shape
         )
+
+
+def _emblem_and_name(
+    path: Path, emblem: tuple[int, int, int, int], name_at: tuple[int, int], height: int, version: LogoVersion
+) -> ReferenceLogo:
+    """A green gradient square with a white diamond beside the name "DLL" (480 px wide, laid out as told)."""
+    image = Image.new("RGBA", (480, height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    x0, y0, x1, y1 = emblem
+    for i in range(y1 - y0):
+        t = i / (y1 - y0)
+        draw.line(
+            (x0, y0 + i, x1, y0 + i), fill=(int(60 - 20 * t), int(220 - 100 * t), int(140 - 80 * t), 255)
+        )
+    cx, cy, r = (x0 + x1) / 2, (y0 + y1) / 2, (y1 - y0) * 0.32
+    draw.polygon(
+        [(cx - 1.4 * r, cy), (cx, cy - r), (cx + 1.4 * r, cy), (cx, cy + r)], fill=(255, 255, 255, 255)
+    )
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Italic.ttf", 84)
+    draw.text(name_at, "DLL", font=font, fill=(80, 30, 120, 255))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path)
+    return load_reference(path, "p1", version)
+
+
+class TestAnObsoleteVersionLaidOutApart:
+    # Seed 7's c7-008 showed an obsolete version whose emblem is a sixth smaller beside the same name. The
+    # current logo, scaled to put its emblem on that emblem, fitted at 0.98; the obsolete version, measured in
+    # the current's box (a sixth too narrow), lost at 0.94, and the obsolete versions' own search (4 proposals
+    # over all sizes) never reached its place: the party was `present`. The rival is now also placed by the
+    # emblem and the name both versions have, and its evidence is kept when it explains the place better.
+    def _page(self, tmp_path: Path) -> tuple[ReferenceSet, PreparedPage, Box]:
+        current = _emblem_and_name(
+            tmp_path / "cur.png", (5, 5, 235, 195), (255, 40), 200, LogoVersion.CURRENT
+        )
+        obsolete = _emblem_and_name(
+            tmp_path / "old.png", (5, 8, 200, 170), (240, 0), 180, LogoVersion.OBSOLETE
+        )
+        page_rgb = np.full((PAGE_H, PAGE_W, 3), (30, 150, 130), np.uint8)
+        _place(page_rgb, obsolete, 400, 600, 300, flattened=False)
+        truth = (400 / PAGE_W, 600 / PAGE_H, 700 / PAGE_W, (600 + 300 * obsolete.aspect) / PAGE_H)
+        return ReferenceSet.build([current, obsolete]), prepare_page(page_rgb, 1, 210.0, 297.0), truth
+
+    def test_the_rival_is_placed_where_its_emblem_lies_on_the_emblem_found(self, tmp_path: Path) -> None:
+        refs, page, _ = self._page(tmp_path)
+        current, obsolete = refs.refs
+        m = measure(page, current, 400.0, 600.0, 0.85 * 300)  # the current logo's emblem on the shown one
+        assert m is not None
+        placements = _anchored_placements(m, refs.anchors(current), refs.anchors(obsolete), obsolete.aspect)
+        x, y, width = placements[0]  # by the emblem: the obsolete version's own place on the page
+        assert abs(x - 400) < 6 and abs(y - 600) < 6 and abs(width / 300 - 1) < 0.03
+
+    def test_verifying_the_current_logo_there_yields_the_obsolete_version_shown(self, tmp_path: Path) -> None:
+        refs, page, truth = self._page(tmp_path)
+        current = refs.refs[0]
+        found = verify(page, refs, _Candidate(current, 400, 600, 0.85 * 300, 0.9))
+        assert [e.version for e in found] == [LogoVersion.CURRENT, LogoVersion.OBSOLETE]
+        assert not would_accept(found[0]) and would_accept(found[1])
+        assert box_iou(found[1].box, truth) > 0.9
+        assert decide_party("p1", 10.0, found).status is LogoStatus.OBSOLETE
+
+    def test_the_current_logo_shown_yields_no_obsolete_evidence(self, tmp_path: Path) -> None:
+        refs, _, _ = self._page(tmp_path)
+        current = refs.refs[0]
+        page_rgb = np.full((PAGE_H, PAGE_W, 3), (30, 150, 130), np.uint8)
+        _place(page_rgb, current, 400, 600, 300, flattened=False)
+        found = verify(prepare_page(page_rgb, 1, 210.0, 297.0), refs, _Candidate(current, 400, 600, 300, 0.9))
+        assert [e.version for e in found] == [LogoVersion.CURRENT] and would_accept(found[0])
+
+
+def _ringed(path: Path, name: str) -> ReferenceLogo:
+    """A logo of thin strokes only: a ring around two bars, beside a name (480 x 190)."""
+    image = Image.new("RGBA", (480, 190), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((10, 10, 180, 180), outline=(200, 40, 50, 255), width=12)
+    draw.rectangle((60, 70, 85, 150), fill=(200, 40, 50, 255))
+    draw.rectangle((100, 85, 125, 150), fill=(60, 180, 70, 255))
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 72)
+    draw.text((200, 50), name, font=font, fill=(110, 70, 10, 255))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path)
+    return load_reference(path, "p1", LogoVersion.CURRENT)
+
+
+class TestThinStrokes:
+    # Seed 7's c6-018: a ring, two figures and a name, 77 px wide on a photograph. Eroded to keep its ink's
+    # pixels away from the page's, it kept none, and its ink score was 0: refused as a part mismatch while it
+    # fits at 0.998 on its opaque pixels as they are.
+    def _ink(self, tmp_path: Path, name: str) -> float | None:
+        ref = _ringed(tmp_path / "ref.png", "NFDCB")
+        shown = ref if name == "NFDCB" else _ringed(tmp_path / "shown.png", name)
+        page_rgb = _photograph(seed=3)
+        _place(page_rgb, shown, 500, 700, 77, flattened=False)
+        m = measure(prepare_page(page_rgb, 1, 210.0, 297.0), ref, 500.0, 700.0, 77.0)
+        assert m is not None
+        return m.ink_score
+
+    def test_a_logo_of_thin_strokes_at_six_per_cent_of_the_page_has_its_ink_compared(
+        self, tmp_path: Path
+    ) -> None:
+        ink = self._ink(tmp_path, "NFDCB")
+        assert ink is not None and ink >= DEFAULT_THRESHOLDS.min_ink  # 0.84 here (0 when eroded to nothing)
+
+    def test_other_letters_in_thin_strokes_still_do_not_match(self, tmp_path: Path) -> None:
+        ink = self._ink(tmp_path, "KTRUS")
+        assert ink is not None and ink < DEFAULT_THRESHOLDS.min_ink  # 0.52 here

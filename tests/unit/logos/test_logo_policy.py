@@ -201,6 +201,23 @@ class TestStatuses:
         close = replace(recoloured, rival_colour_distance=DEFAULT_THRESHOLDS.max_colour_distance)
         assert decide_party("caf", 10.0, [close]).reason == Reason.RIVAL_CLOSE
 
+    def test_a_rival_whose_worst_part_would_be_refused_for_itself_is_no_rival(self) -> None:
+        # seed 7's c2-021: another version with another name and a tagline, its emblem put on the same emblem,
+        # fitted a faint name a little better (0.90 against 0.87) with its tagline 77 ΔE off the page
+        tagline_off = evidence(
+            score=0.87,
+            rival_score=0.90,
+            colour_distance=7.8,
+            part_colour_distance=10.5,
+            rival_colour_distance=13.8,
+            rival_part_colour_distance=77.6,
+        )
+        assert decide_party("caf", 10.0, [tagline_off]).status is LogoStatus.PRESENT
+        fits = replace(tagline_off, rival_part_colour_distance=DEFAULT_THRESHOLDS.max_part_colour_distance)
+        assert decide_party("caf", 10.0, [fits]).reason == Reason.RIVAL_CLOSE
+        ours_off_too = replace(tagline_off, part_colour_distance=65.0)
+        assert decide_party("caf", 10.0, [ours_off_too]).status is not LogoStatus.PRESENT
+
     def test_a_rival_keeps_its_weight_when_its_colours_fit_too_or_ours_do_not(self) -> None:
         fits = evidence(score=0.97, rival_score=0.95, colour_distance=2.0, rival_colour_distance=10.0)
         assert decide_party("caf", 10.0, [fits]).reason == Reason.RIVAL_CLOSE

@@ -34,6 +34,7 @@ from comms_approval.domain.logos import (
     holds,
     is_conclusive,
     outranks,
+    rival_margin,
     version_tie,
     worth_showing,
     would_accept,
@@ -274,21 +275,28 @@ def prepare_page(rgb8: np.ndarray, number: int, width_mm: float, height_mm: floa
 EMPTY_EDGES = 1.0
 
 
-def _match_edges(image: np.ndarray, templ: np.ndarray) -> np.ndarray:
+def _match_edges(image: np.ndarray, templ: np.ndarray, energy: np.ndarray | None = None) -> np.ndarray:
     """Normalised correlation of edge maps, with windows that hold almost no edges ruled out.
 
     On a blank area the edge map is ~0 plus rounding noise, and a normalised correlation of noise can be
-    anything up to 1: those windows are set to -1.
+    anything up to 1: those windows are set to -1. `energy` is `_edge_energy` of the image for a template
+    of this size, when the caller has it already (rotations of one template share it).
     """
     # Masked correlation (the logo's footprint only) was tried for the re-scoring: no better, slower.
     result = cv2.matchTemplate(image, templ, cv2.TM_CCOEFF_NORMED)
     th, tw = templ.shape[:2]
-    edges = image if image.ndim == 2 else np.ascontiguousarray(image[:, :, 0])
-    energy = cv2.boxFilter(
-        edges, -1, (tw, th), anchor=(0, 0), normalize=True, borderType=cv2.BORDER_CONSTANT
-    )[: result.shape[0], : result.shape[1]]
-    result[(energy < EMPTY_EDGES) | ~np.isfinite(result)] = -1.0
+    if energy is None:
+        energy = _edge_energy(image, tw, th)
+    result[(energy[: result.shape[0], : result.shape[1]] < EMPTY_EDGES) | ~np.isfinite(result)] = -1.0
     return result
+
+
+def _edge_energy(image: np.ndarray, tw: int, th: int) -> np.ndarray:
+    """The mean edge strength of every `tw` x `th` window of an edge map, by its top-left corner."""
+    edges = image if image.ndim == 2 else np.ascontiguousarray(image[:, :, 0])
+    return np.asarray(
+        cv2.boxFilter(edges, -1, (tw, th), anchor=(0, 0), normalize=True, borderType=cv2.BORDER_CONSTANT)
+    )
 
 
 MIN_INK_STD = 3.0  # gray levels: a window flatter than this under the logo's ink cannot be compared
@@ -744,6 +752,7 @@ def _search_pose(
             if x_end - x_off <= width or y_end - y_off <= th:
                 continue
             image = crop_gray[y_off:y_end, x_off:x_end]
+        energy = _edge_energy(image, width, th) if mode == "edges" else None  # the same for every angle
         for angle in angles:
             rotated, rotated_mask = templ, ink_mask
             if angle != 0:
@@ -767,7 +776,7 @@ def _search_pose(
                 result[~np.isfinite(result)] = -1.0
                 _, value, _, (ox, oy) = cv2.minMaxLoc(result)
             else:
-                _, value, _, (ox, oy) = cv2.minMaxLoc(_match_edges(image, rotated))
+                _, value, _, (ox, oy) = cv2.minMaxLoc(_match_edges(image, rotated, energy))
             if best is None or value > best.score:
                 best = _Pose(
                     float(value), angle, width / nominal, float(ox + x_off), float(oy + y_off), width, th
@@ -910,6 +919,9 @@ def _align(
     return best
 
 
+MIN_SOLID_INK = 24  # pixels of the logo's own ink, at least, for its correlation to mean something
+
+
 # Two hypotheses of a logo's surroundings (flattened on white, or the page's ground in its gaps) whose summed
 # global and weakest-part scores differ by less than this fit alike: the levels decide. Seed 7's c4-013: a
 # transparent logo on a flat gray ground (a grayscale page) fitted both ways at 0.968, the white box was kept by
@@ -1027,9 +1039,16 @@ def _measure_pose(
     fine = _parts_score(soft_crop, soft_predicted, compared, tight, min_share=FINE_PART_MIN_SHARE)
     fine_score = (global_score + fine) / 2.0
     # The logo's own ink alone: whatever shows through its transparent parts (photograph, text) is ignored.
-    solid = cv2.erode((a > 0.9).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    ink_score: float | None = 0.0  # a fit too thin to keep any ink once eroded proves nothing
-    if solid.sum() >= 24:
+    # Eroded, so that the pixels compared are the ink's, not its edges blended with the page. A logo drawn in
+    # thin strokes (a ring, letters) keeps nothing once eroded at 5-6 % of the page width: its opaque pixels
+    # are compared as they are (`_ink_match` blurs both sides and tries one-pixel shifts). Seed 7's c6-018, a
+    # ring and letters 77 px wide on a photograph, was refused with an ink score of 0 and fits at 0.998 so.
+    opaque = a > 0.9
+    solid = cv2.erode(opaque.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    if solid.sum() < MIN_SOLID_INK:
+        solid = opaque
+    ink_score: float | None = 0.0  # a fit too thin to keep any ink at all proves nothing
+    if solid.sum() >= MIN_SOLID_INK:
         ink_score = (
             None  # a one-colour logo: its ink alone has nothing to correlate, which is no mismatch
             if float(soft_flattened[solid].std()) < MIN_INK_STD
@@ -1190,6 +1209,9 @@ def _colour_distance(
     return overall, worst
 
 
+Anchor = tuple[float, float, float, float]  # a part of a logo: x0, y0, x1, y1 in fractions of the logo
+
+
 @dataclass
 class ReferenceSet:
     """Every reference logo of a convention, with which ones are rivals of which (same party, other version)."""
@@ -1198,6 +1220,7 @@ class ReferenceSet:
     colour_only_rival: dict[str, bool]
     _main_words: dict[str, wordmark.MainWord | None] = field(default_factory=dict)
     _guessed_words: dict[str, wordmark.MainWord | None] = field(default_factory=dict)
+    _anchors: dict[str, tuple[Anchor | None, Anchor | None]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, refs: list[ReferenceLogo]) -> ReferenceSet:
@@ -1221,6 +1244,17 @@ class ReferenceSet:
 
     def rivals(self, ref: ReferenceLogo) -> list[ReferenceLogo]:
         return [r for r in self.refs if r is not ref and r.party == ref.party]
+
+    def anchors(self, ref: ReferenceLogo) -> tuple[Anchor | None, Anchor | None]:
+        """The boxes of the reference's emblem and of its name (fractions of the logo; None when it has none),
+        found from its ink alone: where two versions of a logo laid out apart share a part."""
+        if ref.name not in self._anchors:
+            word = wordmark.word_place(ref.rgb, ref.alpha)
+            self._anchors[ref.name] = (
+                wordmark.emblem_box(ref.rgb, ref.alpha),
+                word.box if word is not None else None,
+            )
+        return self._anchors[ref.name]
 
     def main_word(self, ref: ReferenceLogo, reader: wordmark.WordReader) -> wordmark.MainWord | None:
         """The reference's main word (read once per reference set), or only its place when none was read."""
@@ -1351,6 +1385,7 @@ def _evidence(
         busy_background=m.busy,
         rival_party=rival.ref.party if rival is not None else None,
         rival_colour_distance=rival.colour_distance if rival is not None else None,
+        rival_part_colour_distance=rival.part_colour_distance if rival is not None else None,
         fine_score=m.fine_score,
         rival_fine_score=rival.fine_score if rival is not None else None,
         rival_ink_score=rival.ink_score if rival is not None else None,
@@ -1388,6 +1423,49 @@ def _rival_placements(
     return placements
 
 
+# Two placements of a rival closer than this (in scale, and in centre offset over the width) are one: the
+# alignment reaches that far by itself.
+SAME_PLACEMENT = 0.06
+
+
+def _anchored_placements(
+    m: Measurement,
+    own: tuple[Anchor | None, Anchor | None],
+    other: tuple[Anchor | None, Anchor | None],
+    aspect: float,
+) -> list[tuple[float, float, float]]:
+    """Placements of a rival version that put its emblem on the emblem of the logo found, or its name on the
+    name (same height, same centre), where those differ from the whole box's (`_rival_placements`).
+
+    Two versions drawn with the same emblem (or name) but laid out apart: seed 7's c7-008 showed an obsolete
+    version whose emblem is a sixth smaller beside the same name; the current logo scaled to fit that emblem
+    scored 0.98, the obsolete version measured in the current's box (a sixth too narrow, beyond the
+    alignment's reach) 0.94 and lost, where at its own place it fits at 0.97 and better in its faint parts.
+    """
+    x0, y0, x1, y1 = m.box_px
+    w = m.width_px
+    h = w * m.ref.aspect
+    left, top = (x0 + x1) / 2 - w / 2, (y0 + y1) / 2 - h / 2
+    whole = (x0 + x1) / 2, (y0 + y1) / 2
+    placements: list[tuple[float, float, float]] = []
+    for a, b in zip(own, other, strict=True):
+        if a is None or b is None:
+            continue
+        width = (a[3] - a[1]) * h / ((b[3] - b[1]) * aspect)
+        cx, cy = left + (a[0] + a[2]) / 2 * w, top + (a[1] + a[3]) / 2 * h
+        x, y = cx - (b[0] + b[2]) / 2 * width, cy - (b[1] + b[3]) / 2 * width * aspect
+        centre = x + width / 2, y + width * aspect / 2
+        if abs(width / w - 1.0) < SAME_PLACEMENT and math.dist(centre, whole) < SAME_PLACEMENT * w:
+            continue  # the whole box's placement measures it already
+        if any(
+            abs(width / p[2] - 1.0) < SAME_PLACEMENT and math.dist((x, y), p[:2]) < SAME_PLACEMENT * w
+            for p in placements
+        ):
+            continue
+        placements.append((x, y, width))
+    return placements
+
+
 def verify(
     page: PreparedPage,
     refs: ReferenceSet,
@@ -1395,8 +1473,15 @@ def verify(
     thresholds: LogoThresholds = DEFAULT_THRESHOLDS,
     *,
     widths: Sequence[float] = (1.0,),
-) -> LogoEvidence | None:
-    """Measure a candidate against its rivals, at each of `widths` times its width (same centre, best kept)."""
+) -> list[LogoEvidence]:
+    """Measure a candidate against its rivals, at each of `widths` times its width (same centre, best kept).
+
+    The candidate's evidence comes first. When another version of its logo explains that place about as
+    well or better (within the policy's margin), that version's evidence follows, measured already as the
+    rival: an obsolete version shown is then found where the current logo was looked for, whatever that
+    version's own proposals were (seed 7's c7-008: its place was its proposal of rank 9 over all sizes,
+    and the obsolete versions are searched with 4).
+    """
     m: Measurement | None = None
     cx, cy = cand.x + cand.width / 2, cand.y + cand.width * cand.ref.aspect / 2
     for k in widths:
@@ -1405,12 +1490,32 @@ def verify(
         if at is not None and (m is None or at.score > m.score):
             m = at
     if m is None:
-        return None
+        return []
     rival = _best_rival(
-        refs, m, lambda other: (measure(page, other, *p) for p in _rival_placements(m.box_px, other.aspect))
+        refs,
+        m,
+        lambda other: (
+            measure(page, other, *p)
+            for p in _rival_placements(m.box_px, other.aspect)
+            + _anchored_placements(m, refs.anchors(m.ref), refs.anchors(other), other.aspect)
+        ),
     )
-    ev = _evidence(page, m, rival, refs.colour_only_rival.get(cand.ref.name, False))
-    return read_wordmark(page, refs, ev, m, rival, thresholds)
+    ev = read_wordmark(
+        page,
+        refs,
+        _evidence(page, m, rival, refs.colour_only_rival.get(cand.ref.name, False)),
+        m,
+        rival,
+        thresholds,
+    )
+    if (
+        rival is None
+        or rival.ref.version is not LogoVersion.OBSOLETE
+        or rival_margin(ev, thresholds) >= thresholds.margin
+    ):
+        return [ev]
+    other = _evidence(page, rival, m, refs.colour_only_rival.get(rival.ref.name, False))
+    return [ev, read_wordmark(page, refs, other, rival, m, thresholds)]
 
 
 # How far under a proof's score a candidate of another party may glance at its place and still be verified
@@ -1496,9 +1601,9 @@ def detect_on_page(
         elif not exhaustive and held(cand, widths):
             return False  # another party's logo is proven there: not worth a verification
         else:
-            ev = verified[key] = verify(page, refs, cand, thresholds, widths=widths)
-            if ev is not None:
-                evidence.append(ev)
+            found_there = verify(page, refs, cand, thresholds, widths=widths)
+            evidence.extend(found_there)
+            ev = verified[key] = found_there[0] if found_there else None
         if ev is None:
             return False
         if not exhaustive and proves(ev):

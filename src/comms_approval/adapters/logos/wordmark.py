@@ -275,6 +275,20 @@ def word_place(rgb: np.ndarray, alpha: np.ndarray) -> MainWord | None:
     return MainWord("", box, _ink_colour(rgb, alpha, box))
 
 
+def emblem_box(rgb: np.ndarray, alpha: np.ndarray) -> tuple[float, float, float, float] | None:
+    """The box of a reference's emblem (its shapes taller than `EMBLEM_HEIGHT` of the logo), in fractions of
+    the logo's width and height; None when no shape is that tall (a wordmark alone)."""
+    ink, _, _, stats = _ink_shapes(_on_white(rgb, alpha))
+    tall = stats[_emblems(stats, ink.shape[0])]
+    if tall.size == 0:
+        return None
+    h, w = ink.shape
+    x0, y0 = tall[:, cv2.CC_STAT_LEFT].min(), tall[:, cv2.CC_STAT_TOP].min()
+    x1 = (tall[:, cv2.CC_STAT_LEFT] + tall[:, cv2.CC_STAT_WIDTH]).max()
+    y1 = (tall[:, cv2.CC_STAT_TOP] + tall[:, cv2.CC_STAT_HEIGHT]).max()
+    return (float(x0 / w), float(y0 / h), float(x1 / w), float(y1 / h))
+
+
 INK_SPREAD = 30.0  # RGB levels: a word whose strokes spread more than this is not drawn in one colour
 
 
