@@ -89,8 +89,18 @@ class TestStatuses:
         assert result.reason == Reason.TOO_SMALL
 
     def test_a_legible_copy_counts_even_when_a_tiny_copy_is_also_there(self) -> None:
-        found = [evidence(width_mm=6.0, score=0.95), evidence(width_mm=30.0, score=0.8)]
+        tiny_elsewhere = evidence(width_mm=6.0, score=0.95, box=(0.7, 0.8, 0.73, 0.81))
+        found = [tiny_elsewhere, evidence(width_mm=30.0, score=0.8)]
         assert decide_party("caf", 10.0, found).status is LogoStatus.PRESENT
+
+    def test_where_two_fits_measure_one_place_the_better_one_says_its_size(self) -> None:
+        # seed 7's c5-033: an 8-mm logo fitted at 0.97, and a quarter too wide (10.5 mm) at 0.90 there
+        right = evidence(width_mm=8.2, score=0.97, box=(0.50, 0.50, 0.539, 0.51))
+        too_wide = evidence(width_mm=10.5, score=0.90, box=(0.495, 0.498, 0.545, 0.511))
+        assert decide_party("caf", 10.0, [right, too_wide]).status is LogoStatus.TOO_SMALL
+        # the wider fit is the better one: its size stands
+        better_wide = replace(too_wide, score=0.99)
+        assert decide_party("caf", 10.0, [right, better_wide]).status is LogoStatus.PRESENT
 
     def test_a_weak_match_is_uncertain_and_says_why(self) -> None:
         result = decide_party("caf", 10.0, [evidence(score=0.6)])
@@ -228,13 +238,18 @@ class TestStatuses:
 
     def test_right_shapes_with_other_light_and_dark_values_are_uncertain_not_present(self) -> None:
         # a look-alike whose emblem has other colours, on a grayscale page: shapes match, contrast does not
-        for gain in (0.5, 2.0):
+        # seed 41's c6-029: a dark gradient square where the logo has a flat mid-gray one (1.43)
+        for gain in (0.5, 1.43, 2.0):
             result = decide_party("caf", 10.0, [evidence(colour_distance=None, contrast_gain=gain)])
             assert result.status is LogoStatus.UNCERTAIN
             assert result.reason == Reason.CONTRAST_MISMATCH
         weak = evidence(colour_distance=None, contrast_gain=0.5, score=0.6)
         assert decide_party("caf", 10.0, [weak]).status is LogoStatus.MISSING
         assert decide_party("caf", 10.0, [evidence(contrast_gain=1.1)]).status is LogoStatus.PRESENT
+        assert (
+            decide_party("caf", 10.0, [evidence(colour_distance=None, contrast_gain=1.28)]).status
+            is LogoStatus.PRESENT
+        )
 
     def test_on_a_colour_page_the_colours_compared_decide_not_the_contrast(self) -> None:
         # a thin vector logo rendered small loses contrast to anti-aliasing; its colours matched within 2 ΔE

@@ -195,6 +195,17 @@ class TestOnThePage:
         assert wordmark.read_on_page(gray, placement, soleil, reader) is False
         assert len(wordmark.TRACE) == 2  # the narrow band cut the name: read again, wider
 
+    @pytest.mark.parametrize(("shown", "verdict"), [("BRUNE", False), ("MARÉES", False), ("SOLEIL", True)])
+    def test_a_dark_block_beside_the_name_does_not_hide_what_is_written(
+        self, reader: WordReader, soleil: MainWord, shown: str, verdict: bool
+    ) -> None:
+        # seed 41's c1-032: a name in a flattened logo's white box, the dark page beyond the box's edge a few
+        # pixels after it; Tesseract read the other name with the edge as a letter ("GST]", confidence 14)
+        gray, placement = page_with(shown)
+        name_end = int(np.flatnonzero((gray[250:300] < 128).any(axis=0)).max())
+        gray[:, name_end + 5 :] = 40.0
+        assert wordmark.read_on_page(gray, placement, soleil, reader) is verdict
+
     def test_a_blank_place_or_a_tiny_logo_says_nothing(self, reader: WordReader, soleil: MainWord) -> None:
         gray, placement = page_with("")
         assert wordmark.read_on_page(gray, placement, soleil, reader) is None
