@@ -506,7 +506,7 @@ def _strokes_only(band: np.ndarray, *, dark: bool) -> np.ndarray:
 
     Tesseract reads a name beside a block of another level badly: seed 41's c1-032 showed a text look-alike's
     name "GST" in a white box, the dark page beyond the box's edge in the band, and it read "GST]" at
-    confidence 14, so the other name was never seen (read at 92 once the ground is level).
+    confidence 14, so the other name was never seen (read at 74-92 once the ground is level).
     """
     k = 2 * round(GROUND_KERNEL * TARGET_WORD_HEIGHT / 2) + 1
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
