@@ -27,6 +27,7 @@ from comms_approval.adapters.logos.detector import (
     _ink_match,
     _parts_score,
     _search_level,
+    _ties,
     _widths,
     _zncc,
     detect_on_page,
@@ -802,6 +803,32 @@ class TestAnObsoleteVersionLaidOutApart:
         assert not would_accept(found[0]) and would_accept(found[1])
         assert box_iou(found[1].box, truth) > 0.9
         assert decide_party("p1", 10.0, found).status is LogoStatus.OBSOLETE
+
+    def test_an_obsolete_version_found_as_a_rival_stands_only_if_it_beats_every_current_fit_there(
+        self,
+    ) -> None:
+        # seed 67's c1-037: the obsolete version beat a current fit a sixth too wide by far, but the current
+        # logo fitted at the same place at 0.995 against its 0.999 (a tie the names settle)
+        found = LogoEvidence(
+            party="p1",
+            version=LogoVersion.OBSOLETE,
+            score=0.998,
+            rival_score=0.936,
+            colour_distance=1.6,
+            page=1,
+            box=(0.40, 0.73, 0.54, 0.77),
+            width_mm=29.0,
+            rival_party="p1",
+            fine_score=0.998,
+            rival_fine_score=0.936,
+            ink_score=0.997,
+            rival_ink_score=0.909,
+        )
+        tied = replace(found, version=LogoVersion.CURRENT, score=0.995, fine_score=0.995, ink_score=0.992)
+        far_worse = replace(tied, score=0.981, fine_score=0.688, ink_score=0.996)  # seed 7's c7-008
+        assert _ties(found, tied, DEFAULT_THRESHOLDS)
+        assert not _ties(found, far_worse, DEFAULT_THRESHOLDS)
+        assert not _ties(found, replace(tied, box=(0.1, 0.1, 0.2, 0.14)), DEFAULT_THRESHOLDS)  # elsewhere
 
     def test_the_current_logo_shown_yields_no_obsolete_evidence(self, tmp_path: Path) -> None:
         refs, _, _ = self._page(tmp_path)

@@ -24,6 +24,7 @@ from comms_approval.adapters.logos.references import (
 from comms_approval.adapters.logos.spectral import MaskedSpectralImage, SpectralImage
 from comms_approval.domain.logos import (
     DEFAULT_THRESHOLDS,
+    SAME_PLACE,
     Box,
     LogoEvidence,
     LogoThresholds,
@@ -1485,9 +1486,9 @@ def verify(
 ) -> list[LogoEvidence]:
     """Measure a candidate against its rivals, at each of `widths` times its width (same centre, best kept).
 
-    The candidate's evidence comes first. When another version of its logo explains that place about as
-    well or better (within the policy's margin), that version's evidence follows, measured already as the
-    rival: an obsolete version shown is then found where the current logo was looked for, whatever that
+    The candidate's evidence comes first. When an obsolete version of its logo explains that place about as
+    well or better (within the policy's margin) and the policy accepts it there, that version's evidence
+    follows, measured already as the rival: an obsolete version shown is then found where the current logo was looked for, whatever that
     version's own proposals were (seed 7's c7-008: obsolete versions are searched with 4 proposals over all
     sizes, and smaller places took all 4).
     """
@@ -1523,8 +1524,17 @@ def verify(
         or rival_margin(ev, thresholds) >= thresholds.margin
     ):
         return [ev]
-    other = _evidence(page, rival, m, refs.colour_only_rival.get(rival.ref.name, False))
-    return [ev, read_wordmark(page, refs, other, rival, m, thresholds)]
+    other = read_wordmark(
+        page,
+        refs,
+        _evidence(page, rival, m, refs.colour_only_rival.get(rival.ref.name, False)),
+        rival,
+        m,
+        thresholds,
+    )
+    # Only a proof is kept: measured where the current logo was looked for, and not searched for itself, a
+    # mere tie of that version would weigh on other parties' logos at that place (`exclusive`) unasked.
+    return [ev, other] if would_accept(other, thresholds) else [ev]
 
 
 # How far under a proof's score a candidate of another party may glance at its place and still be verified
@@ -1555,6 +1565,7 @@ def detect_on_page(
     Proposals are kept for the page: a party searched again (`outranked`) is not proposed twice.
     """
     evidence: list[LogoEvidence] = []
+    as_rivals: list[LogoEvidence] = []  # obsolete versions found as a candidate's rival (`verify`)
     verified: dict[tuple[object, ...], LogoEvidence | None] = {}
     found: set[str] = set(skip_parties)
     proposed: dict[tuple[str, tuple[float, float], int], list[_Candidate]] = {}
@@ -1612,6 +1623,7 @@ def detect_on_page(
         else:
             found_there = verify(page, refs, cand, thresholds, widths=widths)
             evidence.extend(found_there)
+            as_rivals.extend(found_there[1:])
             ev = verified[key] = found_there[0] if found_there else None
         if ev is None:
             return False
@@ -1668,7 +1680,34 @@ def detect_on_page(
     for ref in refs.refs:
         if ref.version is LogoVersion.OBSOLETE and ref.party not in found:
             search(ref, (MIN_FRACTION, MAX_FRACTION), 4)
-    return exclusive(evidence, thresholds)
+    # An obsolete version found as a rival was compared with one fit of the current logo only: it stands if it
+    # beats every fit of the current logo at its place. Seed 67's c1-037: the current logo fitted there at
+    # 0.995 against 0.999 (a tie), and the obsolete version beat a fit a sixth too wide (0.936) by far.
+    beaten = [o for o in as_rivals if any(_ties(o, c, thresholds) for c in evidence)]
+    return exclusive([e for e in evidence if not any(e is o for o in beaten)], thresholds)
+
+
+def _ties(found: LogoEvidence, current: LogoEvidence, thresholds: LogoThresholds) -> bool:
+    """Whether a fit of the current logo at the place of an obsolete version's fit explains it about as well."""
+    return (
+        current.party == found.party
+        and current.version is LogoVersion.CURRENT
+        and current.page == found.page
+        and box_iou(current.box, found.box) >= SAME_PLACE
+        and rival_margin(
+            replace(
+                found,
+                rival_score=current.score,
+                rival_party=current.party,
+                rival_colour_distance=current.colour_distance,
+                rival_part_colour_distance=current.part_colour_distance,
+                rival_fine_score=current.fine_score,
+                rival_ink_score=current.ink_score,
+            ),
+            thresholds,
+        )
+        < thresholds.margin
+    )
 
 
 # An image object is compared, as a thumbnail, with every reference of its shape; only those that correlate
