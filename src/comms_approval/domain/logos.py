@@ -711,18 +711,40 @@ def exclusive(evidence: Sequence[LogoEvidence], t: LogoThresholds = DEFAULT_THRE
         stronger = ev
         for other in by_page[ev.page]:
             if outranks(other, stronger, t):
-                stronger = replace(
-                    ev,
-                    rival_score=other.score,
-                    rival_party=other.party,
-                    rival_colour_distance=other.colour_distance,
-                    rival_part_colour_distance=other.part_colour_distance,
-                    rival_fine_score=None,  # another party's logo: ranked on the plain scores
-                    rival_ink_score=None,
-                    rival_wordmark_read=None,
-                )
+                stronger = _against(ev, other)  # another party's logo: ranked on the plain scores
         out.append(stronger)
     return out
+
+
+def _against(ev: LogoEvidence, other: LogoEvidence, *, fine: bool = False) -> LogoEvidence:
+    """`ev` with `other` as its rival; with `fine`, its fine and ink scores too (another version of one logo,
+    ranked on its faint parts and its ink, `rival_margin`)."""
+    return replace(
+        ev,
+        rival_score=other.score,
+        rival_party=other.party,
+        rival_colour_distance=other.colour_distance,
+        rival_part_colour_distance=other.part_colour_distance,
+        rival_fine_score=other.fine_score if fine else None,
+        rival_ink_score=other.ink_score if fine else None,
+        rival_wordmark_read=None,
+    )
+
+
+def ties_current(found: LogoEvidence, current: LogoEvidence, t: LogoThresholds = DEFAULT_THRESHOLDS) -> bool:
+    """Whether a fit of the current logo at the place of an obsolete version's fit explains it about as well.
+
+    An obsolete version found as the rival of one current fit (the detector's `verify`) was compared with that
+    fit only; it is no proof where another current fit ties it. Seed 67's c1-037: the current logo fitted at
+    0.995 against 0.999 (a tie the names settle), and the obsolete version beat a fit a sixth too wide (0.936).
+    """
+    return (
+        current.party == found.party
+        and current.version is LogoVersion.CURRENT
+        and current.page == found.page
+        and box_iou(current.box, found.box) >= SAME_PLACE
+        and rival_margin(_against(found, current, fine=True), t) < t.margin
+    )
 
 
 def _result(ev: LogoEvidence, status: LogoStatus, reason: str | None) -> PartyLogoResult:

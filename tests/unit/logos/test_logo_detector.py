@@ -27,7 +27,6 @@ from comms_approval.adapters.logos.detector import (
     _ink_match,
     _parts_score,
     _search_level,
-    _ties,
     _widths,
     _zncc,
     detect_on_page,
@@ -47,6 +46,7 @@ from comms_approval.domain.logos import (
     box_iou,
     decide_party,
     is_conclusive,
+    ties_current,
     version_tie,
     worth_showing,
     would_accept,
@@ -826,9 +826,11 @@ class TestAnObsoleteVersionLaidOutApart:
         )
         tied = replace(found, version=LogoVersion.CURRENT, score=0.995, fine_score=0.995, ink_score=0.992)
         far_worse = replace(tied, score=0.981, fine_score=0.688, ink_score=0.996)  # seed 7's c7-008
-        assert _ties(found, tied, DEFAULT_THRESHOLDS)
-        assert not _ties(found, far_worse, DEFAULT_THRESHOLDS)
-        assert not _ties(found, replace(tied, box=(0.1, 0.1, 0.2, 0.14)), DEFAULT_THRESHOLDS)  # elsewhere
+        assert ties_current(found, tied, DEFAULT_THRESHOLDS)
+        assert not ties_current(found, far_worse, DEFAULT_THRESHOLDS)
+        assert not ties_current(
+            found, replace(tied, box=(0.1, 0.1, 0.2, 0.14)), DEFAULT_THRESHOLDS
+        )  # elsewhere
 
     def test_the_current_logo_shown_yields_no_obsolete_evidence(self, tmp_path: Path) -> None:
         refs, _, _ = self._page(tmp_path)

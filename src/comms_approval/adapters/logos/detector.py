@@ -24,7 +24,6 @@ from comms_approval.adapters.logos.references import (
 from comms_approval.adapters.logos.spectral import MaskedSpectralImage, SpectralImage
 from comms_approval.domain.logos import (
     DEFAULT_THRESHOLDS,
-    SAME_PLACE,
     Box,
     LogoEvidence,
     LogoThresholds,
@@ -36,6 +35,7 @@ from comms_approval.domain.logos import (
     is_conclusive,
     outranks,
     rival_margin,
+    ties_current,
     version_tie,
     worth_showing,
     would_accept,
@@ -1510,28 +1510,19 @@ def verify(
             + _anchored_placements(m, refs.anchors(m.ref), refs.anchors(other), other.aspect)
         ),
     )
-    ev = read_wordmark(
-        page,
-        refs,
-        _evidence(page, m, rival, refs.colour_only_rival.get(cand.ref.name, False)),
-        m,
-        rival,
-        thresholds,
-    )
+
+    def judged(fit: Measurement, against: Measurement | None) -> LogoEvidence:
+        colour_only = refs.colour_only_rival.get(fit.ref.name, False)
+        return read_wordmark(page, refs, _evidence(page, fit, against, colour_only), fit, against, thresholds)
+
+    ev = judged(m, rival)
     if (
         rival is None
         or rival.ref.version is not LogoVersion.OBSOLETE
         or rival_margin(ev, thresholds) >= thresholds.margin
     ):
         return [ev]
-    other = read_wordmark(
-        page,
-        refs,
-        _evidence(page, rival, m, refs.colour_only_rival.get(rival.ref.name, False)),
-        rival,
-        m,
-        thresholds,
-    )
+    other = judged(rival, m)
     # Only a proof is kept: measured where the current logo was looked for, and not searched for itself, a
     # mere tie of that version would weigh on other parties' logos at that place (`exclusive`) unasked.
     return [ev, other] if would_accept(other, thresholds) else [ev]
@@ -1680,34 +1671,9 @@ def detect_on_page(
     for ref in refs.refs:
         if ref.version is LogoVersion.OBSOLETE and ref.party not in found:
             search(ref, (MIN_FRACTION, MAX_FRACTION), 4)
-    # An obsolete version found as a rival was compared with one fit of the current logo only: it stands if it
-    # beats every fit of the current logo at its place. Seed 67's c1-037: the current logo fitted there at
-    # 0.995 against 0.999 (a tie), and the obsolete version beat a fit a sixth too wide (0.936) by far.
-    beaten = [o for o in as_rivals if any(_ties(o, c, thresholds) for c in evidence)]
-    return exclusive([e for e in evidence if not any(e is o for o in beaten)], thresholds)
-
-
-def _ties(found: LogoEvidence, current: LogoEvidence, thresholds: LogoThresholds) -> bool:
-    """Whether a fit of the current logo at the place of an obsolete version's fit explains it about as well."""
-    return (
-        current.party == found.party
-        and current.version is LogoVersion.CURRENT
-        and current.page == found.page
-        and box_iou(current.box, found.box) >= SAME_PLACE
-        and rival_margin(
-            replace(
-                found,
-                rival_score=current.score,
-                rival_party=current.party,
-                rival_colour_distance=current.colour_distance,
-                rival_part_colour_distance=current.part_colour_distance,
-                rival_fine_score=current.fine_score,
-                rival_ink_score=current.ink_score,
-            ),
-            thresholds,
-        )
-        < thresholds.margin
-    )
+    # An obsolete version found as a rival stands only if it beats every fit of the current logo at its place.
+    tied = {id(o) for o in as_rivals if any(ties_current(o, c, thresholds) for c in evidence)}
+    return exclusive([e for e in evidence if id(e) not in tied], thresholds)
 
 
 # An image object is compared, as a thumbnail, with every reference of its shape; only those that correlate
