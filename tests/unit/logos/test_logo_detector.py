@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from comms_approval.adapters.logos import detector
 from comms_approval.adapters.logos.detector import (
     FIRST_PASS_FRACTION,
     INK_WIDTHS,
@@ -287,6 +288,68 @@ class TestWideLogos:
         truth = (740.0, 1080.0, 925.0, 1080.0 + 185 * ref.aspect)
 
         assert box_iou(truth, _cand_box(propose(page, ref)[0])) > 0.9
+
+
+class TestCoarseLevelsFirst:
+    # Half-resolution correlations were most of the proposal ladder's time; a wide logo is searched there only
+    # when the coarser levels did not prove it (`COARSE_FIRST_LEVEL`).
+    def _levels_searched(
+        self, monkeypatch: pytest.MonkeyPatch, page: PreparedPage, ref: ReferenceLogo
+    ) -> set[int]:
+        levels: set[int] = set()
+        match = PreparedPage.match_features
+
+        def spy(self: PreparedPage, level: int, colour: bool, templ: np.ndarray) -> np.ndarray:
+            levels.add(level)
+            return match(self, level, colour, templ)
+
+        monkeypatch.setattr(PreparedPage, "match_features", spy)
+        evidence = detect_on_page(page, ReferenceSet.build([ref]), min_width_mm={"p2": 10.0})
+        assert is_conclusive(evidence[-1], DEFAULT_THRESHOLDS, 10.0)  # the search stopped at a proof
+        return levels
+
+    def test_a_wide_logo_shown_large_is_proven_without_a_half_resolution_search(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        ref = _serif_logo(tmp_path)
+        page = prepare_page(_leaflet(ref, 640, 1000, 420), 1, 210.0, 297.0)
+        assert any(
+            _search_level(page, ref, w) == 1 for w in _widths(page.width, FIRST_PASS_FRACTION, MAX_FRACTION)
+        )
+        assert 1 not in self._levels_searched(monkeypatch, page, ref)
+
+    def test_a_wide_logo_too_small_for_the_coarse_levels_is_still_found_at_half_resolution(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        ref = _serif_logo(tmp_path)
+        page = prepare_page(_leaflet(ref, 740, 1080, 110), 1, 210.0, 297.0)
+        assert 1 in self._levels_searched(monkeypatch, page, ref)
+
+
+class TestRivalsFarBehind:
+    def test_an_unlike_obsolete_version_is_left_at_its_first_look(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # A rival matters only within the policy's margin of the fit: an obsolete version that looks nothing
+        # like the logo shown is not aligned finely there, and the logo stays proven.
+        current = _logo(tmp_path)
+        old = replace(_serif_logo(tmp_path), party="p1", version=LogoVersion.OBSOLETE)
+        refs = ReferenceSet.build([current, old])
+        page_rgb = np.full((PAGE_H, PAGE_W, 3), 255, np.uint8)
+        _place(page_rgb, current, 400, 600, 300, flattened=False)
+        page = prepare_page(page_rgb, 1, 210.0, 297.0)
+        refined: list[str] = []
+        measure_pose = detector._measure_pose
+
+        def spy(*args: object, score_only: bool = False, **kwargs: object) -> Measurement | None:
+            if not score_only:
+                refined.append(args[1].name)  # type: ignore[attr-defined]
+            return measure_pose(*args, score_only=score_only, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(detector, "_measure_pose", spy)
+        [ev] = verify(page, refs, _Candidate(current, 400, 600, 300, 0.9))
+        assert would_accept(ev) and ev.rival_score < ev.score - DEFAULT_THRESHOLDS.margin
+        assert current.name in refined and old.name not in refined
 
 
 class TestInkProposalsVerifiedWider:

@@ -115,6 +115,10 @@ class PreparedPage:
     _backprojections: dict[tuple[str, int], tuple[np.ndarray, np.ndarray] | None] = field(
         default_factory=dict
     )
+    # a logo's coarse peaks at one width of the ladder, and re-scored candidates (`propose`, `_rescore`):
+    # a party searched coarse-first and then in full shares them
+    _peaks: dict[tuple[str, bool, float], list[tuple[float, int, int, int]]] = field(default_factory=dict)
+    _rescored: dict[tuple[object, ...], _Candidate | None] = field(default_factory=dict)
 
     def hsv(self, level: int) -> np.ndarray:
         """The page in 8-bit HSV at a pyramid level (for colour back-projection)."""
@@ -369,6 +373,7 @@ def propose(
     limit: int = CANDIDATES_PER_REFERENCE,
     sizes: tuple[float, float] = (FIRST_PASS_FRACTION, MAX_FRACTION),
     chroma: bool = True,
+    min_level: int = 0,
 ) -> list[_Candidate]:
     """Candidates of `ref` on the page, best first.
 
@@ -376,29 +381,19 @@ def propose(
     16-32 px wide, and some height for a wide logo (`_search_level`; cheap: small templates shrug off a few
     degrees of rotation). Small templates also fit
     parts of unrelated things, and their scores are not comparable across scales, so every coarse peak is
-    re-scored with a 64-128 px template in a small window before ranking.
+    re-scored with a 64-128 px template in a small window before ranking. `min_level` leaves out the widths
+    searched at finer pyramid levels (see `COARSE_FIRST_LEVEL`).
     """
-    # Chroma planes triple the cost of a correlation: worth it from the quarter-resolution level up only.
     colour = chroma and _uses_chroma(page, ref, sizes)
     coarse: dict[int, list[tuple[float, float, float, float, int]]] = {}
     for width in _widths(page.width, *sizes):
         level = _search_level(page, ref, width)
-        image = page.features(level, colour)
-        factor = 2**level
-        tw = max(8, round(width / factor))
-        templ = ref.features(tw, colour=colour)
-        th, tw = templ.shape[:2]
-        if th < 4 or th >= image.shape[0] or tw >= image.shape[1]:
+        if level < min_level:
             continue
-        result = page.match_features(level, colour, templ)
+        factor = 2**level
         octave = int(math.log2(width / (MIN_FRACTION * page.width)))
-        for _ in range(PEAKS_PER_SCALE):
-            _, best, _, (px, py) = cv2.minMaxLoc(result)
-            if best < MIN_PROPOSAL or not math.isfinite(best):
-                break
-            coarse.setdefault(octave, []).append((float(best), px * factor, py * factor, tw * factor, factor))
-            rx, ry = max(1, tw // 2), max(1, th // 2)
-            result[max(0, py - ry) : py + ry + 1, max(0, px - rx) : px + rx + 1] = -1.0
+        for best, px, py, tw in _ladder_peaks(page, ref, width, level, colour):
+            coarse.setdefault(octave, []).append((best, px * factor, py * factor, tw * factor, factor))
     # Coarse scores are only comparable within an octave of sizes: re-score the best few of each octave.
     found: list[_Candidate] = []
     for peaks in coarse.values():
@@ -428,6 +423,33 @@ def propose(
         refined.append(better if better is not None and better.proposal > cand.proposal else cand)
     refined.sort(key=lambda c: c.proposal, reverse=True)
     return refined
+
+
+def _ladder_peaks(
+    page: PreparedPage, ref: ReferenceLogo, width: float, level: int, colour: bool
+) -> list[tuple[float, int, int, int]]:
+    """The best coarse peaks of `ref` about `width` wide (score, x, y at `level`, template width there),
+    computed once per page."""
+    key = (ref.name, colour, width)
+    cached = page._peaks.get(key)
+    if cached is not None:
+        return cached
+    peaks: list[tuple[float, int, int, int]] = page._peaks.setdefault(key, [])
+    image = page.features(level, colour)
+    tw = max(8, round(width / 2**level))
+    templ = ref.features(tw, colour=colour)
+    th, tw = templ.shape[:2]
+    if th < 4 or th >= image.shape[0] or tw >= image.shape[1]:
+        return peaks
+    result = page.match_features(level, colour, templ)
+    for _ in range(PEAKS_PER_SCALE):
+        _, best, _, (px, py) = cv2.minMaxLoc(result)
+        if best < MIN_PROPOSAL or not math.isfinite(best):
+            break
+        peaks.append((float(best), px, py, tw))
+        rx, ry = max(1, tw // 2), max(1, th // 2)
+        result[max(0, py - ry) : py + ry + 1, max(0, px - rx) : px + rx + 1] = -1.0
+    return peaks
 
 
 def _uses_chroma(page: PreparedPage, ref: ReferenceLogo, sizes: tuple[float, float]) -> bool:
@@ -542,7 +564,25 @@ def _rescore(
     *,
     colour: bool,
 ) -> _Candidate | None:
-    """Re-score a coarse peak with a 64-128 px edge template at three scales, in a small window."""
+    """Re-score a coarse peak with a 64-128 px edge template at three scales, in a small window (once per
+    page: a party searched coarse-first and then in full re-scores the same peaks)."""
+    key = (ref.name, x, y, width, coarse_factor, tuple(scales), colour)
+    if key not in page._rescored:
+        page._rescored[key] = _rescore_window(page, ref, x, y, width, coarse_factor, scales, colour=colour)
+    return page._rescored[key]
+
+
+def _rescore_window(
+    page: PreparedPage,
+    ref: ReferenceLogo,
+    x: float,
+    y: float,
+    width: float,
+    coarse_factor: int,
+    scales: Sequence[float],
+    *,
+    colour: bool,
+) -> _Candidate | None:
     level = max(0, min(len(page.gray_levels) - 1, int(math.log2(max(1.0, width / RESCORE_WIDTH)))))
     h, w = page.gray_levels[level].shape
     factor = 2**level
@@ -788,6 +828,10 @@ def _search_pose(
 HOPELESS = 0.3
 QUICK_REJECT = 0.3
 SURE_ALIGNMENT = 0.85
+# How much an alignment's refinement (fine frame, angle and scale) raised its score over the first look at the
+# coarse frame: 0.14 at the 99th percentile, 0.30 at the 99.9th, 0.47 at most (9 427 alignments, seeds 41 and
+# 67, bench/RESULTS.md).
+REFINEMENT_GAIN = 0.3
 
 
 # How far in scale one alignment reaches around its nominal width: the coarse scales (+-8 %) then the fine
@@ -814,9 +858,21 @@ def _scaled_pose(pose: _Pose, k: float) -> _Pose:
     )
 
 
-def measure(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: float) -> Measurement | None:
-    """Align `ref` around the given placement (translation, scale, small rotation) and compare the pixels."""
-    return _align(page, ref, x, y, width)
+def measure(
+    page: PreparedPage,
+    ref: ReferenceLogo,
+    x: float,
+    y: float,
+    width: float,
+    *,
+    refine_from: float = QUICK_REJECT,
+) -> Measurement | None:
+    """Align `ref` around the given placement (translation, scale, small rotation) and compare the pixels.
+
+    An alignment whose first look at the coarse frame scores under `refine_from` is not refined: its quick
+    score stands.
+    """
+    return _align(page, ref, x, y, width, refine_from=refine_from)
 
 
 def glance(page: PreparedPage, ref: ReferenceLogo, x: float, y: float, width: float, enough: float) -> float:
@@ -834,6 +890,7 @@ def _align(
     width: float,
     *,
     glance_until: float | None = None,
+    refine_from: float = QUICK_REJECT,
 ) -> Measurement | None:
     height = width * ref.aspect
     margin = 0.15 * width + 4
@@ -877,7 +934,7 @@ def _align(
         quick = _measure_pose(
             page, ref, pose.warp(tc), coarse_rgb, coarse_gray, tc, fc, (cx0, cy0), score_only=True
         )
-        if glance_until is not None or quick is None or quick.score < QUICK_REJECT:
+        if glance_until is not None or quick is None or quick.score < refine_from:
             if quick is not None and (best is None or quick.score > best.score):
                 best = quick
             if glance_until is not None and best is not None and best.score >= glance_until:
@@ -1501,11 +1558,14 @@ def verify(
             m = at
     if m is None:
         return []
+    # A rival matters only within the policy's margin of the fit: one whose first look falls further under
+    # than a refined alignment ever gained over it is left at its quick score.
+    hopeless = max(QUICK_REJECT, m.score - thresholds.margin - REFINEMENT_GAIN)
     rival = _best_rival(
         refs,
         m,
         lambda other: (
-            measure(page, other, *p)
+            measure(page, other, *p, refine_from=hopeless)
             for p in _rival_placements(m.box_px, other.aspect)
             + _anchored_placements(m, refs.anchors(m.ref), refs.anchors(other), other.aspect)
         ),
@@ -1532,6 +1592,11 @@ def verify(
 # there. Quick scores are the coarse frame's: under the full measurement's by 0.24 or less for 99 % of seed
 # 31's alignments, at worst by 0.57 (bench/RESULTS.md).
 HELD_GLANCE_MARGIN = 0.25
+# A wide logo keeps its template's height by being searched at half resolution (`MIN_TEMPLATE_HEIGHT`), where a
+# correlation costs four times one at the quarter level and most of the proposal ladder's time (seed 7: 470 of
+# 585 ms/page). A party's best candidate from the quarter level and coarser is verified first: a logo proven
+# there is not searched at half resolution.
+COARSE_FIRST_LEVEL = 2
 
 
 def detect_on_page(
@@ -1559,14 +1624,19 @@ def detect_on_page(
     as_rivals: list[LogoEvidence] = []  # obsolete versions found as a candidate's rival (`verify`)
     verified: dict[tuple[object, ...], LogoEvidence | None] = {}
     found: set[str] = set(skip_parties)
-    proposed: dict[tuple[str, tuple[float, float], int], list[_Candidate]] = {}
+    proposed: dict[tuple[str, tuple[float, float], int, int], list[_Candidate]] = {}
 
     def search(
-        ref: ReferenceLogo, sizes: tuple[float, float], limit: int, *, first_only: bool = False
+        ref: ReferenceLogo,
+        sizes: tuple[float, float],
+        limit: int,
+        *,
+        first_only: bool = False,
+        min_level: int = 0,
     ) -> None:
-        key = (ref.name, sizes, limit)
+        key = (ref.name, sizes, limit, min_level)
         if key not in proposed:
-            proposed[key] = propose(page, ref, sizes=sizes, limit=limit)
+            proposed[key] = propose(page, ref, sizes=sizes, limit=limit, min_level=min_level)
         first = proposed[key]
         if first_only:
             if first:
@@ -1654,10 +1724,12 @@ def detect_on_page(
     def search_current(parties: set[str]) -> None:
         first = (FIRST_PASS_FRACTION, MAX_FRACTION)
         # Every party's best candidate first: most logos are proven there, and the places they hold are not
-        # verified again for the other parties' next candidates (`holds`).
-        for ref in refs.refs:
-            if ref.version is LogoVersion.CURRENT and ref.party in parties and ref.party not in found:
-                search(ref, first, CANDIDATES_PER_REFERENCE, first_only=True)
+        # verified again for the other parties' next candidates (`holds`). The coarse levels' best first:
+        # a logo proven there needs no search at the finer ones (`COARSE_FIRST_LEVEL`).
+        for min_level in (COARSE_FIRST_LEVEL, 0):
+            for ref in refs.refs:
+                if ref.version is LogoVersion.CURRENT and ref.party in parties and ref.party not in found:
+                    search(ref, first, CANDIDATES_PER_REFERENCE, first_only=True, min_level=min_level)
         for sizes in (first, (MIN_FRACTION, FIRST_PASS_FRACTION)):
             for ref in refs.refs:
                 if ref.version is LogoVersion.CURRENT and ref.party in parties and ref.party not in found:
