@@ -361,6 +361,25 @@ class TestWordShape:
         in_colour = wordmark.word_shape(gray, placement, word, reference, page)
         assert in_gray is not None and in_colour is not None and in_colour >= 0.7 > in_gray
 
+    def test_a_name_across_the_edge_of_a_colour_field_looks_like_itself(self, soleil: MainWord) -> None:
+        # Seed 67's c0-007: a transparent logo on the edge of a dark field, the edge across its name. The step
+        # from white to dark, compared with the name on its even ground, hid the letters (0.37 for the name
+        # itself there, 0.57 here); on a level ground only the strokes are compared (0.63, 0.70).
+        reference = _on_white(*draw_logo("SOLEIL"))
+        scores = {}
+        for name in ("SOLEIL", "MARÉES"):
+            rgb, alpha = draw_logo(name)
+            rgb = cv2.resize(rgb, (150, 62), interpolation=cv2.INTER_AREA)
+            alpha = cv2.resize(alpha, (150, 62), interpolation=cv2.INTER_AREA)[:, :, None]
+            page = np.full((600, 800, 3), 255.0, np.float32)
+            page[290:] = (50, 50, 70)  # a dark field; its edge crosses the name's top (rows 288-300)
+            page[269:331, 325:475] = rgb * alpha + page[269:331, 325:475] * (1.0 - alpha)
+            placement = Placement(400.0, 300.0, 150.0, 62 / 150, 0.0)
+            gray = self.blurred(cv2.cvtColor(page, cv2.COLOR_RGB2GRAY))
+            scores[name] = wordmark.word_shape(gray, placement, soleil, reference, page)
+        assert scores["SOLEIL"] is not None and scores["SOLEIL"] >= 0.6, scores
+        assert scores["MARÉES"] is not None and scores["MARÉES"] < 0.4, scores
+
     def test_a_word_a_few_pixels_high_has_no_shape_to_compare(self, soleil: MainWord) -> None:
         gray, placement = page_with("SOLEIL", width=70)
         assert wordmark.word_shape(gray, placement, soleil, _on_white(*draw_logo("SOLEIL"))) is None

@@ -1615,9 +1615,10 @@ def detect_on_page(
     ~5 % of the page width are searched only for parties still missing after the first pass.
     A logo whose edge proposals all failed gets more tries: a colour logo from its edges alone (without
     the chroma a colourful photograph drowns) and from colour back-projection; any logo from its own ink.
-    Every party's best candidate is verified before any party's next ones: most logos are proven there,
-    and a place another party's logo is proven at is then not verified again for the others (`holds`,
-    unless the candidate comes close there at a glance): a fifth of the verification time on seed 31.
+    Every party's best candidate is verified before any party's next ones, first the best from the coarse
+    pyramid levels alone (`COARSE_FIRST_LEVEL`): most logos are proven there, and a place another party's
+    logo is proven at is then not verified again for the others (`holds`, unless the candidate comes close
+    there at a glance): a fifth of the verification time on seed 31.
     Proposals are kept for the page: a party searched again (`outranked`) is not proposed twice.
     """
     evidence: list[LogoEvidence] = []

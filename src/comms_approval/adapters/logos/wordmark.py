@@ -500,7 +500,7 @@ def _read_band(
 GROUND_KERNEL = 0.5
 
 
-def _strokes_only(band: np.ndarray, *, dark: bool) -> np.ndarray:
+def _strokes_only(band: np.ndarray, *, dark: bool, word_height: float = TARGET_WORD_HEIGHT) -> np.ndarray:
     """The band as dark strokes on a level light ground: whatever is wider than a stroke (the page beyond a
     flattened logo's white box, a dark emblem's edge, a gradient) becomes ground.
 
@@ -508,7 +508,7 @@ def _strokes_only(band: np.ndarray, *, dark: bool) -> np.ndarray:
     name "GST" in a white box, the dark page beyond the box's edge in the band, and it read "GST]" at
     confidence 14, so the other name was never seen (read at 74-92 once the ground is level).
     """
-    k = 2 * round(GROUND_KERNEL * TARGET_WORD_HEIGHT / 2) + 1
+    k = 2 * round(GROUND_KERNEL * word_height / 2) + 1
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
     if dark:  # the closing fills the strokes with the ground around them
         strokes = cv2.morphologyEx(band, cv2.MORPH_CLOSE, kernel) - band
@@ -537,18 +537,24 @@ def word_shape(
     For a name nothing could read (small, faint, on a photograph): another acronym in the same font and
     place correlates with the whole logo almost as well as the name, but its letters' shapes, compared
     alone, do not. The best correlation over small shifts and scales, in gray (either polarity: a light
-    name on a dark ground) and, on a colour page, as the distance to the name's own colour. None when the
-    word is too small on the page to have a shape.
+    name on a dark ground) and, on a colour page, as the distance to the name's own colour; each as it is
+    and on a level ground (`_strokes_only`, as read). Seed 67's c0-007, a name across the edge of a dark
+    colour field, scored 0.37 against the step between white and dark, 0.63 on its strokes alone; but the
+    level ground also makes strokes of the gaps between the letters of page text beside a name (c0-005: 0.61
+    as it is, 0.40 levelled). None when the word is too small on the page to have a shape.
     """
     lh = logo.width * logo.aspect
     if (word.box[3] - word.box[1]) * lh < MIN_SHAPE_HEIGHT_PX:
         return None
-    best = _best_shape(_word_band(page_gray, logo, word), logo, word, reference_gray, either_polarity=True)
+    gray = _word_band(page_gray, logo, word)
+    # dark letters on a lighter ground, as the reference's word is drawn: a light name is the negative of gray
+    views = [gray, 255.0 - gray]
+    views += [_strokes_only(gray, dark=dark, word_height=WORD_SHAPE_HEIGHT) for dark in (True, False)]
     if page_rgb is not None and word.ink is not None:
         band = _word_band(page_rgb, logo, word) - np.asarray(word.ink, np.float32)
         distance = np.sqrt((band * band).sum(axis=2))
-        best = max(best, _best_shape(distance, logo, word, reference_gray, either_polarity=False))
-    return best
+        views += [distance, _strokes_only(distance, dark=True, word_height=WORD_SHAPE_HEIGHT)]
+    return max(_best_shape(view, logo, word, reference_gray) for view in views)
 
 
 def _shape_scale(logo: Placement, word: MainWord) -> float:
@@ -591,9 +597,7 @@ def _logo_band(
     )
 
 
-def _best_shape(
-    band: np.ndarray, logo: Placement, word: MainWord, reference_gray: np.ndarray, *, either_polarity: bool
-) -> float:
+def _best_shape(band: np.ndarray, logo: Placement, word: MainWord, reference_gray: np.ndarray) -> float:
     """The best correlation of the reference's word (with a tenth of its height of its own ground around
     it) anywhere in the band, at three scales."""
     lw, lh = logo.width, logo.width * logo.aspect
@@ -617,6 +621,6 @@ def _best_shape(
             continue
         result = cv2.matchTemplate(band, templ, cv2.TM_CCOEFF_NORMED)
         result[~np.isfinite(result)] = 0.0
-        low, high, _, _ = cv2.minMaxLoc(result)
-        best = max(best, float(high), -float(low) if either_polarity else -1.0)
+        _, high, _, _ = cv2.minMaxLoc(result)
+        best = max(best, float(high))
     return best
