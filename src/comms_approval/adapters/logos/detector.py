@@ -567,22 +567,10 @@ def _rescore(
     """Re-score a coarse peak with a 64-128 px edge template at three scales, in a small window (once per
     page: a party searched coarse-first and then in full re-scores the same peaks)."""
     key = (ref.name, x, y, width, coarse_factor, tuple(scales), colour)
-    if key not in page._rescored:
-        page._rescored[key] = _rescore_window(page, ref, x, y, width, coarse_factor, scales, colour=colour)
-    return page._rescored[key]
-
-
-def _rescore_window(
-    page: PreparedPage,
-    ref: ReferenceLogo,
-    x: float,
-    y: float,
-    width: float,
-    coarse_factor: int,
-    scales: Sequence[float],
-    *,
-    colour: bool,
-) -> _Candidate | None:
+    if key in page._rescored:
+        return page._rescored[key]
+    best: _Candidate | None = None
+    page._rescored[key] = None  # no window fits the page here
     level = max(0, min(len(page.gray_levels) - 1, int(math.log2(max(1.0, width / RESCORE_WIDTH)))))
     h, w = page.gray_levels[level].shape
     factor = 2**level
@@ -602,7 +590,6 @@ def _rescore_window(
     ux0, uy0 = min(v[1] for v in windows), min(v[2] for v in windows)
     ux1, uy1 = max(v[3] for v in windows), max(v[4] for v in windows)
     image = page.features_window(level, colour, ux0, uy0, ux1, uy1)
-    best: _Candidate | None = None
     for templ, x0, y0, x1, y1 in windows:
         # Edges are zero where the logo is transparent, so clutter there only weighs in the normalisation;
         # OpenCV's masked correlation was measured to do worse on edge maps.
@@ -611,6 +598,7 @@ def _rescore_window(
         if best is None or value > best.proposal:
             th, tw = templ.shape[:2]
             best = _Candidate(ref, (x0 + px) * factor, (y0 + py) * factor, tw * factor, float(value))
+    page._rescored[key] = best
     return best
 
 
