@@ -1533,9 +1533,9 @@ def verify(
 
     The candidate's evidence comes first. When an obsolete version of its logo explains that place about as
     well or better (within the policy's margin) and the policy accepts it there, that version's evidence
-    follows, measured already as the rival: an obsolete version shown is then found where the current logo was looked for, whatever that
-    version's own proposals were (seed 7's c7-008: obsolete versions are searched with 4 proposals over all
-    sizes, and smaller places took all 4).
+    follows, measured already as the rival: an obsolete version shown is then found where the current logo
+    was looked for, whatever that version's own proposals were (seed 7's c7-008: obsolete versions are
+    searched with 4 proposals over all sizes, and smaller places took all 4).
     """
     m: Measurement | None = None
     cx, cy = cand.x + cand.width / 2, cand.y + cand.width * cand.ref.aspect / 2

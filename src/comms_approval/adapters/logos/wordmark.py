@@ -548,13 +548,15 @@ def word_shape(
         return None
     gray = _word_band(page_gray, logo, word)
     # dark letters on a lighter ground, as the reference's word is drawn: a light name is the negative of gray
-    views = [gray, 255.0 - gray]
-    views += [_strokes_only(gray, dark=dark, word_height=WORD_SHAPE_HEIGHT) for dark in (True, False)]
+    planes = [gray, 255.0 - gray]
     if page_rgb is not None and word.ink is not None:
         band = _word_band(page_rgb, logo, word) - np.asarray(word.ink, np.float32)
-        distance = np.sqrt((band * band).sum(axis=2))
-        views += [distance, _strokes_only(distance, dark=True, word_height=WORD_SHAPE_HEIGHT)]
-    return max(_best_shape(view, logo, word, reference_gray) for view in views)
+        planes.append(np.sqrt((band * band).sum(axis=2)))
+    return max(
+        _best_shape(view, logo, word, reference_gray)
+        for plane in planes
+        for view in (plane, _strokes_only(plane, dark=True, word_height=WORD_SHAPE_HEIGHT))
+    )
 
 
 def _shape_scale(logo: Placement, word: MainWord) -> float:
