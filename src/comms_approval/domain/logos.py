@@ -317,6 +317,14 @@ class LogoThresholds:
     busy_accept: float = 0.6
     busy_exact_ink: float = 0.98
     busy_background_margin: float = 0.3
+    # The same exact ink and clear margin over the background, with the name's letters confirmed as shapes
+    # where the fit puts them (`wordmark_shape`, computed where nobody read the name), is proof from
+    # `named_accept`: a transparent logo on a photograph whose box the blur predicts poorly (0.51-0.69 on
+    # seeds 7 and 67). Look-alikes that share the name (an emblem look-alike: shape 0.91-0.98, ink up to
+    # 0.995) had background margins of 0.06-0.24 on four bench sets; text look-alikes' shapes stayed under
+    # 0.5 (bench/RESULTS.md).
+    named_accept: float = 0.5
+    named_shape: float = 0.7
     # A proof at least this strong holds its place against every other party (`holds`): a candidate of
     # another party there is verified only if it comes close at a glance. 94 % of the proofs on seed 31
     # (1 007) scored 0.85 or more, half of them 0.96 or more (bench/RESULTS.md).
@@ -339,7 +347,12 @@ def _judge(ev: LogoEvidence, t: LogoThresholds) -> _Judgement:
         return _Judgement(False)
     colour_ok = ev.colour_distance is None or ev.colour_distance <= t.max_colour_distance
     accept = acceptance_score(
-        ev.score, ink=ev.ink_score, background=ev.background_score, busy=ev.busy_background, thresholds=t
+        ev.score,
+        ink=ev.ink_score,
+        background=ev.background_score,
+        busy=ev.busy_background,
+        named=ev.wordmark_shape is not None and ev.wordmark_shape >= t.named_shape,
+        thresholds=t,
     )
     if ev.grayscale_page and ev.colour_only_rival and ev.score >= accept:
         # Without colour, this version and its colour-only twin are the same picture: the rival score
@@ -401,21 +414,26 @@ def acceptance_score(
     ink: float | None,
     background: float | None,
     busy: bool,
+    named: bool = False,
     thresholds: LogoThresholds = DEFAULT_THRESHOLDS,
 ) -> float:
-    """The score from which a candidate can be proof: lower on a busy background (a transparent logo on a
-    photograph, whose box the page's blur predicts poorly) when the logo's own ink fits almost exactly there
-    and the background alone explains far less."""
+    """The score from which a candidate can be proof: lower when the logo's own ink fits almost exactly and
+    the background alone explains far less, on a busy background (a transparent logo on a photograph, whose
+    box the page's blur predicts poorly) or where the name's letters are the name's shapes (`named`)."""
     t = thresholds
-    if (
-        busy
-        and ink is not None
+    if not (
+        ink is not None
         and ink >= t.busy_exact_ink
         and background is not None
         and score - background >= t.busy_background_margin
     ):
-        return min(t.accept, t.busy_accept)
-    return t.accept
+        return t.accept
+    lowest = t.accept
+    if busy:
+        lowest = min(lowest, t.busy_accept)
+    if named:
+        lowest = min(lowest, t.named_accept)
+    return lowest
 
 
 def would_accept(evidence: LogoEvidence, thresholds: LogoThresholds = DEFAULT_THRESHOLDS) -> bool:

@@ -190,6 +190,34 @@ class TestStatuses:
         assert decide_party("caf", 10.0, [plain]).reason == Reason.WEAK_MATCH
         assert acceptance_score(0.64, ink=0.995, background=0.2, busy=False) == DEFAULT_THRESHOLDS.accept
 
+    def test_a_fit_whose_ink_is_exact_and_whose_letters_are_the_names_is_proof_from_a_lower_score(
+        self,
+    ) -> None:
+        # seed 7's c3-005: a transparent logo on a photograph, 0.51 over its box, ink 0.99, the background
+        # alone 0.11, and where the fit puts its name nobody could read it but its letters are the name's
+        named = evidence(score=0.51, ink_score=0.99, background_score=0.11, wordmark_shape=0.71)
+        assert decide_party("caf", 10.0, [named]).status is LogoStatus.PRESENT
+        assert would_accept(named) and is_conclusive(named)
+        assert acceptance_score(0.51, ink=0.99, background=0.11, busy=False, named=True) == (
+            DEFAULT_THRESHOLDS.named_accept
+        )
+        # each condition is needed: letters unlike the name's or never compared, ink only roughly right, a
+        # background explaining nearly as much (an emblem look-alike beside the same name: margin 0.06-0.24),
+        # a score under the floor
+        for doubtful in (
+            replace(named, wordmark_shape=0.6),
+            replace(named, wordmark_shape=None),
+            replace(named, ink_score=0.97),
+            replace(named, score=0.6, background_score=0.45, wordmark_shape=0.98, ink_score=0.995),
+            replace(named, score=0.49, background_score=0.1),
+        ):
+            assert decide_party("caf", 10.0, [doubtful]).status is not LogoStatus.PRESENT, doubtful
+        # the floor stands on the ink, the background and the name, not on the rest of the evidence
+        assert decide_party("caf", 10.0, [replace(named, edge_gain=0.2)]).status is LogoStatus.UNCERTAIN
+        assert decide_party("caf", 10.0, [replace(named, colour_distance=40.0)]).status is not (
+            LogoStatus.PRESENT
+        )
+
     def test_a_fit_without_the_logos_sharp_edges_where_they_should_be_is_shown_but_not_proof(self) -> None:
         # a photograph's soft shading in the logo's layout, or a fit at a wrong size or place
         soft = evidence(edge_gain=0.16)

@@ -312,25 +312,23 @@ def _ink_usable(templ: np.ndarray, on: np.ndarray) -> bool:
     return int(on.sum()) >= 12 and float(templ[on].std()) >= MIN_INK_STD
 
 
-def _best_ink(image: np.ndarray, templ: np.ndarray, mask: np.ndarray) -> tuple[float, tuple[int, int]]:
+def _best_ink(
+    image: MaskedSpectralImage, templ: np.ndarray, mask: np.ndarray
+) -> tuple[float, tuple[int, int]]:
     """Best normalised correlation over the template's opaque pixels only (mask), and where.
 
-    Where the page is flat under the mask the normalisation divides by ~0 and OpenCV returns anything
-    (or inf): such a maximum is checked on its window and discarded for the next one. Templates too small
-    or too flat to say anything score -1.
+    Windows where the page is flat under the mask (`MIN_INK_STD`) cannot be compared and are left out.
+    Templates too small or too flat to say anything score -1.
     """
     on = mask > 0
     if not _ink_usable(templ, on):
         return -1.0, (0, 0)
-    result = cv2.matchTemplate(image, templ, cv2.TM_CCOEFF_NORMED, mask=mask)
-    result[~np.isfinite(result) | (result > 1.001)] = -1.0
-    th, tw = templ.shape[:2]
-    for _ in range(8):
-        _, value, _, (x, y) = cv2.minMaxLoc(result)
-        if value <= -1.0 or float(image[y : y + th, x : x + tw][on].std()) >= MIN_INK_STD:
-            return float(value), (x, y)
-        result[y, x] = -1.0
-    return -1.0, (0, 0)
+    result, deviation = image.match(templ, mask)
+    if result.size == 0:
+        return -1.0, (0, 0)
+    result[deviation < MIN_INK_STD] = -1.0
+    _, value, _, (x, y) = cv2.minMaxLoc(result)
+    return float(value), (x, y)
 
 
 def _coarsest_level(page: PreparedPage) -> int:
@@ -782,6 +780,7 @@ def _search_pose(
                 continue
             image = crop_gray[y_off:y_end, x_off:x_end]
         energy = _edge_energy(image, width, th) if mode == "edges" else None  # the same for every angle
+        ink_image = MaskedSpectralImage(image) if mode == "ink" else None  # transformed once for every angle
         for angle in angles:
             rotated, rotated_mask = templ, ink_mask
             if angle != 0:
@@ -798,8 +797,8 @@ def _search_pose(
                     rotated_mask = cv2.warpAffine(
                         ink_mask, rot, (width, th), flags=cv2.INTER_NEAREST, borderValue=0.0
                     )
-            if rotated_mask is not None:
-                value, (ox, oy) = _best_ink(image, rotated, rotated_mask)
+            if ink_image is not None and rotated_mask is not None:
+                value, (ox, oy) = _best_ink(ink_image, rotated, rotated_mask)
             elif mode == "flat":
                 result = cv2.matchTemplate(image, rotated, cv2.TM_CCOEFF_NORMED)
                 result[~np.isfinite(result)] = -1.0
@@ -1453,9 +1452,10 @@ def _evidence(
 
 
 def _rival_worthy(m: Measurement, t: LogoThresholds = DEFAULT_THRESHOLDS) -> bool:
-    """A rival only matters to a match the policy could accept, within its margin of rivals."""
+    """A rival only matters to a match the policy could accept, within its margin of rivals: counting on its
+    name's shapes (compared later, `read_wordmark`) to be the name's."""
     accept = acceptance_score(
-        m.score, ink=m.ink_score, background=m.background_score, busy=m.busy, thresholds=t
+        m.score, ink=m.ink_score, background=m.background_score, busy=m.busy, named=True, thresholds=t
     )
     return m.score >= accept - t.margin
 
