@@ -21,6 +21,7 @@ from comms_approval.adapters.logos.detector import (
     PreparedPage,
     ReferenceSet,
     _anchored_placements,
+    _best_ink,
     _cand_box,
     _Candidate,
     _colour_proposals,
@@ -38,6 +39,7 @@ from comms_approval.adapters.logos.detector import (
     verify,
 )
 from comms_approval.adapters.logos.references import ReferenceLogo, load_reference
+from comms_approval.adapters.logos.spectral import MaskedSpectralImage
 from comms_approval.domain.logos import (
     DEFAULT_THRESHOLDS,
     Box,
@@ -620,6 +622,22 @@ class TestInkTolerance:
             rolled(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)
         )
         assert _ink_match(page, logo, solid, box) == rolled(1, -1) > 0.95
+
+
+class TestInkPoses:
+    def test_the_best_ink_pose_is_where_the_ink_is_never_on_flat_paper(self) -> None:
+        # blank paper under the ink makes the normalisation 0/0: OpenCV's masked correlation returns anything
+        # there, and the first pose's maximum used to be checked and discarded window by window
+        rng = np.random.default_rng(2)
+        crop = np.full((50, 100), 250.0, np.float32)
+        crop[12:36, 40:88] = cv2.GaussianBlur(rng.uniform(0, 255, (24, 48)).astype(np.float32), (0, 0), 1.2)
+        templ = crop[12:36, 40:88].copy()
+        mask = (rng.random(templ.shape) > 0.3).astype(np.float32)
+
+        assert _best_ink(MaskedSpectralImage(crop), templ, mask) == (pytest.approx(1.0, abs=1e-4), (40, 12))
+        # nothing but paper: no pose at all
+        blank = MaskedSpectralImage(np.full((50, 100), 250.0, np.float32))
+        assert _best_ink(blank, templ, mask)[0] == -1.0
 
 
 class TestTheBackgroundAlone:

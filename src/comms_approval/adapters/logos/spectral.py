@@ -86,7 +86,7 @@ class MaskedSpectralImage:
     transforming the image again. Here the image and its squares are transformed once, in double precision:
     the windows' sums of squares are differences of large numbers, and single precision loses them. Used for
     a page level (the ink proposals, ~15 widths of each logo) and for the small crop an alignment searches
-    (15 poses of one logo): 0.13 ms a pose there against OpenCV's 0.17.
+    (15 poses of one logo): 0.14 ms a pose there against OpenCV's 0.17.
     """
 
     def __init__(self, image: np.ndarray) -> None:
