@@ -319,10 +319,10 @@ class LogoThresholds:
     busy_background_margin: float = 0.3
     # The same exact ink and clear margin over the background, with the name's letters confirmed as shapes
     # where the fit puts them (`wordmark_shape`, computed where nobody read the name), is proof from
-    # `named_accept`: a transparent logo on a photograph whose box the blur predicts poorly (0.51-0.69 on
-    # seeds 7 and 67). Look-alikes that share the name (an emblem look-alike: shape 0.91-0.98, ink up to
-    # 0.995) had background margins of 0.06-0.24 on four bench sets; text look-alikes' shapes stayed under
-    # 0.5 (bench/RESULTS.md).
+    # `named_accept`: transparent logos on a photograph whose box the blur predicts poorly (0.51-0.70 on
+    # seeds 7, 67 and 31). Look-alikes that share the name (another emblem beside it: shapes 0.87-0.98) and
+    # whose ink fits exactly (up to 0.995) had background margins of 0.06-0.24 on four bench sets; text
+    # look-alikes' shapes were 0.61 or less (bench/RESULTS.md).
     named_accept: float = 0.5
     named_shape: float = 0.7
     # A proof at least this strong holds its place against every other party (`holds`): a candidate of
