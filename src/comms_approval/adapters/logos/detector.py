@@ -318,14 +318,13 @@ def _best_ink(
     """Best normalised correlation over the template's opaque pixels only (mask), and where.
 
     Windows where the page is flat under the mask (`MIN_INK_STD`) cannot be compared and are left out.
-    Templates too small or too flat to say anything score -1.
+    Templates too small or too flat to say anything score -1. The image is larger than the template
+    (`_search_pose` skips the scales it would not hold).
     """
     on = mask > 0
     if not _ink_usable(templ, on):
         return -1.0, (0, 0)
     result, deviation = image.match(templ, mask)
-    if result.size == 0:
-        return -1.0, (0, 0)
     result[deviation < MIN_INK_STD] = -1.0
     _, value, _, (x, y) = cv2.minMaxLoc(result)
     return float(value), (x, y)
@@ -567,8 +566,6 @@ def _rescore(
     key = (ref.name, x, y, width, coarse_factor, tuple(scales), colour)
     if key in page._rescored:
         return page._rescored[key]
-    best: _Candidate | None = None
-    page._rescored[key] = None  # no window fits the page here
     level = max(0, min(len(page.gray_levels) - 1, int(math.log2(max(1.0, width / RESCORE_WIDTH)))))
     h, w = page.gray_levels[level].shape
     factor = 2**level
@@ -584,10 +581,12 @@ def _rescore(
         if x1 - x0 >= tw and y1 - y0 >= th:
             windows.append((templ, x0, y0, x1, y1))
     if not windows:
+        page._rescored[key] = None  # no window fits the page here
         return None
     ux0, uy0 = min(v[1] for v in windows), min(v[2] for v in windows)
     ux1, uy1 = max(v[3] for v in windows), max(v[4] for v in windows)
     image = page.features_window(level, colour, ux0, uy0, ux1, uy1)
+    best: _Candidate | None = None
     for templ, x0, y0, x1, y1 in windows:
         # Edges are zero where the logo is transparent, so clutter there only weighs in the normalisation;
         # OpenCV's masked correlation was measured to do worse on edge maps.
