@@ -16,12 +16,12 @@ import numpy as np
 FLAT_VARIANCE = 1e-4  # per pixel: a window whose values vary by less than 0.01 is flat
 
 
-def _padded_dft(plane: np.ndarray, shape: tuple[int, int], dtype: type[np.floating]) -> np.ndarray:
-    """The DFT of `plane` zero-padded to `shape` (large enough that no correlation wraps around)."""
-    padded = np.zeros(shape, dtype)
+def _padded_dft(plane: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """The single-precision DFT of `plane` zero-padded to `shape` (large enough that no correlation wraps
+    around). Skipping the zero rows (`nonzeroRows`) is slower in single precision: not used."""
+    padded = np.zeros(shape, np.float32)
     padded[: plane.shape[0], : plane.shape[1]] = plane
-    # rows past the plane's are zeros: a double-precision transform skips them (single precision is slower so)
-    spectrum: np.ndarray = cv2.dft(padded, nonzeroRows=plane.shape[0] if dtype is np.float64 else 0)
+    spectrum: np.ndarray = cv2.dft(padded)
     return spectrum
 
 
@@ -37,7 +37,7 @@ class SpectralImage:
         self._squares = (self.image.astype(np.float64) ** 2).sum(axis=2)
 
     def _spectrum(self, plane: np.ndarray) -> np.ndarray:
-        return _padded_dft(plane, self.shape, np.float32)
+        return _padded_dft(plane, self.shape)
 
     def match(self, templ: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The normalised correlation map, and the mean of channel 0 under each window.
@@ -83,8 +83,11 @@ class MaskedSpectralImage:
     """A gray image ready for masked normalised correlations with 0/1 masks (the logo's ink only).
 
     `cv2.matchTemplate(image, templ, TM_CCOEFF_NORMED, mask=mask)` costs four plain correlations, each
-    transforming the image again. Here the image and its squares are transformed once, in double precision:
-    the windows' sums of squares are differences of large numbers, and single precision loses them. Used for
+    transforming the image again. Here the image and its squares are transformed once. The windows' sums of
+    squares are differences of large numbers: on raw levels (0-255) single precision loses them, so the image
+    is centred on its mean first, and then single precision is enough: against double precision, the
+    correlations of 12 drafts' ink proposals (seed 67, 360 maps) differed by 3.4e-4 at most where the page
+    is not flat, no peak crossed the 0.8 a proposal needs, and the transforms took 38 % less time. Used for
     a page level (the ink proposals, ~15 widths of each logo) and for the small crop an alignment searches
     (15 poses of one logo): 0.14 ms a pose there against OpenCV's 0.17.
     """
@@ -92,12 +95,13 @@ class MaskedSpectralImage:
     def __init__(self, image: np.ndarray) -> None:
         self.height, self.width = image.shape
         self.shape = (cv2.getOptimalDFTSize(self.height), cv2.getOptimalDFTSize(self.width))
-        pixels = image.astype(np.float64)
+        pixels = image.astype(np.float32)
+        pixels -= float(pixels.mean())  # a correlation ignores the offset; the squares' precision needs it
         self._spectrum = self._transform(pixels)
         self._squares = self._transform(pixels * pixels)
 
     def _transform(self, plane: np.ndarray) -> np.ndarray:
-        return _padded_dft(plane, self.shape, np.float64)
+        return _padded_dft(plane, self.shape)
 
     def _correlate(self, spectrum: np.ndarray, templ_spectrum: np.ndarray, rh: int, rw: int) -> np.ndarray:
         product = cv2.mulSpectrums(spectrum, templ_spectrum, 0, conjB=True)
@@ -119,7 +123,7 @@ class MaskedSpectralImage:
             return empty, empty.copy()
         centred = np.where(on, templ.astype(np.float64) - float(templ[on].mean()), 0.0)
         norm = float(np.sqrt((centred * centred).sum()))
-        mask_spectrum = self._transform(on.astype(np.float64))
+        mask_spectrum = self._transform(on.astype(np.float32))
         numerator = self._correlate(self._spectrum, self._transform(centred), rh, rw)
         sums = self._correlate(self._spectrum, mask_spectrum, rh, rw)
         # in place, these maps being the page's size: the sums of squares under the mask become count x the
@@ -129,8 +133,8 @@ class MaskedSpectralImage:
         spread -= sums * (1.0 / count)
         spread[spread < FLAT_VARIANCE * count] = 0.0  # transform residue where the page is flat
         np.sqrt(spread, out=spread)
-        deviation = (spread * (1.0 / math.sqrt(count))).astype(np.float32)
+        deviation = spread * (1.0 / math.sqrt(count))
         spread *= norm
         ncc = np.divide(numerator, spread, out=np.zeros_like(numerator), where=spread > 0)
         np.clip(ncc, -1.0, 1.0, out=ncc)
-        return ncc.astype(np.float32), deviation
+        return ncc, deviation
