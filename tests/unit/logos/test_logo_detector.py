@@ -343,15 +343,59 @@ class TestRivalsFarBehind:
         refined: list[str] = []
         measure_pose = detector._measure_pose
 
-        def spy(*args: object, score_only: bool = False, **kwargs: object) -> Measurement | None:
-            if not score_only:
-                refined.append(args[1].name)  # type: ignore[attr-defined]
-            return measure_pose(*args, score_only=score_only, **kwargs)  # type: ignore[arg-type]
+        def spy(*args: object, **kwargs: object) -> Measurement | None:
+            refined.append(args[1].name)  # type: ignore[attr-defined]  # the first look is `_quick_look`
+            return measure_pose(*args, **kwargs)  # type: ignore[arg-type]
 
         monkeypatch.setattr(detector, "_measure_pose", spy)
         [ev] = verify(page, refs, _Candidate(current, 400, 600, 300, 0.9))
         assert would_accept(ev) and ev.rival_score < ev.score - DEFAULT_THRESHOLDS.margin
         assert current.name in refined and old.name not in refined
+
+
+class TestQuickLook:
+    # The first look at the coarse frame predicts the page's gray plane directly, where the full measurement
+    # predicts the page in colour and converts it: both linear, so the same score wherever no colour axis is
+    # taken (a grayscale page), at the right place, rotated a little, or off by a part of the logo.
+    @pytest.mark.parametrize("ground", ["white", "photograph"])
+    @pytest.mark.parametrize(("angle", "offset"), [(0.0, 30.0), (2.5, 30.0), (0.0, 70.0)])
+    def test_the_first_look_scores_as_the_full_measurement(
+        self, tmp_path: Path, ground: str, angle: float, offset: float
+    ) -> None:
+        ref = _logo(tmp_path)
+        page_rgb = np.full((PAGE_H, PAGE_W, 3), 255, np.uint8) if ground == "white" else _photograph(seed=3)
+        _place(page_rgb, ref, 400, 600, 240, flattened=False)
+        page = prepare_page(np.dstack([cv2.cvtColor(page_rgb, cv2.COLOR_RGB2GRAY)] * 3), 1, 210.0, 297.0)
+        assert page.grayscale
+        origin = (370, 570)
+        crop_rgb = page.rgb[570 : 570 + 160, 370 : 370 + 300]
+        crop_gray = cv2.cvtColor(crop_rgb, cv2.COLOR_RGB2GRAY)
+        pose = detector._Pose(1.0, angle, 1.0, offset, 30.0, 240, round(240 * ref.aspect))
+        warp = pose.warp(240)
+        quick = detector._quick_look(ref, warp, crop_gray, 240, 1.0, origin)
+        full = detector._measure_pose(page, ref, warp, crop_rgb, crop_gray, 240, 1.0, origin)
+        assert quick is not None and full is not None
+        assert quick.score == pytest.approx(full.box_score, abs=1e-4)
+        assert quick.box_px == pytest.approx(full.box_px)
+        if offset == 30.0 and angle == 0.0:
+            assert quick.score > 0.95  # the logo where it lies
+        else:
+            assert quick.score < 0.95
+
+
+class TestFlatSignals:
+    # A page part flat but for single-precision rounding (a white ground) under a structured part of the
+    # logo does not look like it: its correlation is 0, not whatever the rounding residue correlates to.
+    @pytest.mark.parametrize("seed", [1, 2, 3])
+    def test_a_flat_page_part_scores_zero_whatever_its_rounding(self, seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        logo = rng.uniform(0.0, 255.0, (60, 90)).astype(np.float32)
+        page = logo.copy()
+        page[:30, :30] = 255.0 + rng.normal(0.0, 1e-4, (30, 30)).astype(np.float32)  # one part: blank paper
+        mask = np.ones(logo.shape, bool)
+        assert _parts_score(page, logo, mask, (0, 0, 90, 60)) == 0.0
+        assert _zncc(page[:30, :30].ravel(), logo[:30, :30].ravel()) == 0.0
+        assert _zncc(page[30:, 30:].ravel(), logo[30:, 30:].ravel()) == pytest.approx(1.0)
 
 
 class TestInkProposalsVerifiedWider:

@@ -603,15 +603,23 @@ def _cand_box(cand: _Candidate) -> tuple[float, float, float, float]:
     return (cand.x, cand.y, cand.x + cand.width, cand.y + cand.width * cand.ref.aspect)
 
 
+# Per pixel, in squared gray levels: a signal varying less than this (a hundredth of a level) is flat, and its
+# correlation with anything is 0. Without it, a white page part under a logo's structured part correlated
+# through single-precision rounding residue alone, anywhere in [-1, 1] (seed 67's c4-008: a weakest part of
+# -0.94 or -0.36 for the same place, depending on the order of two linear operations).
+FLAT_SIGNAL = 1e-4
+
+
 def _zncc(a: np.ndarray, b: np.ndarray) -> float:
+    """Zero-mean normalised correlation; 0 when either side is flat (`FLAT_SIGNAL`) or too small."""
     if a.size < 16:
         return 0.0
     a = a - a.mean()
     b = b - b.mean()
-    den = math.sqrt(float((a * a).sum()) * float((b * b).sum()))
-    if den < 1e-6:
+    saa, sbb = float((a * a).sum()), float((b * b).sum())
+    if min(saa, sbb) < FLAT_SIGNAL * a.size:
         return 0.0
-    return float((a * b).sum()) / den
+    return float((a * b).sum()) / math.sqrt(saa * sbb)
 
 
 PART_MIN_SHARE = 0.3  # parts fainter than this share of the logo's contrast are left out (JPEG noise)
@@ -703,8 +711,11 @@ class _LogoParts:
             if math.sqrt(var_b / n[p]) < self.min_std:
                 continue
             var_a = max(0.0, saa[p] - sa[p] * sa[p] / n[p])
-            den = math.sqrt(var_a * var_b)
-            worst = min(worst, (sab[p] - sa[p] * sb[p] / n[p]) / den if den >= 1e-6 else 0.0)
+            # a flat page part (`FLAT_SIGNAL`) under a structured logo part: no likeness, 0
+            if var_a < FLAT_SIGNAL * n[p]:
+                worst = min(worst, 0.0)
+                continue
+            worst = min(worst, (sab[p] - sa[p] * sb[p] / n[p]) / math.sqrt(var_a * var_b))
         return max(-1.0, float(worst))
 
 
@@ -756,6 +767,8 @@ def _search_pose(
     inside it to correlate.
     """
     best: _Pose | None = None
+    # the whole crop, searched at every scale, is transformed once; a window differs with the scale
+    whole_ink = MaskedSpectralImage(crop_gray) if mode == "ink" and window is None else None
     for s in scales:
         width = max(8, round(nominal * s))
         if mode == "ink":
@@ -779,7 +792,7 @@ def _search_pose(
                 continue
             image = crop_gray[y_off:y_end, x_off:x_end]
         energy = _edge_energy(image, width, th) if mode == "edges" else None  # the same for every angle
-        ink_image = MaskedSpectralImage(image) if mode == "ink" else None  # transformed once for every angle
+        ink_image = (whole_ink or MaskedSpectralImage(image)) if mode == "ink" else None  # for every angle
         for angle in angles:
             rotated, rotated_mask = templ, ink_mask
             if angle != 0:
@@ -886,23 +899,19 @@ def _align(
         return None
     full = page.rgb[cy0:cy1, cx0:cx1]
 
-    def frame(limit: float) -> tuple[np.ndarray, np.ndarray, float]:
+    def frame(plane: np.ndarray, limit: float) -> tuple[np.ndarray, float]:
         f = min(1.0, limit / max(width, 1.0))
-        rgb = (
-            full
-            if f >= 1.0
-            else cv2.resize(
-                full,
-                (max(8, round((cx1 - cx0) * f)), max(8, round((cy1 - cy0) * f))),
-                interpolation=cv2.INTER_AREA,
-            )
-        )
-        return rgb, cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), rgb.shape[1] / (cx1 - cx0)
+        if f >= 1.0:
+            return plane, 1.0
+        size = (max(8, round((cx1 - cx0) * f)), max(8, round((cy1 - cy0) * f)))
+        return cv2.resize(plane, size, interpolation=cv2.INTER_AREA), size[0] / (cx1 - cx0)
 
     # Three ways to align, tried in turn until one fits well: the logo's own ink (blind to a busy background
     # and to the white box of a flattened logo), the logo on white (when its ink is one flat colour), edges.
-    coarse_rgb, coarse_gray, fc = frame(COARSE_ALIGN_WIDTH)
-    crop_rgb, crop_gray, ff = frame(VERIFY_WIDTH)
+    # The coarse frame is looked at in gray only (`_quick_look`): the page's gray level, resized.
+    coarse_gray, fc = frame(page.gray_levels[0][cy0:cy1, cx0:cx1], COARSE_ALIGN_WIDTH)
+    crop_rgb, ff = frame(full, VERIFY_WIDTH)
+    crop_gray = cv2.cvtColor(crop_rgb, cv2.COLOR_RGB2GRAY)
     tc = max(8, round(width * fc))
     tf = max(8, round(width * ff))
     k = ff / fc
@@ -917,9 +926,7 @@ def _align(
             continue  # nothing like this logo here: not worth the fine alignment
         # A first comparison at the coarse frame (~1 ms) rules most wrong places out before the fine
         # alignment (~7 ms): below QUICK_REJECT there, no candidate reached a plausible score (bench/RESULTS.md).
-        quick = _measure_pose(
-            page, ref, pose.warp(tc), coarse_rgb, coarse_gray, tc, fc, (cx0, cy0), score_only=True
-        )
+        quick = _quick_look(ref, pose.warp(tc), coarse_gray, tc, fc, (cx0, cy0))
         if glance_until is not None or quick is None or quick.score < refine_from:
             if quick is not None and (best is None or quick.score > best.score):
                 best = quick
@@ -974,6 +981,71 @@ MIN_SOLID_INK = 24  # pixels of the logo's own ink, at least, for its correlatio
 HYPOTHESES_TIE = 0.02
 
 
+def _placed_box(
+    warp: np.ndarray, logo_shape: tuple[int, ...], ff: float, origin: tuple[int, int]
+) -> tuple[tuple[float, float, float, float], float]:
+    """The page box (pixels) of a logo of `logo_shape` placed by `warp` (crop -> logo) in a crop sampled at
+    `ff` from `origin`, and the logo's width along its own axis."""
+    inverse = cv2.invertAffineTransform(warp)
+    lh, lw = logo_shape[:2]
+    corners = np.array([[0, 0], [lw, 0], [0, lh], [lw, lh]], np.float32)
+    pts = corners @ inverse[:, :2].T + inverse[:, 2]
+    px = pts[:, 0] / ff + origin[0]
+    py = pts[:, 1] / ff + origin[1]
+    box_px = (float(px.min()), float(py.min()), float(px.max()), float(py.max()))
+    return box_px, float(np.hypot(*(inverse[:, 0] * lw))) / ff
+
+
+def _quick_look(
+    ref: ReferenceLogo,
+    warp: np.ndarray,
+    crop_gray: np.ndarray,
+    tf: int,
+    ff: float,
+    origin: tuple[int, int],
+) -> Measurement | None:
+    """`_measure_pose`'s score and box alone (the first look at the coarse frame), computed in gray.
+
+    The full measurement predicts the page in colour and compares it in gray: the gray conversion, the warp
+    and the background's normalised blur are all linear, so predicting the gray plane directly gives the
+    same score (to float rounding) for a third of the warping and blurring.
+    """
+    logo_gray, logo_alpha, _ = ref.planes(tf)
+    size = (crop_gray.shape[1], crop_gray.shape[0])
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    a = cv2.warpAffine(logo_alpha, warp, size, flags=flags, borderValue=0)
+    footprint = a > 0.05
+    if footprint.sum() < 24:
+        return None
+    ink = cv2.warpAffine(logo_gray - 255.0 * (1.0 - logo_alpha), warp, size, flags=flags, borderValue=0)
+    ys, xs = np.nonzero(footprint)
+    tight = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    weight = (1.0 - a).astype(np.float32)
+    sigma = max(2.0, 0.08 * tf)
+    background = cv2.GaussianBlur(crop_gray * weight, (0, 0), sigma) / (
+        cv2.GaussianBlur(weight, (0, 0), sigma) + 1e-3
+    )
+    region = np.zeros(footprint.shape, bool)
+    region[tight[1] : tight[3], tight[0] : tight[2]] = True
+    soft_crop = _soft(crop_gray)
+    soft_predicted = _soft((ink + weight * background).astype(np.float32))
+    soft_flattened = _soft((ink + weight * 255.0).astype(np.float32))
+    global_score, weakest = _compare(soft_crop, soft_predicted, region, tight)
+    flat_global, flat_weakest = _compare(soft_crop, soft_flattened, region, tight)
+    flat_gain = (flat_global + flat_weakest) - (global_score + weakest)
+    flat_better = flat_gain > 0
+    if abs(flat_gain) < HYPOTHESES_TIE:  # as `_measure_pose`: the levels tell whether a white box is there
+        page_levels = soft_crop[region]
+        flat_better = float(np.abs(page_levels - soft_flattened[region]).mean()) < float(
+            np.abs(page_levels - soft_predicted[region]).mean()
+        )
+    if flat_better:
+        global_score, weakest = flat_global, flat_weakest
+    box_px, width_px = _placed_box(warp, logo_gray.shape, ff, origin)
+    score = (global_score + weakest) / 2.0
+    return Measurement(ref, score, global_score, weakest, None, box_px, width_px, busy=False)
+
+
 def _measure_pose(
     page: PreparedPage,
     ref: ReferenceLogo,
@@ -983,17 +1055,9 @@ def _measure_pose(
     tf: int,
     ff: float,
     origin: tuple[int, int],
-    *,
-    score_only: bool = False,
 ) -> Measurement | None:
-    """Compare the page with the logo placed by `warp` (crop -> logo coordinates), in gray and colour.
-
-    `score_only` stops at the score and the box (the quick first look): no colour, contrast or part checks.
-    """
-    cx0, cy0 = origin
+    """Compare the page with the logo placed by `warp` (crop -> logo coordinates), in gray and colour."""
     logo_gray, logo_alpha, logo_rgb = ref.planes(tf)
-    fx = fy = ff
-
     size = (crop_gray.shape[1], crop_gray.shape[0])
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
     ink = (logo_rgb - 255.0 * (1.0 - logo_alpha[:, :, None])).astype(np.float32)  # premultiplied colour
@@ -1038,15 +1102,17 @@ def _measure_pose(
         global_score, weakest, predicted = flat_global, flat_weakest, flattened
         predicted_plane, soft_predicted = flattened_gray, soft_flattened
     soft_ink_crop = soft_crop  # the logo's own ink is compared in gray (below)
-    axis = None if score_only or page.grayscale else _contrast_axis(predicted, region)
+    crop_plane = crop_gray  # the plane compared: gray, or the colour axis below
+    axis = None if page.grayscale else _contrast_axis(predicted, region)
     if axis is not None:
         # A colour logo about as light as its background (purple on blue) is all but invisible in gray: its
         # contrast lies along another colour axis, on which both sides are compared instead.
         predicted_plane = predicted.astype(np.float32) @ axis
-        soft_crop, soft_predicted = _soft(crop_rgb @ axis), _soft(predicted_plane)
+        crop_plane = crop_rgb @ axis
+        soft_crop, soft_predicted = _soft(crop_plane), _soft(predicted_plane)
         global_score, weakest = _compare(soft_crop, soft_predicted, region, tight)
     mask = a > 0.6
-    busy = not score_only and _busy(crop_gray, mask)
+    busy = _busy(crop_gray, mask)
     compared = region
     box_score = (global_score + weakest) / 2.0
     if busy:
@@ -1060,18 +1126,7 @@ def _measure_pose(
             global_score, weakest, compared = near_global, near_weakest, near
     score = (global_score + weakest) / 2.0
 
-    # logo corners -> crop -> page
-    inverse = cv2.invertAffineTransform(warp)
-    lw, lh = logo_gray.shape[1], logo_gray.shape[0]
-    corners = np.array([[0, 0], [lw, 0], [0, lh], [lw, lh]], np.float32)
-    pts = corners @ inverse[:, :2].T + inverse[:, 2]
-    px = pts[:, 0] / fx + cx0
-    py = pts[:, 1] / fy + cy0
-    box_px = (float(px.min()), float(py.min()), float(px.max()), float(py.max()))
-    width_px = float(np.hypot(*(inverse[:, 0] * lw))) / fx
-    if score_only:
-        return Measurement(ref, score, global_score, weakest, None, box_px, width_px, busy=False)
-
+    box_px, width_px = _placed_box(warp, logo_gray.shape, ff, origin)
     colour = part_colour = None
     if not page.grayscale and mask.sum() >= 12:
         colour, part_colour = _colour_distance(
@@ -1108,13 +1163,9 @@ def _measure_pose(
     # disc and a green star on purple, JPEG quality 32): the background scored 0.92 against the fit's 0.88,
     # 0.62 sampled so.
     far = (1.0 - cv2.dilate(a, np.ones((5, 5), np.uint8))).astype(np.float32)
-    alone = cv2.GaussianBlur(crop_rgb * far[:, :, None], (0, 0), sigma) / (
-        cv2.GaussianBlur(far, (0, 0), sigma)[:, :, None] + 1e-3
-    )
-    background_plane = (
-        alone.astype(np.float32) @ axis
-        if axis is not None
-        else cv2.cvtColor(alone.astype(np.float32), cv2.COLOR_RGB2GRAY)
+    # blurred in the plane compared only: the blur, like the gray conversion or the colour axis, is linear
+    background_plane = cv2.GaussianBlur(crop_plane * far, (0, 0), sigma) / (
+        cv2.GaussianBlur(far, (0, 0), sigma) + 1e-3
     )
     background_global, background_weakest = _compare(soft_crop, _soft(background_plane), compared, tight)
     return Measurement(
