@@ -383,6 +383,33 @@ class TestQuickLook:
             assert quick.score < 0.95
 
 
+class TestQuickLookInColour:
+    # A logo as light as its page is noise in gray, at the first look too: just under the bar, the first look
+    # is taken again along the logo's colours, as the full measurement would compare it.
+    def _look(self, ref: ReferenceLogo, page_rgb: np.ndarray) -> tuple[float, float | None]:
+        page = prepare_page(page_rgb, 1, 210.0, 297.0)
+        crop_rgb = page.rgb[770:870, 470:770]
+        crop_gray = cv2.cvtColor(crop_rgb, cv2.COLOR_RGB2GRAY)
+        warp = detector._Pose(1.0, 0.0, 1.0, 30.0, 30.0, 240, round(240 * ref.aspect)).warp(240)
+        gray = detector._quick_look(ref, warp, crop_gray, 240, 1.0, (470, 770))
+        colour = detector._quick_look(ref, warp, crop_gray, 240, 1.0, (470, 770), crop_rgb)
+        assert gray is not None
+        return gray.score, None if colour is None else colour.score
+
+    def test_a_logo_as_light_as_its_page_is_looked_at_along_its_colours(self, tmp_path: Path) -> None:
+        ref = _iso_logo(tmp_path)
+        gray, colour = self._look(ref, _blue_page(ref))
+        assert gray < detector.QUICK_REJECT
+        assert colour is not None and colour > 0.8
+
+    def test_where_gray_carries_the_contrast_the_look_in_gray_stands(self, tmp_path: Path) -> None:
+        ref = _logo(tmp_path)
+        page_rgb = np.full((PAGE_H, PAGE_W, 3), 255, np.uint8)
+        _place(page_rgb, ref, 500, 800, 240, flattened=False)
+        gray, colour = self._look(ref, page_rgb)
+        assert gray > 0.95 and colour is None
+
+
 class TestFlatSignals:
     # A page part flat but for single-precision rounding (a white ground) under a structured part of the
     # logo does not look like it: its correlation is 0, not whatever the rounding residue correlates to.
