@@ -21,7 +21,7 @@ from comms_approval.adapters.logos.references import (
     edge_strength,
     gradient_magnitude,
 )
-from comms_approval.adapters.logos.spectral import MaskedSpectralImage, SpectralImage
+from comms_approval.adapters.logos.spectral import FLAT_VARIANCE, MaskedSpectralImage, SpectralImage
 from comms_approval.domain.logos import (
     DEFAULT_THRESHOLDS,
     Box,
@@ -603,21 +603,20 @@ def _cand_box(cand: _Candidate) -> tuple[float, float, float, float]:
     return (cand.x, cand.y, cand.x + cand.width, cand.y + cand.width * cand.ref.aspect)
 
 
-# Per pixel, in squared gray levels: a signal varying less than this (a hundredth of a level) is flat, and its
-# correlation with anything is 0. Without it, a white page part under a logo's structured part correlated
-# through single-precision rounding residue alone, anywhere in [-1, 1] (seed 67's c4-008: a weakest part of
-# -0.94 or -0.36 for the same place, depending on the order of two linear operations).
-FLAT_SIGNAL = 1e-4
-
-
 def _zncc(a: np.ndarray, b: np.ndarray) -> float:
-    """Zero-mean normalised correlation; 0 when either side is flat (`FLAT_SIGNAL`) or too small."""
+    """Zero-mean normalised correlation; 0 when either side is flat or too small.
+
+    Flat is the correlations' own rule (`FLAT_VARIANCE`: varying by less than a hundredth of a level), and a
+    flat signal is like nothing. Without it, a white page part under a logo's structured part correlated
+    through single-precision rounding residue alone, anywhere in [-1, 1] (seed 67's c4-008: a weakest part of
+    -0.94 or -0.36 for the same place, depending on the order of two linear operations).
+    """
     if a.size < 16:
         return 0.0
     a = a - a.mean()
     b = b - b.mean()
     saa, sbb = float((a * a).sum()), float((b * b).sum())
-    if min(saa, sbb) < FLAT_SIGNAL * a.size:
+    if min(saa, sbb) < FLAT_VARIANCE * a.size:
         return 0.0
     return float((a * b).sum()) / math.sqrt(saa * sbb)
 
@@ -711,8 +710,8 @@ class _LogoParts:
             if math.sqrt(var_b / n[p]) < self.min_std:
                 continue
             var_a = max(0.0, saa[p] - sa[p] * sa[p] / n[p])
-            # a flat page part (`FLAT_SIGNAL`) under a structured logo part: no likeness, 0
-            if var_a < FLAT_SIGNAL * n[p]:
+            # a flat page part (`FLAT_VARIANCE`, as `_zncc`) under a structured logo part: no likeness, 0
+            if var_a < FLAT_VARIANCE * n[p]:
                 worst = min(worst, 0.0)
                 continue
             worst = min(worst, (sab[p] - sa[p] * sb[p] / n[p]) / math.sqrt(var_a * var_b))
@@ -934,11 +933,12 @@ def _align(
             continue  # nothing like this logo here: not worth the fine alignment
         # A first comparison at the coarse frame (~1 ms) rules most wrong places out before the fine
         # alignment (~7 ms): below QUICK_REJECT there, no candidate reached a plausible score (bench/RESULTS.md).
-        quick = _quick_look(ref, pose.warp(tc), coarse_gray, tc, fc, (cx0, cy0))
+        first = pose.warp(tc)
+        quick = _quick_look(ref, first, coarse_gray, tc, fc, (cx0, cy0))
         if quick is not None and HOPELESS <= quick.score < refine_from and not page.grayscale:
             # Just under the bar in gray: a logo as light as its page may show its contrast along its colours
             # (the full measurement would compare it there).
-            coloured = _quick_look(ref, pose.warp(tc), coarse_gray, tc, fc, (cx0, cy0), coarse_rgb())
+            coloured = _quick_look(ref, first, coarse_gray, tc, fc, (cx0, cy0), coarse_rgb())
             if coloured is not None and coloured.score > quick.score:
                 quick = coloured
         if glance_until is not None or quick is None or quick.score < refine_from:
@@ -993,6 +993,33 @@ MIN_SOLID_INK = 24  # pixels of the logo's own ink, at least, for its correlatio
 # a hair, and the page's contrast measured against a white box's (gain 0.21) refused the logo as a look-alike
 # in other colours.
 HYPOTHESES_TIE = 0.02
+
+
+def _better_hypothesis(
+    soft_crop: np.ndarray,
+    soft_predicted: np.ndarray,
+    soft_flattened: np.ndarray,
+    region: np.ndarray,
+    tight: tuple[int, int, int, int],
+) -> tuple[bool, float, float]:
+    """Whether the logo flattened on white explains the page better than the logo over its estimated ground,
+    and the better hypothesis's global and weakest-part scores.
+
+    A logo flattened on white shows a white box on a coloured or photographic page, where the ground estimated
+    from around the box is wrong. Correlation ignores levels: on a flat ground both hypotheses fit alike (a
+    white box, or the ground's own colour in the logo's gaps), and within `HYPOTHESES_TIE` the levels tell
+    whether the white box is there.
+    """
+    global_score, weakest = _compare(soft_crop, soft_predicted, region, tight)
+    flat_global, flat_weakest = _compare(soft_crop, soft_flattened, region, tight)
+    flat_gain = (flat_global + flat_weakest) - (global_score + weakest)
+    flat_better = flat_gain > 0
+    if abs(flat_gain) < HYPOTHESES_TIE:
+        page_levels = soft_crop[region]
+        flat_better = float(np.abs(page_levels - soft_flattened[region]).mean()) < float(
+            np.abs(page_levels - soft_predicted[region]).mean()
+        )
+    return (True, flat_global, flat_weakest) if flat_better else (False, global_score, weakest)
 
 
 def _placed_box(
@@ -1057,20 +1084,13 @@ def _quick_look(
         page_plane = crop_rgb @ axis
         predicted = predicted_rgb @ axis
         flattened = (ink_rgb + weight[:, :, None] * 255.0) @ axis
-    soft_crop = _soft(page_plane.astype(np.float32))
-    soft_predicted = _soft(predicted.astype(np.float32))
-    soft_flattened = _soft(flattened.astype(np.float32))
-    global_score, weakest = _compare(soft_crop, soft_predicted, region, tight)
-    flat_global, flat_weakest = _compare(soft_crop, soft_flattened, region, tight)
-    flat_gain = (flat_global + flat_weakest) - (global_score + weakest)
-    flat_better = flat_gain > 0
-    if abs(flat_gain) < HYPOTHESES_TIE:  # as `_measure_pose`: the levels tell whether a white box is there
-        page_levels = soft_crop[region]
-        flat_better = float(np.abs(page_levels - soft_flattened[region]).mean()) < float(
-            np.abs(page_levels - soft_predicted[region]).mean()
-        )
-    if flat_better:
-        global_score, weakest = flat_global, flat_weakest
+    _, global_score, weakest = _better_hypothesis(
+        _soft(page_plane.astype(np.float32)),
+        _soft(predicted.astype(np.float32)),
+        _soft(flattened.astype(np.float32)),
+        region,
+        tight,
+    )
     box_px, width_px = _placed_box(warp, logo_gray.shape, ff, origin)
     score = (global_score + weakest) / 2.0
     return Measurement(ref, score, global_score, weakest, None, box_px, width_px, busy=False)
@@ -1112,24 +1132,14 @@ def _measure_pose(
     # the predicted appearance in the plane compared: gray, or a colour axis (below)
     predicted_plane = cv2.cvtColor(predicted.astype(np.float32), cv2.COLOR_RGB2GRAY)
     soft_predicted = _soft(predicted_plane)
-    global_score, weakest = _compare(soft_crop, soft_predicted, region, tight)
-    # A logo flattened on white shows a white box on a coloured or photographic page, where the background
-    # estimated from around the box is wrong: the flattened hypothesis is checked too, the better kept.
     flattened = ink_w + (1.0 - a[:, :, None]) * 255.0
     flattened_gray = cv2.cvtColor(flattened.astype(np.float32), cv2.COLOR_RGB2GRAY)
     soft_flattened = _soft(flattened_gray)
-    flat_global, flat_weakest = _compare(soft_crop, soft_flattened, region, tight)
-    flat_gain = (flat_global + flat_weakest) - (global_score + weakest)
-    flat_better = flat_gain > 0
-    if abs(flat_gain) < HYPOTHESES_TIE:
-        # Correlation ignores levels: on a flat ground both hypotheses fit alike, a white box or the ground's
-        # own colour in the logo's gaps. The levels tell whether the white box is there.
-        page_levels = soft_crop[region]
-        flat_better = float(np.abs(page_levels - soft_flattened[region]).mean()) < float(
-            np.abs(page_levels - soft_predicted[region]).mean()
-        )
+    flat_better, global_score, weakest = _better_hypothesis(
+        soft_crop, soft_predicted, soft_flattened, region, tight
+    )
     if flat_better:
-        global_score, weakest, predicted = flat_global, flat_weakest, flattened
+        predicted = flattened
         predicted_plane, soft_predicted = flattened_gray, soft_flattened
     soft_ink_crop = soft_crop  # the logo's own ink is compared in gray (below)
     crop_plane = crop_gray  # the plane compared: gray, or the colour axis below
