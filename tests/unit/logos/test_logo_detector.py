@@ -897,6 +897,35 @@ class TestPlacesWorthShowing:
         )
 
 
+class TestNamesTooSmallToCheck:
+    # A text look-alike 15 mm wide (another acronym, the same layout) fitted at 0.70-0.76 with its name too
+    # small to read or compare, and was `present` (seeds 41, 67 and 31): such a fit is now marked unchecked,
+    # and the policy asks more of its picture (`unnamed_accept`).
+    def _read(self, tmp_path: Path, width: int) -> LogoEvidence:
+        ref = _named_logo(tmp_path, "ZMJLD", "dejavu/DejaVuSerif-BoldItalic.ttf", LogoVersion.CURRENT)
+        page_rgb = np.full((PAGE_H, PAGE_W, 3), 255, np.uint8)
+        _place(page_rgb, ref, 300, 500, width, flattened=False)
+        page = prepare_page(page_rgb, 1, 210.0, 297.0)
+        m = measure(page, ref, 300.0, 500.0, float(width))
+        assert m is not None
+        # the measured evidence, with the contrast a logo this small loses to anti-aliasing set right
+        ev = replace(_evidence(page, m, None, False), contrast_gain=1.0)
+        assert would_accept(ev)
+        return read_wordmark(page, ReferenceSet.build([ref]), ev, m)
+
+    def test_a_name_read_on_the_page_is_checked(self, tmp_path: Path) -> None:
+        ev = self._read(tmp_path, 480)
+        assert ev.wordmark_read is True and not ev.wordmark_unchecked
+
+    def test_a_name_too_small_to_read_or_compare_is_unchecked_and_a_close_fit_still_proves_it(
+        self, tmp_path: Path
+    ) -> None:
+        ev = self._read(tmp_path, 50)  # the name 7 px high
+        assert ev.wordmark_read is not True and ev.wordmark_shape is None
+        assert ev.wordmark_unchecked
+        assert ev.score >= DEFAULT_THRESHOLDS.unnamed_accept and would_accept(ev)
+
+
 def _emblem_and_name(
     path: Path, emblem: tuple[int, int, int, int], name_at: tuple[int, int], height: int, version: LogoVersion
 ) -> ReferenceLogo:

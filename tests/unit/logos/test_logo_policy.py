@@ -218,6 +218,28 @@ class TestStatuses:
             LogoStatus.PRESENT
         )
 
+    def test_a_fit_whose_name_could_not_be_checked_needs_a_closer_fit(self) -> None:
+        # seed 41's c3-014 and seed 31's c2-009: another acronym in the logo's layout, 15 mm wide, its name
+        # too small to read or compare, fitted at 0.70-0.76 with its ink roughly right and was `present`
+        unchecked = evidence(score=0.73, ink_score=0.92, background_score=0.1, wordmark_unchecked=True)
+        result = decide_party("caf", 10.0, [unchecked])
+        assert result.status is LogoStatus.UNCERTAIN and result.reason == Reason.WEAK_MATCH
+        assert not would_accept(unchecked)
+        assert acceptance_score(0.73, ink=0.92, background=0.1, busy=False, unnamed=True) == (
+            DEFAULT_THRESHOLDS.unnamed_accept
+        )
+        # the same fit with its name checked (read, or compared as shapes) is judged as before
+        assert decide_party("caf", 10.0, [replace(unchecked, wordmark_unchecked=False)]).status is (
+            LogoStatus.PRESENT
+        )
+        # a closer fit is proof without the name; so is a fit whose own ink is exact over a clear margin
+        assert would_accept(replace(unchecked, score=0.8))
+        on_photo = replace(unchecked, score=0.66, ink_score=0.99, background_score=-0.1, busy_background=True)
+        assert would_accept(on_photo)
+        assert acceptance_score(0.66, ink=0.99, background=-0.1, busy=True, unnamed=True) == (
+            DEFAULT_THRESHOLDS.busy_accept
+        )
+
     def test_a_fit_without_the_logos_sharp_edges_where_they_should_be_is_shown_but_not_proof(self) -> None:
         # a photograph's soft shading in the logo's layout, or a fit at a wrong size or place
         soft = evidence(edge_gain=0.16)

@@ -1452,7 +1452,9 @@ def read_wordmark(
         if read is not True
         else None
     )
-    ev = replace(ev, wordmark_read=read, wordmark_shape=shape)
+    ev = replace(
+        ev, wordmark_read=read, wordmark_shape=shape, wordmark_unchecked=read is not True and shape is None
+    )
     if tie and rival is not None and read is not None:
         rival_word = refs.main_word(rival.ref, reader)
         if read and rival_word is not None and not rival_word.text:
