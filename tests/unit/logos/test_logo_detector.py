@@ -1058,3 +1058,22 @@ class TestThinStrokes:
     def test_other_letters_in_thin_strokes_still_do_not_match(self, tmp_path: Path) -> None:
         ink = self._ink(tmp_path, "KTRUS")
         assert ink is not None and ink < DEFAULT_THRESHOLDS.min_ink  # 0.52 here
+
+
+class TestFinePose:
+    # Seed 67's c7-003: a wordmark logo over text whose coarse pose was 2-3 % too wide. Its angle was searched
+    # first, at that scale, where every angle scored under 0.47, and the fit settled at a wrong one (0.65
+    # where it fits at 0.80 upright). The scale is now refined first, then the angle at that scale.
+    def test_the_scale_is_refined_before_the_angle(self, tmp_path: Path) -> None:
+        ref = _ring_logo(tmp_path, "logo", emblem="figure")
+        gray, alpha, _ = ref.planes(173)  # the logo 173 px wide on the fine frame, upright
+        frame = np.full((gray.shape[0] + 60, 233), 235.0, np.float32)
+        frame[30 : 30 + gray.shape[0], 30:203] = gray * alpha + 235.0 * (1 - alpha)
+        window = (30 + 173 / 2, 30 + gray.shape[0] / 2, 6.0)
+        coarse = detector._Pose(0.5, 0.0, 177 / 160, 0.0, 0.0, 177, 0)  # 2.5 % too wide, upright
+
+        fine = detector._refine_pose(frame, ref, 160, coarse, window, "ink")
+
+        assert fine is not None
+        assert fine.angle == 0.0 and abs(fine.width - 173) <= 1
+        assert fine.score > 0.9  # angles first, at 177 px: -0.75 degrees, 174 px wide, 0.40
