@@ -38,7 +38,7 @@ from comms_approval.adapters.logos.detector import (
     read_wordmark,
     verify,
 )
-from comms_approval.adapters.logos.references import ReferenceLogo, load_reference
+from comms_approval.adapters.logos.references import ReferenceLogo, gradient_magnitude, load_reference
 from comms_approval.adapters.logos.spectral import MaskedSpectralImage
 from comms_approval.domain.logos import (
     DEFAULT_THRESHOLDS,
@@ -423,6 +423,45 @@ class TestFlatSignals:
         assert _parts_score(page, logo, mask, (0, 0, 90, 60)) == 0.0
         assert _zncc(page[:30, :30].ravel(), logo[:30, :30].ravel()) == 0.0
         assert _zncc(page[30:, 30:].ravel(), logo[30:, 30:].ravel()) == pytest.approx(1.0)
+
+
+def _at_offset(array: np.ndarray, offset: int) -> np.ndarray:
+    """A copy of `array` starting `offset` bytes past a 64-byte boundary."""
+    buffer = np.empty(array.nbytes + 128, np.uint8)
+    start = (-buffer.ctypes.data) % 64 + offset
+    copy = buffer[start : start + array.nbytes].view(array.dtype).reshape(array.shape)
+    copy[:] = array
+    return copy
+
+
+class TestSameInputSameEvidence:
+    # The checker's evidence must not depend on what the process did before. `cv2.magnitude` rounded
+    # differently when both its inputs happened to sit on 64-byte boundaries (large fresh allocations do,
+    # reused heap blocks need not), so the same page's edges, and every score built on them, came out 1e-7
+    # apart from one run to the next, and a fit at a threshold could flip. Correctly rounded element-wise
+    # arithmetic has one answer wherever the arrays are.
+    def test_edge_magnitudes_are_correctly_rounded_wherever_the_page_sits(self) -> None:
+        rng = np.random.default_rng(4)
+        gray = cv2.GaussianBlur(rng.uniform(0.0, 255.0, (219, 155)).astype(np.float32), (0, 0), 1.5)
+        gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
+        gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
+        exact = np.sqrt(gx * gx + gy * gy)  # float32, each operation correctly rounded
+        for offset in range(0, 64, 4):
+            assert np.array_equal(gradient_magnitude(_at_offset(gray, offset)), exact)
+
+    def test_a_page_checked_again_gives_the_same_evidence(self, tmp_path: Path) -> None:
+        ref = _logo(tmp_path)
+        refs = ReferenceSet.build([ref])
+        page_rgb = _photograph(seed=5)
+        _place(page_rgb, ref, 700, 900, 186, flattened=False)
+
+        runs = [
+            detect_on_page(prepare_page(_at_offset(page_rgb, offset), 1, 210.0, 297.0), refs)
+            for offset in (0, 4, 0)
+        ]
+
+        assert runs[0][0].score > 0.9  # the logo is found...
+        assert runs[0] == runs[1] == runs[2]  # ...with the same evidence to the last bit, whatever ran before
 
 
 class TestInkProposalsVerifiedWider:

@@ -160,10 +160,16 @@ EDGE_NORMALISATION = 24.0
 
 
 def gradient_magnitude(gray: np.ndarray) -> np.ndarray:
-    """The 3 x 3 Sobel gradient's magnitude, as is (float32)."""
+    """The 3 x 3 Sobel gradient's magnitude, as is (float32).
+
+    Computed with NumPy's exactly rounded element-wise operations, not `cv2.magnitude`: that one rounds
+    differently when both inputs happen to sit on 64-byte boundaries, so the same page gave evidence 1e-7
+    apart depending on what the process had allocated before (a fit at a threshold could flip).
+    """
     gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
-    return np.asarray(cv2.magnitude(gx, gy))
+    magnitude: np.ndarray = np.sqrt(gx * gx + gy * gy)
+    return magnitude
 
 
 def edge_strength(gray: np.ndarray) -> np.ndarray:
