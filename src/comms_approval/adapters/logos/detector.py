@@ -455,7 +455,11 @@ def _uses_chroma(page: PreparedPage, ref: ReferenceLogo, sizes: tuple[float, flo
     return ref.has_colour and not page.grayscale and sizes[0] >= FIRST_PASS_FRACTION
 
 
-EDGE_ONLY_PROPOSALS = 1
+# Edge-only proposals verified for a colour logo its colour proposals did not prove. Two: small templates fit
+# parts of things, so the best is often a small patch and a large logo comes second (seed 67's c0-037: a 61-px
+# patch inside the logo at 0.72, the 548-px logo at 0.68). Two gained a logo on seeds 67 and 31 and lost none
+# on the four bench sets (bench/RESULTS.md).
+EDGE_ONLY_PROPOSALS = 2
 BACKPROJECTION_PROPOSALS = 2
 MIN_COLOUR_PROPOSAL = 0.45
 
