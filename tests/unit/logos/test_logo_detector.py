@@ -516,6 +516,57 @@ class TestInkProposalsVerifiedWider:
         assert box_iou(ev.box, page_box) > 0.85  # 0.97 here (0.68 at the proposal's own width)
 
 
+class TestInkLevelsWhereColoursWereSearched:
+    # The ink proposals are the last resort, and the dearest: their ladder reaches half resolution for the widths
+    # a wide logo keeps its height at there, where a masked correlation costs five at the quarter level. A colour
+    # logo on a colour page has been searched by its edges alone and by its colours before: its ink is then
+    # correlated from the quarter level only (on the bench sets, the ink's half-resolution rows fitted text
+    # there and found no logo; bench/RESULTS.md). On a grayscale page, and for a logo whose colours say nothing,
+    # the ink is the only search after the first: it keeps every level (it finds small logos there).
+    def _ink_levels(self, monkeypatch: pytest.MonkeyPatch, ref: ReferenceLogo, *, gray: bool) -> set[int]:
+        page_rgb = _photograph(seed=9)
+        if gray:
+            page_rgb = cv2.cvtColor(cv2.cvtColor(page_rgb, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+        page = prepare_page(page_rgb, 1, 210.0, 297.0)
+        assert page.grayscale is gray
+        assert _search_level(page, ref, 100.0) == 1  # the ladder has widths searched at half resolution
+        levels: set[int] = set()
+        real = PreparedPage.match_ink
+
+        def spy(
+            self: PreparedPage, level: int, templ: np.ndarray, mask: np.ndarray
+        ) -> tuple[np.ndarray, np.ndarray]:
+            levels.add(level)
+            return real(self, level, templ, mask)
+
+        monkeypatch.setattr(PreparedPage, "match_ink", spy)
+        evidence = detect_on_page(page, ReferenceSet.build([ref]))
+        assert not any(would_accept(e) for e in evidence)  # the logo is not there: every stage ran
+        return levels
+
+    def test_a_colour_logo_on_a_colour_page_has_its_ink_searched_from_the_quarter_level(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        levels = self._ink_levels(monkeypatch, _logo(tmp_path), gray=False)
+        assert levels and min(levels) == 2
+
+    def test_on_a_grayscale_page_every_level_is_searched(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        assert 1 in self._ink_levels(monkeypatch, _logo(tmp_path), gray=True)
+
+    def test_a_logo_whose_colours_say_nothing_keeps_every_level(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        rgba = np.zeros((100, 240, 4), np.uint8)  # a navy emblem too dark for its hue to count, gray bars
+        rgba[10:90, 10:90] = (10, 14, 38, 255)
+        for x in range(110, 230, 30):
+            rgba[30:80, x : x + 16] = (90, 90, 90, 255)
+        ref = _saved_logo(tmp_path, rgba, "navy", "p3")
+        assert ref.has_colour  # a colour logo, whose colours the back-projection cannot use
+        assert 1 in self._ink_levels(monkeypatch, ref, gray=False)
+
+
 class TestCandidatesAlreadyTried:
     # Seed 41's c2-016: the first-pass proposal lay about the logo's box but a third too wide, and failed
     # there; the colour and ink proposals at the logo's own width overlapped it (IoU 0.56) and were skipped as

@@ -236,12 +236,19 @@ def _saturated(hsv: np.ndarray) -> np.ndarray:
     return (hsv[:, :, 1] >= MIN_SATURATION) & (hsv[:, :, 2] >= 40)
 
 
-def _ratio_histogram(ref: ReferenceLogo, page_hsv: np.ndarray) -> np.ndarray | None:
-    ref_hsv = _hsv8(ref.rgb)
+def _saturated_ink(ref: ReferenceLogo) -> np.ndarray | None:
+    """The logo's opaque pixels whose hue means something, or None when they are too few (under a tenth of
+    its ink) for its colours to say anything: then no colour back-projection can look for it."""
     opaque = ref.alpha > 0.5
-    mask = opaque & _saturated(ref_hsv)
-    if int(mask.sum()) < 0.1 * max(1, int(opaque.sum())):
+    mask = opaque & _saturated(_hsv8(ref.rgb))
+    return mask if int(mask.sum()) >= 0.1 * max(1, int(opaque.sum())) else None
+
+
+def _ratio_histogram(ref: ReferenceLogo, page_hsv: np.ndarray) -> np.ndarray | None:
+    mask = _saturated_ink(ref)
+    if mask is None:
         return None
+    ref_hsv = _hsv8(ref.rgb)
     model = cv2.calcHist([ref_hsv], [0, 1], mask.astype(np.uint8), _HIST_BINS, _HIST_RANGES)
     image = cv2.calcHist([page_hsv], [0, 1], None, _HIST_BINS, _HIST_RANGES)
     m = np.asarray(model, np.float64) / float(model.sum())
@@ -503,16 +510,32 @@ INK_WIDTHS = (1.0, 1.19, 1.41)
 MIN_INK_PROPOSAL = 0.8  # genuine logos found this way scored >= 0.87 (bench sets, seeds 3 and 5)
 
 
-def _ink_proposals(page: PreparedPage, ref: ReferenceLogo, sizes: tuple[float, float]) -> list[_Candidate]:
+# The finest pyramid level a colour logo's ink is correlated at on a colour page, once its edges alone and its
+# colours were searched: the quarter level. The ink ladder reaches half resolution only for the widths a wide
+# logo keeps its height at there (`_search_level`), where a masked correlation costs five at the quarter level
+# (17 against 3.5 ms). There, on colour pages, the ink found no logo on the bench sets: its few rows fitted
+# text and took the three proposals' places from the quarter level's one at the logo (seed 67's c3-033 p3b,
+# now found), or fitted inside a look-alike (c1-001 p1e, no longer "present"). On a grayscale page, and for a
+# logo whose colours say nothing, the ink is the only search after the first and keeps half resolution: there
+# it finds small logos (seed 41's c7-033 p7d, 6.6 % wide) (bench/RESULTS.md).
+INK_MIN_LEVEL_AFTER_COLOURS = 2
+
+
+def _ink_proposals(
+    page: PreparedPage, ref: ReferenceLogo, sizes: tuple[float, float], *, min_level: int = 1
+) -> list[_Candidate]:
     """Candidates from the masked correlation of the logo's opaque pixels with the gray page.
 
     The last resort for a transparent logo laid on a photograph or on text, where the background's edges
     drown the logo's in the edge proposals: only the logo's own ink is compared, whatever lies around it.
-    Dear (five transforms per width, with the page's own shared), so it runs only when the others failed.
+    Dear (five transforms per width, with the page's own shared), so it runs only when the others failed;
+    `min_level` leaves out the widths searched at finer pyramid levels.
     """
     peaks: list[_Candidate] = []
     for width in _widths(page.width, *sizes):
         level = _search_level(page, ref, width)
+        if level < min_level:
+            continue
         image = page.gray_levels[level]
         factor = 2**level
         tw = max(8, round(width / factor))
@@ -1789,7 +1812,10 @@ def detect_on_page(
         if sizes[0] >= FIRST_PASS_FRACTION:
             # Last resort: the places where the logo's own ink is, whatever the background.
             # Verified wider too, an ink proposal is skipped only where a tried candidate had about its box.
-            settles_untried(_ink_proposals(page, ref, sizes), INK_WIDTHS, apart=0.5)
+            # Not at half resolution where its edges alone and its colours were searched.
+            looked = _uses_chroma(page, ref, sizes) and _saturated_ink(ref) is not None
+            ink = _ink_proposals(page, ref, sizes, min_level=INK_MIN_LEVEL_AFTER_COLOURS if looked else 1)
+            settles_untried(ink, INK_WIDTHS, apart=0.5)
 
     def settles(cand: _Candidate, widths: Sequence[float] = (1.0,)) -> bool:
         key = (cand.ref.name, round(cand.x), round(cand.y), round(cand.width), tuple(widths))
