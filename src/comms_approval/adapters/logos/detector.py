@@ -513,9 +513,10 @@ MIN_INK_PROPOSAL = 0.8  # genuine logos found this way scored >= 0.87 (bench set
 # The finest pyramid level a colour logo's ink is correlated at on a colour page, once its edges alone and its
 # colours were searched: the quarter level. The ink ladder reaches half resolution only for the widths a wide
 # logo keeps its height at there (`_search_level`), where a masked correlation costs five at the quarter level
-# (17 against 3.5 ms). There, on colour pages, the ink found no logo on the bench sets: its few rows fitted
-# text and took the three proposals' places from the quarter level's one at the logo (seed 67's c3-033 p3b,
-# now found), or fitted inside a look-alike (c1-001 p1e, no longer "present"). On a grayscale page, and for a
+# (17 against 3.5 ms). There, on colour pages, its few rows fitted text and took the three proposals' places
+# from the quarter level's one at the logo (seed 67's c3-033 p3b, now found), or fitted inside a look-alike
+# (c1-001 p1e, no longer "present"); over the four bench sets they proved one logo, through another placement
+# of a fit whose colours sat on the bar (seed 31's c6-027 p6c, now `uncertain`). On a grayscale page, and for a
 # logo whose colours say nothing, the ink is the only search after the first and keeps half resolution: there
 # it finds small logos (seed 41's c7-033 p7d, 6.6 % wide) (bench/RESULTS.md).
 INK_MIN_LEVEL_AFTER_COLOURS = 2
