@@ -236,19 +236,19 @@ def _saturated(hsv: np.ndarray) -> np.ndarray:
     return (hsv[:, :, 1] >= MIN_SATURATION) & (hsv[:, :, 2] >= 40)
 
 
-def _saturated_ink(ref: ReferenceLogo) -> np.ndarray | None:
-    """The logo's opaque pixels whose hue means something, or None when they are too few (under a tenth of
+def _saturated_ink(ref_hsv: np.ndarray, alpha: np.ndarray) -> np.ndarray | None:
+    """A logo's opaque pixels whose hue means something, or None when they are too few (under a tenth of
     its ink) for its colours to say anything: then no colour back-projection can look for it."""
-    opaque = ref.alpha > 0.5
-    mask = opaque & _saturated(_hsv8(ref.rgb))
+    opaque = alpha > 0.5
+    mask = opaque & _saturated(ref_hsv)
     return mask if int(mask.sum()) >= 0.1 * max(1, int(opaque.sum())) else None
 
 
 def _ratio_histogram(ref: ReferenceLogo, page_hsv: np.ndarray) -> np.ndarray | None:
-    mask = _saturated_ink(ref)
+    ref_hsv = _hsv8(ref.rgb)
+    mask = _saturated_ink(ref_hsv, ref.alpha)
     if mask is None:
         return None
-    ref_hsv = _hsv8(ref.rgb)
     model = cv2.calcHist([ref_hsv], [0, 1], mask.astype(np.uint8), _HIST_BINS, _HIST_RANGES)
     image = cv2.calcHist([page_hsv], [0, 1], None, _HIST_BINS, _HIST_RANGES)
     m = np.asarray(model, np.float64) / float(model.sum())
@@ -1421,6 +1421,8 @@ class ReferenceSet:
 
     refs: list[ReferenceLogo]
     colour_only_rival: dict[str, bool]
+    # whether a colour back-projection can look for the logo (`_saturated_ink`), by reference name
+    colours_searchable: dict[str, bool]
     _main_words: dict[str, wordmark.MainWord | None] = field(default_factory=dict)
     _guessed_words: dict[str, wordmark.MainWord | None] = field(default_factory=dict)
     _anchors: dict[str, tuple[Anchor | None, Anchor | None]] = field(default_factory=dict)
@@ -1443,7 +1445,8 @@ class ReferenceSet:
                 if _zncc(g[m], ref.gray[m]) > 0.85 and de > 12.0:
                     flag = True
             colour_only[ref.name] = flag
-        return cls(refs, colour_only)
+        searchable = {ref.name: _saturated_ink(_hsv8(ref.rgb), ref.alpha) is not None for ref in refs}
+        return cls(refs, colour_only, searchable)
 
     def rivals(self, ref: ReferenceLogo) -> list[ReferenceLogo]:
         return [r for r in self.refs if r is not ref and r.party == ref.party]
@@ -1814,7 +1817,7 @@ def detect_on_page(
             # Last resort: the places where the logo's own ink is, whatever the background.
             # Verified wider too, an ink proposal is skipped only where a tried candidate had about its box.
             # Not at half resolution where its edges alone and its colours were searched.
-            looked = _uses_chroma(page, ref, sizes) and _saturated_ink(ref) is not None
+            looked = _uses_chroma(page, ref, sizes) and refs.colours_searchable[ref.name]
             ink = _ink_proposals(page, ref, sizes, min_level=INK_MIN_LEVEL_AFTER_COLOURS if looked else 1)
             settles_untried(ink, INK_WIDTHS, apart=0.5)
 
