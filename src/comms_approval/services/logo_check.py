@@ -88,11 +88,10 @@ class OpenCvLogoMatcher:
 
         if info.kind == "pdf":
             evidence.extend(self._embedded_evidence(document, refs, info.page_sizes_mm))
-        present = {
-            r.party
-            for r in decide_document(requirements, evidence, self.thresholds)
-            if r.status is LogoStatus.PRESENT
-        }
+        # Parties proven by the PDF's image objects are not searched on the rendered pages (their places
+        # there are those objects'); parties proven on an earlier page only get a coarse look on later ones.
+        embedded = self._present(requirements, evidence)
+        present = embedded
         if len(present) < len(requirements) or annotate_dir is not None:
             for raster in documents.iter_pages(document, max_pages=self.max_pages):
                 rendered.append((raster.number, raster.rgb))
@@ -103,10 +102,12 @@ class OpenCvLogoMatcher:
                             page,
                             refs,
                             thresholds=self.thresholds,
-                            skip_parties=frozenset(present),
+                            skip_parties=embedded,
+                            proven_elsewhere=present - embedded,
                             min_width_mm={r.party: r.min_width_mm for r in requirements},
                         )
                     )
+                    present = self._present(requirements, evidence)
         results = decide_document(requirements, evidence, self.thresholds)
         elapsed = (self._clock() - start) * 1000.0
         report = LogoReport(str(document), info.pages, results, elapsed)
@@ -117,6 +118,14 @@ class OpenCvLogoMatcher:
             paths = save_annotations(rendered, results, names, annotate_dir, document.stem)
             report = report.with_annotations(paths)
         return report
+
+    def _present(self, requirements: list[PartyRequirement], evidence: list[LogoEvidence]) -> frozenset[str]:
+        """The parties the evidence so far proves present in the document."""
+        return frozenset(
+            r.party
+            for r in decide_document(requirements, evidence, self.thresholds)
+            if r.status is LogoStatus.PRESENT
+        )
 
     def _embedded_evidence(
         self, document: Path, refs: ReferenceSet, sizes_mm: tuple[tuple[float, float], ...]

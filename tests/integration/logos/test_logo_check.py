@@ -6,6 +6,7 @@ import colorsys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,7 +15,14 @@ from PIL import Image
 from comms_approval.adapters.logos.references import load_reference
 from comms_approval.domain.convention import Convention
 from comms_approval.domain.errors import DocumentError
-from comms_approval.domain.logos import LogoStatus, LogoThresholds, LogoVersion, Reason
+from comms_approval.domain.logos import (
+    LogoEvidence,
+    LogoStatus,
+    LogoThresholds,
+    LogoVersion,
+    Reason,
+    is_conclusive,
+)
 from comms_approval.services.logo_check import OpenCvLogoMatcher
 from tests.integration.logos.drafts import ALL_CURRENT, LOGOS, PAGE, compose, embedded_logo_pdf, logo
 
@@ -289,6 +297,62 @@ class TestReferences:
     def test_the_demo_logos_all_load_and_the_obsolete_one_is_not_colour_only(self) -> None:
         refs = [load_reference(p, p.stem, LogoVersion.CURRENT) for p in sorted(LOGOS.glob("*.png"))]
         assert len(refs) == 6 and all(r.has_colour for r in refs)
+
+
+class TestMultiPageDocuments:
+    """A brochure: each party's logo must be on one of its pages. A party proven on a page gets only a coarse look
+    on the next ones (its logo there is still proven, and holds its place); the missing ones get every stage."""
+
+    def test_a_logo_on_a_later_page_counts_and_parties_proven_before_get_a_coarse_look_only(
+        self, checker: OpenCvLogoMatcher, demo: Convention, save: Save, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from comms_approval.adapters.logos import detector
+
+        searched: list[tuple[int, frozenset[str], list[LogoEvidence]]] = []
+        proposed: list[tuple[int, str, int]] = []  # page, party, finest pyramid level searched
+        detect, propose = detector.detect_on_page, detector.propose
+
+        def detect_spy(
+            page: detector.PreparedPage, refs: detector.ReferenceSet, **kw: Any
+        ) -> list[LogoEvidence]:
+            evidence = detect(page, refs, **kw)
+            searched.append((page.number, kw["proven_elsewhere"], evidence))
+            return evidence
+
+        def propose_spy(page: detector.PreparedPage, ref: Any, **kw: Any) -> list[Any]:
+            proposed.append((page.number, ref.party, kw.get("min_level", 0)))
+            return propose(page, ref, **kw)
+
+        monkeypatch.setattr(detector, "detect_on_page", detect_spy)
+        monkeypatch.setattr(detector, "propose", propose_spy)
+        cover = compose([p for p in ALL_CURRENT if p[0] != "caf"])
+        path = save(
+            cover,
+            "brochure.pdf",
+            resolution=150.0,
+            save_all=True,
+            append_images=[compose([]), compose(ALL_CURRENT)],
+        )
+
+        report = checker.check(path, demo)
+
+        assert report.pages == 3 and report.compliant
+        assert report.result_for("caf").page == 3
+        others = frozenset(demo.party_ids()) - {"caf"}
+        assert [(number, proven) for number, proven, _ in searched] == [
+            (1, frozenset()),
+            (2, others),
+            (3, others),
+        ]
+        # page 2 shows no logo: the parties proven on page 1 were proposed at the coarse levels only (no finer
+        # level, no edges alone, no obsolete version), CAF with every stage
+        assert {level for number, party, level in proposed if number == 2 and party in others} == {
+            detector.COARSE_FIRST_LEVEL
+        }
+        assert {level for number, party, level in proposed if number == 2 and party == "caf"} >= {0}
+        # page 3 shows every logo: those proven before are proven there too
+        again = {e.party for e in searched[2][2] if e.version is LogoVersion.CURRENT and is_conclusive(e)}
+        assert again == set(demo.party_ids())
 
 
 class TestAnnotations:
