@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -22,6 +22,7 @@ from comms_approval.domain.logos import (
 if TYPE_CHECKING:
     import numpy as np
 
+    from comms_approval.adapters.documents import PageRaster
     from comms_approval.adapters.logos.detector import ReferenceSet
     from comms_approval.config import Settings
 
@@ -76,7 +77,6 @@ class OpenCvLogoMatcher:
         self, document: Path, convention: Convention, *, annotate_dir: Path | None = None
     ) -> LogoReport:
         from comms_approval.adapters import documents
-        from comms_approval.adapters.logos.detector import detect_on_page, prepare_page
 
         start = self._clock()
         document = Path(document)
@@ -88,26 +88,19 @@ class OpenCvLogoMatcher:
 
         if info.kind == "pdf":
             evidence.extend(self._embedded_evidence(document, refs, info.page_sizes_mm))
-        # Parties proven by the PDF's image objects are not searched on the rendered pages (their places
-        # there are those objects'); parties proven on an earlier page only get a coarse look on later ones.
+        # Parties proven by the PDF's image objects are not searched on the rendered pages (their places there
+        # are those objects'). The others: see `_search_pages`.
         embedded = self._present(requirements, evidence)
-        present = embedded
-        if len(present) < len(requirements) or annotate_dir is not None:
-            for raster in documents.iter_pages(document, max_pages=self.max_pages):
-                rendered.append((raster.number, raster.rgb))
-                if len(present) < len(requirements):
-                    page = prepare_page(raster.rgb, raster.number, raster.width_mm, raster.height_mm)
-                    evidence.extend(
-                        detect_on_page(
-                            page,
-                            refs,
-                            thresholds=self.thresholds,
-                            skip_parties=embedded,
-                            proven_elsewhere=present - embedded,
-                            min_width_mm={r.party: r.min_width_mm for r in requirements},
-                        )
-                    )
-                    present = self._present(requirements, evidence)
+        by_page: dict[int, list[LogoEvidence]] = {}
+        if annotate_dir is not None:
+            rendered = [(raster.number, raster.rgb) for raster in self._pages(document)]
+        if len(embedded) < len(requirements):
+            passes = (True, False) if info.pages > 1 else (False,)
+            for coarse in passes:
+                self._search_pages(document, refs, requirements, evidence, embedded, by_page, coarse=coarse)
+                if len(self._present(requirements, self._all(evidence, by_page))) == len(requirements):
+                    break
+        evidence = self._all(evidence, by_page)
         results = decide_document(requirements, evidence, self.thresholds)
         elapsed = (self._clock() - start) * 1000.0
         report = LogoReport(str(document), info.pages, results, elapsed)
@@ -118,6 +111,54 @@ class OpenCvLogoMatcher:
             paths = save_annotations(rendered, results, names, annotate_dir, document.stem)
             report = report.with_annotations(paths)
         return report
+
+    def _pages(self, document: Path) -> Iterator[PageRaster]:
+        from comms_approval.adapters import documents
+
+        return documents.iter_pages(document, max_pages=self.max_pages)
+
+    @staticmethod
+    def _all(evidence: list[LogoEvidence], by_page: dict[int, list[LogoEvidence]]) -> list[LogoEvidence]:
+        return evidence + [ev for page in sorted(by_page) for ev in by_page[page]]
+
+    def _search_pages(
+        self,
+        document: Path,
+        refs: ReferenceSet,
+        requirements: list[PartyRequirement],
+        embedded_evidence: list[LogoEvidence],
+        embedded: frozenset[str],
+        by_page: dict[int, list[LogoEvidence]],
+        *,
+        coarse: bool,
+    ) -> None:
+        """Search the rendered pages for the parties not yet proven, page by page, until every party is.
+
+        A multi-page document is searched twice. First every party's best coarse candidate only, page by page
+        (`coarse`): most logos are proven so, and a brochure showing every logo on its back cover is then
+        checked at ~0.1 s a party and page instead of every stage on every page before it (~0.5 s for a party
+        not on a page). Then in full, for the parties still missing; a party proven on a page has its coarse
+        look on the next ones, where its logo, if shown, is proven again and holds its place against the other
+        parties' fits (`detect_on_page(coarse_only=...)`). A page's evidence from the full search replaces its
+        coarse one (it covers the same candidates).
+        """
+        from comms_approval.adapters.logos.detector import detect_on_page, prepare_page
+
+        parties = frozenset(r.party for r in requirements)
+        present = self._present(requirements, self._all(embedded_evidence, by_page))
+        for raster in self._pages(document):
+            if len(present) == len(parties):
+                return
+            page = prepare_page(raster.rgb, raster.number, raster.width_mm, raster.height_mm)
+            by_page[raster.number] = detect_on_page(
+                page,
+                refs,
+                thresholds=self.thresholds,
+                skip_parties=embedded,
+                coarse_only=(parties if coarse else present) - embedded,
+                min_width_mm={r.party: r.min_width_mm for r in requirements},
+            )
+            present = self._present(requirements, self._all(embedded_evidence, by_page))
 
     def _present(self, requirements: list[PartyRequirement], evidence: list[LogoEvidence]) -> frozenset[str]:
         """The parties the evidence so far proves present in the document."""

@@ -300,59 +300,90 @@ class TestReferences:
 
 
 class TestMultiPageDocuments:
-    """A brochure: each party's logo must be on one of its pages. A party proven on a page gets only a coarse look
-    on the next ones (its logo there is still proven, and holds its place); the missing ones get every stage."""
+    """A brochure: each party's logo must be on one of its pages. Every page is first looked at coarsely (each
+    party's best coarse candidate verified), and searched in full only for the parties still missing; a party
+    proven on a page keeps only its coarse look on the others (its logo there is proven again, and holds its
+    place)."""
 
-    def test_a_logo_on_a_later_page_counts_and_parties_proven_before_get_a_coarse_look_only(
-        self, checker: OpenCvLogoMatcher, demo: Convention, save: Save, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
+    @pytest.fixture
+    def spied(self, monkeypatch: pytest.MonkeyPatch) -> tuple[list[Any], list[Any]]:
+        """Each page search (page number, parties looked at coarsely only, evidence), and each proposal ladder
+        (index of the page search it belongs to, party, finest pyramid level searched)."""
         from comms_approval.adapters.logos import detector
 
         searched: list[tuple[int, frozenset[str], list[LogoEvidence]]] = []
-        proposed: list[tuple[int, str, int]] = []  # page, party, finest pyramid level searched
+        proposed: list[tuple[int, str, int]] = []
         detect, propose = detector.detect_on_page, detector.propose
 
         def detect_spy(
             page: detector.PreparedPage, refs: detector.ReferenceSet, **kw: Any
         ) -> list[LogoEvidence]:
             evidence = detect(page, refs, **kw)
-            searched.append((page.number, kw["proven_elsewhere"], evidence))
+            searched.append((page.number, kw["coarse_only"], evidence))
             return evidence
 
         def propose_spy(page: detector.PreparedPage, ref: Any, **kw: Any) -> list[Any]:
-            proposed.append((page.number, ref.party, kw.get("min_level", 0)))
+            proposed.append((len(searched), ref.party, kw.get("min_level", 0)))
             return propose(page, ref, **kw)
 
         monkeypatch.setattr(detector, "detect_on_page", detect_spy)
         monkeypatch.setattr(detector, "propose", propose_spy)
-        cover = compose([p for p in ALL_CURRENT if p[0] != "caf"])
+        return searched, proposed
+
+    def test_logos_on_the_back_cover_are_found_by_coarse_looks_alone(
+        self, checker: OpenCvLogoMatcher, demo: Convention, save: Save, spied: tuple[list[Any], list[Any]]
+    ) -> None:
+        searched, proposed = spied
         path = save(
-            cover,
-            "brochure.pdf",
-            resolution=150.0,
-            save_all=True,
-            append_images=[compose([]), compose(ALL_CURRENT)],
+            compose([]), "brochure.pdf", resolution=150.0, save_all=True, append_images=[compose(ALL_CURRENT)]
         )
 
         report = checker.check(path, demo)
 
-        assert report.pages == 3 and report.compliant
-        assert report.result_for("caf").page == 3
+        assert report.pages == 2 and report.compliant
+        assert {r.page for r in report.parties} == {2}
+        everyone = frozenset(demo.party_ids())
+        assert [(number, coarse) for number, coarse, _ in searched] == [(1, everyone), (2, everyone)]
+        # nothing searched at half resolution, no other stage, no obsolete version: the coarse ladder only
+        from comms_approval.adapters.logos.detector import COARSE_FIRST_LEVEL
+
+        assert {level for _, _, level in proposed} == {COARSE_FIRST_LEVEL}
+
+    def test_a_party_on_no_page_is_searched_in_full_and_the_proven_ones_keep_their_coarse_look(
+        self, checker: OpenCvLogoMatcher, demo: Convention, save: Save, spied: tuple[list[Any], list[Any]]
+    ) -> None:
+        searched, proposed = spied
+        without_caf = compose([p for p in ALL_CURRENT if p[0] != "caf"])
+        path = save(
+            without_caf,
+            "brochure.pdf",
+            resolution=150.0,
+            save_all=True,
+            append_images=[compose([]), without_caf],
+        )
+
+        report = checker.check(path, demo)
+
+        assert report.pages == 3
+        assert report.result_for("caf").status is LogoStatus.MISSING
         others = frozenset(demo.party_ids()) - {"caf"}
-        assert [(number, proven) for number, proven, _ in searched] == [
-            (1, frozenset()),
+        assert {r.party for r in report.parties if r.status is LogoStatus.PRESENT} == others
+        everyone = others | {"caf"}
+        assert [(number, coarse) for number, coarse, _ in searched] == [
+            (1, everyone),
+            (2, everyone),
+            (3, everyone),
+            (1, others),
             (2, others),
             (3, others),
         ]
-        # page 2 shows no logo: the parties proven on page 1 were proposed at the coarse levels only (no finer
-        # level, no edges alone, no obsolete version), CAF with every stage
-        assert {level for number, party, level in proposed if number == 2 and party in others} == {
-            detector.COARSE_FIRST_LEVEL
-        }
-        assert {level for number, party, level in proposed if number == 2 and party == "caf"} >= {0}
-        # page 3 shows every logo: those proven before are proven there too
-        again = {e.party for e in searched[2][2] if e.version is LogoVersion.CURRENT and is_conclusive(e)}
-        assert again == set(demo.party_ids())
+        # the full search (page searches 3 to 5): CAF with every stage, the others at the coarse levels only
+        full = [(party, level) for index, party, level in proposed if index >= 3]
+        assert {level for party, level in full if party in others} == {2}
+        assert {level for party, level in full if party == "caf"} >= {0}
+        # the last page shows the four logos again: they are proven there too
+        again = {e.party for e in searched[5][2] if e.version is LogoVersion.CURRENT and is_conclusive(e)}
+        assert again == others
 
 
 class TestAnnotations:

@@ -1747,17 +1747,17 @@ def detect_on_page(
     *,
     thresholds: LogoThresholds = DEFAULT_THRESHOLDS,
     skip_parties: frozenset[str] = frozenset(),
-    proven_elsewhere: frozenset[str] = frozenset(),
+    coarse_only: frozenset[str] = frozenset(),
     exhaustive: bool = False,
     min_width_mm: Mapping[str, float] | None = None,
 ) -> list[LogoEvidence]:
     """Evidence for every current logo (and, for parties not clearly found, their obsolete versions).
 
-    `skip_parties` are not searched (proven on this page already, by its PDF image objects); parties
-    `proven_elsewhere` (on another page of the document) get their best coarse candidate verified and no
-    more: where their logo is on this page too it is proven there, and holds its place against another
-    party's fit (`outranks`); where it is not, no finer level nor further stage runs for it (on a
-    brochure, a party absent from a page costs every stage: ~0.5 s of CPU).
+    `skip_parties` are not searched (proven on this page already, by its PDF image objects). Parties in
+    `coarse_only` get their best candidate from the coarse levels verified and no more (a document's first
+    look at each page, or a party proven on another page): where their logo is on this page it is mostly
+    proven so, and then holds its place against another party's fit (`outranks`); where it is not, no finer
+    level nor further stage runs for them (every stage costs ~0.5 s for a party not on the page).
 
     A party's search stops at the first candidate the policy accepts conclusively at no less than the
     party's legible width (`min_width_mm`; unless `exhaustive`); logos under
@@ -1883,7 +1883,7 @@ def detect_on_page(
             for ref in refs.refs:
                 if ref.version is LogoVersion.CURRENT and ref.party in parties and ref.party not in found:
                     search(ref, first, CANDIDATES_PER_REFERENCE, first_only=True, min_level=min_level)
-            found.update(proven_elsewhere)  # their coarse look is all they get
+            found.update(coarse_only)  # their coarse look is all they get
         for sizes in (first, (MIN_FRACTION, FIRST_PASS_FRACTION)):
             for ref in refs.refs:
                 if ref.version is LogoVersion.CURRENT and ref.party in parties and ref.party not in found:
@@ -1893,7 +1893,7 @@ def detect_on_page(
     # A proof that a party searched later outranks at its place proves nothing: that party searches again.
     outranked = {
         p
-        for p in found - skip_parties - proven_elsewhere
+        for p in found - skip_parties - coarse_only
         if not any(ev.party == p and proves(ev) for ev in evidence)
     }
     found -= outranked
