@@ -5,7 +5,8 @@
 Every draft of a set is one page. A brochure binds `--pages` image drafts (JPEG, PNG) into one PDF, one draft a
 page, as Pillow writes it (full-page images: rendered, not matched as image objects), in two layouts:
 - `consecutive`: consecutive drafts of one convention (its logos spread over the pages);
-- `back cover`: drafts of the next convention (other bodies' logos), then one draft of this convention last.
+- `back cover`: drafts of the next convention (other bodies' logos), then one draft of this convention last;
+- `compliant back cover`: the same, the last draft one where every party's current logo is expected.
 A party must be `present` when its current logo is expected on at least one page of its convention, and must not
 be when it is on none (the page-level truth of `generate.py`; ambiguous parties left out).
 
@@ -59,9 +60,12 @@ def brochures(
             if len(own) == pages:
                 groups.append(("consecutive", convention, own, pages))
             others = by_convention[names[(n + 1) % len(names)]][k * (pages - 1) : (k + 1) * (pages - 1)]
-            last = docs[-1 - k : len(docs) - k]
-            if len(others) == pages - 1 and names[(n + 1) % len(names)] != convention and last:
-                groups.append(("back cover", convention, [*others, *last], 1))
+            if len(others) < pages - 1 or names[(n + 1) % len(names)] == convention:
+                continue
+            groups.append(("back cover", convention, [*others, docs[-1 - k]], 1))
+            compliant = [d for d in docs if all(t["expected"] == "present" for t in d["parties"].values())]
+            if len(compliant) > k:
+                groups.append(("compliant back cover", convention, [*others, compliant[k]], 1))
     return groups
 
 
@@ -177,7 +181,7 @@ def main() -> None:
     result = run(args.data, args.pages, args.per_convention)
     for row in result["summary"]:
         print(
-            f"{row['layout']:12} {row['mode']:21} {row['brochures']} brochures of {result['pages']} pages: CPU "
+            f"{row['layout']:20} {row['mode']:21} {row['brochures']} brochures of {result['pages']} pages: CPU "
             f"{row['ms_per_page_median']:.0f} ms/page median ({row['ms_per_page_mean']:.0f} mean); parties found "
             f'{row["found"]}, false "present" {row["false_present"]}'
         )

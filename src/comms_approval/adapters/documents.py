@@ -7,7 +7,7 @@ import io
 import re
 import warnings
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -327,8 +327,10 @@ def iter_pages(
     max_pages: int = 200,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     max_render_pixels: int = MAX_RENDER_PIXELS,
+    numbers: Sequence[int] | None = None,
 ) -> Iterator[PageRaster]:
-    """Every page as RGB pixels (PDF pages rendered at `dpi`, capped at `max_render_pixels`)."""
+    """Every page as RGB pixels (PDF pages rendered at `dpi`, capped at `max_render_pixels`), or only the pages
+    `numbers` (1-based), in that order."""
     path = Path(path)
     kind = sniff_kind(_read_head(path))
     if kind is None:
@@ -337,11 +339,12 @@ def iter_pages(
             "Le fichier n’est pas un document PDF, PNG, JPEG ou WebP (ou il est endommagé).",
         )
     if kind != "pdf":
-        yield _decode_image(path, kind, max_pixels)
+        if numbers is None or 1 in numbers:
+            yield _decode_image(path, kind, max_pixels)
         return
     with open_pdf(path) as pdf:
         _check_page_count(len(pdf), max_pages)
-        for index in range(len(pdf)):
+        for index in range(len(pdf)) if numbers is None else [n - 1 for n in numbers if 1 <= n <= len(pdf)]:
             yield render_pdf_page(
                 pdf, index, dpi=dpi, max_pixels=max_render_pixels, max_image_pixels=max_pixels
             )

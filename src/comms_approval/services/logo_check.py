@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -95,11 +95,11 @@ class OpenCvLogoMatcher:
         if annotate_dir is not None:
             rendered = [(raster.number, raster.rgb) for raster in self._pages(document)]
         if len(embedded) < len(requirements):
-            passes = (True, False) if info.pages > 1 else (False,)
-            for coarse in passes:
-                self._search_pages(document, refs, requirements, evidence, embedded, by_page, coarse=coarse)
-                if len(self._present(requirements, self._all(evidence, by_page))) == len(requirements):
-                    break
+            if info.pages > 1:
+                self._search_pages(document, refs, requirements, evidence, embedded, by_page, coarse=True)
+            if len(self._present(requirements, self._all(evidence, by_page))) < len(requirements):
+                order = self._most_promising_first(requirements, evidence, by_page, info.pages)
+                self._search_pages(document, refs, requirements, evidence, embedded, by_page, order=order)
         evidence = self._all(evidence, by_page)
         results = decide_document(requirements, evidence, self.thresholds)
         elapsed = (self._clock() - start) * 1000.0
@@ -112,10 +112,43 @@ class OpenCvLogoMatcher:
             report = report.with_annotations(paths)
         return report
 
-    def _pages(self, document: Path) -> Iterator[PageRaster]:
+    def _pages(self, document: Path, numbers: Sequence[int] | None = None) -> Iterator[PageRaster]:
         from comms_approval.adapters import documents
 
-        return documents.iter_pages(document, max_pages=self.max_pages)
+        return documents.iter_pages(document, max_pages=self.max_pages, numbers=numbers)
+
+    def _most_promising_first(
+        self,
+        requirements: list[PartyRequirement],
+        evidence: list[LogoEvidence],
+        by_page: dict[int, list[LogoEvidence]],
+        pages: int,
+    ) -> list[int]:
+        """The pages for the full search: those where the most parties are proven first, then those where a
+        missing party's coarse look fitted best, then in page order.
+
+        Partners' logos are shown together (a band of logos, a back cover): one the coarse look did not prove
+        (too small for the coarse levels, or not conclusive there) is mostly beside the others. Searched there
+        first, it is found before the full search of every page before it (~0.5 s a page for a party not on
+        it). Its own coarse fit is a weaker hint: a logo 5 % wide fitted at 0.25 at the coarse levels on its
+        page, and at 0.26 on pages of text.
+        """
+        present = self._present(requirements, self._all(evidence, by_page))
+
+        def proven(number: int) -> int:
+            return len(self._present(requirements, by_page.get(number, [])))
+
+        def best(number: int) -> float:
+            return max(
+                (
+                    ev.score
+                    for ev in by_page.get(number, [])
+                    if ev.party not in present and ev.version is LogoVersion.CURRENT
+                ),
+                default=-1.0,
+            )
+
+        return sorted(range(1, pages + 1), key=lambda number: (-proven(number), -best(number), number))
 
     @staticmethod
     def _all(evidence: list[LogoEvidence], by_page: dict[int, list[LogoEvidence]]) -> list[LogoEvidence]:
@@ -130,23 +163,25 @@ class OpenCvLogoMatcher:
         embedded: frozenset[str],
         by_page: dict[int, list[LogoEvidence]],
         *,
-        coarse: bool,
+        coarse: bool = False,
+        order: Sequence[int] | None = None,
     ) -> None:
         """Search the rendered pages for the parties not yet proven, page by page, until every party is.
 
         A multi-page document is searched twice. First every party's best coarse candidate only, page by page
         (`coarse`): most logos are proven so, and a brochure showing every logo on its back cover is then
         checked at ~0.1 s a party and page instead of every stage on every page before it (~0.5 s for a party
-        not on a page). Then in full, for the parties still missing; a party proven on a page has its coarse
-        look on the next ones, where its logo, if shown, is proven again and holds its place against the other
-        parties' fits (`detect_on_page(coarse_only=...)`). A page's evidence from the full search replaces its
-        coarse one (it covers the same candidates).
+        not on a page). Then in full, for the parties still missing, the pages in `order`
+        (`_most_promising_first`); a party proven on a page has its coarse look on the next ones, where its
+        logo, if shown, is proven again and holds its place against the other parties' fits
+        (`detect_on_page(coarse_only=...)`). A page's evidence from the full search replaces its coarse one
+        (it covers the same candidates).
         """
         from comms_approval.adapters.logos.detector import detect_on_page, prepare_page
 
         parties = frozenset(r.party for r in requirements)
         present = self._present(requirements, self._all(embedded_evidence, by_page))
-        for raster in self._pages(document):
+        for raster in self._pages(document, order):
             if len(present) == len(parties):
                 return
             page = prepare_page(raster.rgb, raster.number, raster.width_mm, raster.height_mm)

@@ -369,21 +369,46 @@ class TestMultiPageDocuments:
         others = frozenset(demo.party_ids()) - {"caf"}
         assert {r.party for r in report.parties if r.status is LogoStatus.PRESENT} == others
         everyone = others | {"caf"}
+        # pass 2 searches the pages where the most parties were proven first (1 and 3), then the others
         assert [(number, coarse) for number, coarse, _ in searched] == [
             (1, everyone),
             (2, everyone),
             (3, everyone),
             (1, others),
-            (2, others),
             (3, others),
+            (2, others),
         ]
         # the full search (page searches 3 to 5): CAF with every stage, the others at the coarse levels only
         full = [(party, level) for index, party, level in proposed if index >= 3]
         assert {level for party, level in full if party in others} == {2}
         assert {level for party, level in full if party == "caf"} >= {0}
         # the last page shows the four logos again: they are proven there too
-        again = {e.party for e in searched[5][2] if e.version is LogoVersion.CURRENT and is_conclusive(e)}
+        again = {e.party for e in searched[4][2] if e.version is LogoVersion.CURRENT and is_conclusive(e)}
         assert again == others
+
+    def test_a_logo_too_small_for_the_coarse_look_is_searched_first_beside_the_proven_ones(
+        self, checker: OpenCvLogoMatcher, demo: Convention, save: Save, spied: tuple[list[Any], list[Any]]
+    ) -> None:
+        searched, _ = spied
+        # CAF 5 % of the page wide (10.3 mm): below the coarse levels' smallest width, found by the full search
+        band = compose([p for p in ALL_CURRENT if p[0] != "caf"] + [("caf", 0.05, (100, 1620))])
+        path = save(
+            compose([]), "brochure.pdf", resolution=150.0, save_all=True, append_images=[compose([]), band]
+        )
+
+        report = checker.check(path, demo)
+
+        assert report.compliant
+        assert report.result_for("caf").page == 3
+        everyone = frozenset(demo.party_ids())
+        # after the coarse looks, the back cover (four parties proven there) is searched in full first: CAF is
+        # found there, and the pages of text before it are not searched in full at all
+        assert [(number, coarse) for number, coarse, _ in searched] == [
+            (1, everyone),
+            (2, everyone),
+            (3, everyone),
+            (3, everyone - {"caf"}),
+        ]
 
 
 class TestAnnotations:

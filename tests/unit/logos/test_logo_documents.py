@@ -159,6 +159,14 @@ class TestPdfContainers:
         assert "5 pages" in refused(path, max_pages=4).message_en
         assert validate_document(path, max_pages=5).pages == 5
 
+    def test_chosen_pages_are_rendered_in_the_order_asked(self, write: Write, pdf: Pdf) -> None:
+        path = write("three.pdf", pdf([b"0 0 m"] * 3))
+        assert [page.number for page in iter_pages(path, numbers=[3, 1])] == [3, 1]
+        assert [page.number for page in iter_pages(path)] == [1, 2, 3]
+        image = write("one.png", png_bytes(Image.new("RGB", (4, 4))))
+        assert [page.number for page in iter_pages(image, numbers=[1])] == [1]
+        assert list(iter_pages(image, numbers=[2])) == []
+
     def test_pdf_page_sizes_come_from_the_page_box(self, write: Write, pdf: Pdf) -> None:
         info = validate_document(write("a4.pdf", pdf([b"0 0 m"])))
         assert round(info.page_sizes_mm[0][0]) == 210
