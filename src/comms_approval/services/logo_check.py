@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -20,8 +21,6 @@ from comms_approval.domain.logos import (
 )
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from comms_approval.adapters.documents import PageRaster
     from comms_approval.adapters.logos.detector import ReferenceSet
     from comms_approval.config import Settings
@@ -84,7 +83,6 @@ class OpenCvLogoMatcher:
         requirements = _requirements(convention)
         evidence: list[LogoEvidence] = []
         info = documents.validate_document(document, max_pages=self.max_pages)
-        rendered: list[tuple[int, np.ndarray]] = []
 
         if info.kind == "pdf":
             evidence.extend(self._embedded_evidence(document, refs, info.page_sizes_mm))
@@ -92,14 +90,18 @@ class OpenCvLogoMatcher:
         # are those objects'). The others: see `_search_pages`.
         embedded = self._present(requirements, evidence)
         by_page: dict[int, list[LogoEvidence]] = {}
-        if annotate_dir is not None:
-            rendered = [(raster.number, raster.rgb) for raster in self._pages(document)]
+        # pages annotated are rendered once, and searched from memory (the annotations keep them anyway)
+        kept = (
+            {raster.number: raster for raster in self._pages(document)} if annotate_dir is not None else None
+        )
         if len(embedded) < len(requirements):
+            search = partial(
+                self._search_pages, document, refs, requirements, evidence, embedded, by_page, kept
+            )
             if info.pages > 1:
-                self._search_pages(document, refs, requirements, evidence, embedded, by_page, coarse=True)
+                search(coarse=True)
             if len(self._present(requirements, self._all(evidence, by_page))) < len(requirements):
-                order = self._most_promising_first(requirements, evidence, by_page, info.pages)
-                self._search_pages(document, refs, requirements, evidence, embedded, by_page, order=order)
+                search(order=self._most_promising_first(requirements, evidence, by_page, info.pages))
         evidence = self._all(evidence, by_page)
         results = decide_document(requirements, evidence, self.thresholds)
         elapsed = (self._clock() - start) * 1000.0
@@ -108,6 +110,7 @@ class OpenCvLogoMatcher:
             from comms_approval.adapters.logos.annotate import save_annotations
 
             names = {p.id: p.short_name for p in convention.parties}
+            rendered = [(number, raster.rgb) for number, raster in sorted((kept or {}).items())]
             paths = save_annotations(rendered, results, names, annotate_dir, document.stem)
             report = report.with_annotations(paths)
         return report
@@ -162,6 +165,7 @@ class OpenCvLogoMatcher:
         embedded_evidence: list[LogoEvidence],
         embedded: frozenset[str],
         by_page: dict[int, list[LogoEvidence]],
+        kept: dict[int, PageRaster] | None,
         *,
         coarse: bool = False,
         order: Sequence[int] | None = None,
@@ -175,13 +179,18 @@ class OpenCvLogoMatcher:
         (`_most_promising_first`); a party proven on a page has its coarse look on the next ones, where its
         logo, if shown, is proven again and holds its place against the other parties' fits
         (`detect_on_page(coarse_only=...)`). A page's evidence from the full search replaces its coarse one
-        (it covers the same candidates).
+        (it covers the same candidates). Pages `kept` in memory are not rendered again.
         """
         from comms_approval.adapters.logos.detector import detect_on_page, prepare_page
 
         parties = frozenset(r.party for r in requirements)
         present = self._present(requirements, self._all(embedded_evidence, by_page))
-        for raster in self._pages(document, order):
+        rasters = (
+            self._pages(document, order)
+            if kept is None
+            else (kept[n] for n in (order or sorted(kept)) if n in kept)
+        )
+        for raster in rasters:
             if len(present) == len(parties):
                 return
             page = prepare_page(raster.rgb, raster.number, raster.width_mm, raster.height_mm)

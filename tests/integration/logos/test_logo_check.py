@@ -410,6 +410,33 @@ class TestMultiPageDocuments:
             (3, everyone - {"caf"}),
         ]
 
+    def test_an_annotated_brochure_is_rendered_once_and_every_page_annotated(
+        self,
+        checker: OpenCvLogoMatcher,
+        demo: Convention,
+        save: Save,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        from comms_approval.adapters import documents
+
+        renders: list[object] = []
+        iter_pages = documents.iter_pages
+
+        def counted(*args: Any, **kw: Any) -> Any:
+            renders.append(kw.get("numbers"))
+            return iter_pages(*args, **kw)
+
+        monkeypatch.setattr(documents, "iter_pages", counted)
+        band = compose([p for p in ALL_CURRENT if p[0] != "caf"] + [("caf", 0.05, (100, 1620))])
+        path = save(compose([]), "brochure.pdf", resolution=150.0, save_all=True, append_images=[band])
+
+        report = checker.check(path, demo, annotate_dir=tmp_path / "annotated")
+
+        assert report.compliant and report.result_for("caf").page == 2
+        assert renders == [None]  # both passes searched the pages kept for the annotations
+        assert [p.name for p in report.annotated_pages] == ["brochure-page1.png", "brochure-page2.png"]
+
 
 class TestAnnotations:
     def test_annotated_page_is_written_with_the_page_size_plus_a_margin(
