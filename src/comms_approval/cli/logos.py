@@ -100,9 +100,11 @@ def check_logos(
     checker = default_logo_checker(Settings())
     names = {p.id: p.short_name for p in conv.parties}
     failed = False
-    for file in files:
+    for number, file in enumerate(files, 1):
         try:
-            report = checker.check(file, conv, annotate_dir=annotate)
+            # a spinner on a terminal's stderr while a file is checked (a brochure takes seconds); never in a pipe
+            with err.status(f"Vérification des logos : {file.name} ({number}/{len(files)})…"):
+                report = checker.check(file, conv, annotate_dir=annotate)
         except CommsApprovalError as error:
             # One bad file is reported and the others are still checked.
             failed = True

@@ -56,6 +56,8 @@ class TestJsonLines:
         result = runner.invoke(app, ["check-logos", str(drafts["good"]), "--convention", str(DEMO), "--json"])
         assert result.exit_code == 0
         assert json.loads(result.stdout)["compliant"] is True
+        # the progress spinner is for terminals: nothing of it reaches a pipe
+        assert result.stderr == ""
 
 
 class TestTableAndOptions:
