@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
-from functools import partial
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -86,23 +86,17 @@ class OpenCvLogoMatcher:
 
         if info.kind == "pdf":
             evidence.extend(self._embedded_evidence(document, refs, info.page_sizes_mm))
-        # Parties proven by the PDF's image objects are not searched on the rendered pages (their places there
-        # are those objects'). The others: see `_search_pages`.
-        embedded = self._present(requirements, evidence)
-        by_page: dict[int, list[LogoEvidence]] = {}
         # pages annotated are rendered once, and searched from memory (the annotations keep them anyway)
         kept = (
-            {raster.number: raster for raster in self._pages(document)} if annotate_dir is not None else None
+            {raster.number: raster for raster in self.pages(document)} if annotate_dir is not None else None
         )
-        if len(embedded) < len(requirements):
-            search = partial(
-                self._search_pages, document, refs, requirements, evidence, embedded, by_page, kept
-            )
+        pages = _PageSearch(self, document, refs, requirements, evidence, kept)
+        if not pages.complete():
             if info.pages > 1:
-                search(coarse=True)
-            if len(self._present(requirements, self._all(evidence, by_page))) < len(requirements):
-                search(order=self._most_promising_first(requirements, evidence, by_page, info.pages))
-        evidence = self._all(evidence, by_page)
+                pages.search(coarse=True)
+            if not pages.complete():
+                pages.search(order=pages.most_promising_first(info.pages))
+        evidence = pages.evidence()
         results = decide_document(requirements, evidence, self.thresholds)
         elapsed = (self._clock() - start) * 1000.0
         report = LogoReport(str(document), info.pages, results, elapsed)
@@ -115,96 +109,12 @@ class OpenCvLogoMatcher:
             report = report.with_annotations(paths)
         return report
 
-    def _pages(self, document: Path, numbers: Sequence[int] | None = None) -> Iterator[PageRaster]:
+    def pages(self, document: Path, numbers: Sequence[int] | None = None) -> Iterator[PageRaster]:
         from comms_approval.adapters import documents
 
         return documents.iter_pages(document, max_pages=self.max_pages, numbers=numbers)
 
-    def _most_promising_first(
-        self,
-        requirements: list[PartyRequirement],
-        evidence: list[LogoEvidence],
-        by_page: dict[int, list[LogoEvidence]],
-        pages: int,
-    ) -> list[int]:
-        """The pages for the full search: those where the most parties are proven first, then those where a
-        missing party's coarse look fitted best, then in page order.
-
-        Partners' logos are shown together (a band of logos, a back cover): one the coarse look did not prove
-        (too small for the coarse levels, or not conclusive there) is mostly beside the others. Searched there
-        first, it is found before the full search of every page before it (~0.5 s a page for a party not on
-        it). Its own coarse fit is a weaker hint: a logo 5 % wide fitted at 0.25 at the coarse levels on its
-        page, and at 0.26 on pages of text.
-        """
-        present = self._present(requirements, self._all(evidence, by_page))
-
-        def proven(number: int) -> int:
-            return len(self._present(requirements, by_page.get(number, [])))
-
-        def best(number: int) -> float:
-            return max(
-                (
-                    ev.score
-                    for ev in by_page.get(number, [])
-                    if ev.party not in present and ev.version is LogoVersion.CURRENT
-                ),
-                default=-1.0,
-            )
-
-        return sorted(range(1, pages + 1), key=lambda number: (-proven(number), -best(number), number))
-
-    @staticmethod
-    def _all(evidence: list[LogoEvidence], by_page: dict[int, list[LogoEvidence]]) -> list[LogoEvidence]:
-        return evidence + [ev for page in sorted(by_page) for ev in by_page[page]]
-
-    def _search_pages(
-        self,
-        document: Path,
-        refs: ReferenceSet,
-        requirements: list[PartyRequirement],
-        embedded_evidence: list[LogoEvidence],
-        embedded: frozenset[str],
-        by_page: dict[int, list[LogoEvidence]],
-        kept: dict[int, PageRaster] | None,
-        *,
-        coarse: bool = False,
-        order: Sequence[int] | None = None,
-    ) -> None:
-        """Search the rendered pages for the parties not yet proven, page by page, until every party is.
-
-        A multi-page document is searched twice. First every party's best coarse candidate only, page by page
-        (`coarse`): most logos are proven so, and a brochure showing every logo on its back cover is then
-        checked at ~0.1 s a party and page instead of every stage on every page before it (~0.5 s for a party
-        not on a page). Then in full, for the parties still missing, the pages in `order`
-        (`_most_promising_first`); a party proven on a page has its coarse look on the next ones, where its
-        logo, if shown, is proven again and holds its place against the other parties' fits
-        (`detect_on_page(coarse_only=...)`). A page's evidence from the full search replaces its coarse one
-        (it covers the same candidates). Pages `kept` in memory are not rendered again.
-        """
-        from comms_approval.adapters.logos.detector import detect_on_page, prepare_page
-
-        parties = frozenset(r.party for r in requirements)
-        present = self._present(requirements, self._all(embedded_evidence, by_page))
-        rasters = (
-            self._pages(document, order)
-            if kept is None
-            else (kept[n] for n in (order or sorted(kept)) if n in kept)
-        )
-        for raster in rasters:
-            if len(present) == len(parties):
-                return
-            page = prepare_page(raster.rgb, raster.number, raster.width_mm, raster.height_mm)
-            by_page[raster.number] = detect_on_page(
-                page,
-                refs,
-                thresholds=self.thresholds,
-                skip_parties=embedded,
-                coarse_only=(parties if coarse else present) - embedded,
-                min_width_mm={r.party: r.min_width_mm for r in requirements},
-            )
-            present = self._present(requirements, self._all(embedded_evidence, by_page))
-
-    def _present(self, requirements: list[PartyRequirement], evidence: list[LogoEvidence]) -> frozenset[str]:
+    def present(self, requirements: list[PartyRequirement], evidence: list[LogoEvidence]) -> frozenset[str]:
         """The parties the evidence so far proves present in the document."""
         return frozenset(
             r.party
@@ -230,6 +140,95 @@ class OpenCvLogoMatcher:
                         )
                     )
         return out
+
+
+@dataclass
+class _PageSearch:
+    """The rendered pages' search of one document, for the parties its PDF image objects did not prove.
+
+    Parties proven by the image objects (`embedded`) are not searched on the rendered pages: their places there
+    are those objects'. A multi-page document is searched twice (`search`): first every party's best coarse
+    candidate only, page by page: most logos are proven so, and a brochure showing every logo on its back cover
+    is then checked at ~0.1 s a party and page instead of every stage on every page before it (~0.5 s for a
+    party not on a page). Then in full, for the parties still missing, the most promising pages first; a party
+    proven on a page has its coarse look on the others, where its logo, if shown, is proven again and holds its
+    place against the other parties' fits (`detect_on_page(coarse_only=...)`). A page's evidence from the full
+    search replaces its coarse one (it covers the same candidates).
+    """
+
+    checker: OpenCvLogoMatcher
+    document: Path
+    refs: ReferenceSet
+    requirements: list[PartyRequirement]
+    embedded_evidence: list[LogoEvidence]
+    kept: dict[int, PageRaster] | None  # pages already in memory (annotated): not rendered again
+    by_page: dict[int, list[LogoEvidence]] = field(default_factory=dict)
+    embedded: frozenset[str] = field(init=False)
+    parties: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.embedded = self.checker.present(self.requirements, self.embedded_evidence)
+        self.parties = frozenset(r.party for r in self.requirements)
+
+    def evidence(self) -> list[LogoEvidence]:
+        return self.embedded_evidence + [ev for page in sorted(self.by_page) for ev in self.by_page[page]]
+
+    def present(self) -> frozenset[str]:
+        return self.checker.present(self.requirements, self.evidence())
+
+    def complete(self) -> bool:
+        return self.present() == self.parties
+
+    def search(self, *, coarse: bool = False, order: Sequence[int] | None = None) -> None:
+        """Search the pages (in `order`) for the parties not yet proven, until every party is; `coarse`: each
+        party's best coarse candidate only."""
+        from comms_approval.adapters.logos.detector import detect_on_page, prepare_page
+
+        if self.kept is None:
+            rasters: Iterable[PageRaster] = self.checker.pages(self.document, order)
+        else:
+            rasters = (self.kept[n] for n in (order or sorted(self.kept)) if n in self.kept)
+        present = self.present()
+        for raster in rasters:
+            if present == self.parties:
+                return
+            page = prepare_page(raster.rgb, raster.number, raster.width_mm, raster.height_mm)
+            self.by_page[raster.number] = detect_on_page(
+                page,
+                self.refs,
+                thresholds=self.checker.thresholds,
+                skip_parties=self.embedded,
+                coarse_only=(self.parties if coarse else present) - self.embedded,
+                min_width_mm={r.party: r.min_width_mm for r in self.requirements},
+            )
+            present = self.present()
+
+    def most_promising_first(self, pages: int) -> list[int]:
+        """The pages for the full search: those where the most parties are proven first, then those where a
+        missing party's coarse look fitted best, then in page order.
+
+        Partners' logos are shown together (a band of logos, a back cover): one the coarse look did not prove
+        (too small for the coarse levels, or not conclusive there) is mostly beside the others. Searched there
+        first, it is found before the full search of every page before it (~0.5 s a page for a party not on
+        it). Its own coarse fit is a weaker hint: a logo 5 % wide fitted at 0.25 at the coarse levels on its
+        page, and at 0.26 on pages of text.
+        """
+        present = self.present()
+
+        def proven(number: int) -> int:
+            return len(self.checker.present(self.requirements, self.by_page.get(number, [])))
+
+        def best(number: int) -> float:
+            return max(
+                (
+                    ev.score
+                    for ev in self.by_page.get(number, [])
+                    if ev.party not in present and ev.version is LogoVersion.CURRENT
+                ),
+                default=-1.0,
+            )
+
+        return sorted(range(1, pages + 1), key=lambda number: (-proven(number), -best(number), number))
 
 
 def default_logo_checker(settings: Settings) -> LogoChecker:
