@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,10 +52,14 @@ class OpenCvLogoMatcher:
         self.thresholds = thresholds
         self.max_pages = max_pages
         self._clock = clock
-        self._cache: dict[tuple[object, ...], ReferenceSet] = {}
+        self._cache: OrderedDict[tuple[object, ...], ReferenceSet] = OrderedDict()
+
+    # Conventions whose logos are kept loaded: each holds ~10 MB a logo (its planes, templates by width).
+    CONVENTIONS_KEPT = 8
 
     def references(self, convention: Convention) -> ReferenceSet:
-        """The convention's reference logos, loaded once per convention and file version."""
+        """The convention's reference logos, loaded once per convention and file version (the last
+        `CONVENTIONS_KEPT` kept)."""
         from comms_approval.adapters.logos.detector import ReferenceSet
         from comms_approval.adapters.logos.references import load_reference
 
@@ -70,6 +75,9 @@ class OpenCvLogoMatcher:
                 [load_reference(path, party, version) for party, version, path in files]
             )
             self._cache[key] = cached
+            if len(self._cache) > self.CONVENTIONS_KEPT:
+                self._cache.popitem(last=False)
+        self._cache.move_to_end(key)
         return cached
 
     def check(

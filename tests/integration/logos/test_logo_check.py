@@ -298,6 +298,22 @@ class TestReferences:
         refs = [load_reference(p, p.stem, LogoVersion.CURRENT) for p in sorted(LOGOS.glob("*.png"))]
         assert len(refs) == 6 and all(r.has_colour for r in refs)
 
+    def test_the_checker_keeps_the_logos_of_its_last_conventions_only(self, demo: Convention) -> None:
+        # a long-running server checks drafts of many conventions: each one's logos hold several MB
+        checker = OpenCvLogoMatcher()
+        first = checker.references(demo)
+        assert checker.references(demo) is first  # loaded once
+        others = [
+            checker.references(replace(demo, id=f"other-{i}"))
+            for i in range(OpenCvLogoMatcher.CONVENTIONS_KEPT - 1)
+        ]
+        assert checker.references(demo) is first  # used again: now the most recent
+        checker.references(replace(demo, id="one-more"))
+        assert len(checker._cache) == OpenCvLogoMatcher.CONVENTIONS_KEPT
+        assert checker.references(replace(demo, id="other-0")) is not others[0]  # dropped: loaded again
+        assert checker.references(replace(demo, id="other-2")) is others[2]
+        assert checker.references(demo) is first
+
 
 class TestMultiPageDocuments:
     """A brochure: each party's logo must be on one of its pages. Every page is first looked at coarsely (each

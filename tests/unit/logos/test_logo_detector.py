@@ -38,7 +38,12 @@ from comms_approval.adapters.logos.detector import (
     read_wordmark,
     verify,
 )
-from comms_approval.adapters.logos.references import ReferenceLogo, gradient_magnitude, load_reference
+from comms_approval.adapters.logos.references import (
+    PosedTemplate,
+    ReferenceLogo,
+    gradient_magnitude,
+    load_reference,
+)
 from comms_approval.adapters.logos.spectral import MaskedSpectralImage
 from comms_approval.domain.logos import (
     DEFAULT_THRESHOLDS,
@@ -818,10 +823,11 @@ class TestInkPoses:
         templ = crop[12:36, 40:88].copy()
         mask = (rng.random(templ.shape) > 0.3).astype(np.float32)
 
-        assert _best_ink(MaskedSpectralImage(crop), templ, mask) == (pytest.approx(1.0, abs=1e-4), (40, 12))
+        posed = PosedTemplate.of(templ, mask)
+        assert _best_ink(MaskedSpectralImage(crop), posed) == (pytest.approx(1.0, abs=1e-4), (40, 12))
         # nothing but paper: no pose at all
         blank = MaskedSpectralImage(np.full((50, 100), 250.0, np.float32))
-        assert _best_ink(blank, templ, mask)[0] == -1.0
+        assert _best_ink(blank, posed)[0] == -1.0
 
 
 class TestTheBackgroundAlone:

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from comms_approval.adapters.logos.spectral import MaskedSpectralImage, SpectralImage
+from comms_approval.adapters.logos.spectral import MaskedSpectralImage, MaskedTemplate, SpectralImage
 
 
 def _page(channels: int, seed: int = 3) -> np.ndarray:
@@ -62,3 +62,18 @@ def test_masked_correlation_is_opencvs_where_the_window_varies() -> None:
     # on blank paper (rows 60-90 are flat, +40) nothing is compared
     assert deviation[62, 5] == pytest.approx(0.0, abs=1e-3)
     assert result[62, 5] == 0.0
+
+
+def test_a_prepared_masked_template_correlates_as_the_template_and_its_mask() -> None:
+    # prepared once, matched with images of several transform sizes (the crops of many candidates)
+    rng = np.random.default_rng(9)
+    templ = cv2.GaussianBlur(rng.uniform(0, 255, (18, 30)).astype(np.float32), (0, 0), 1.0)
+    mask = (rng.random(templ.shape) > 0.3).astype(np.float32)
+    prepared = MaskedTemplate(templ, mask)
+    for seed, shape in [(1, (60, 100)), (2, (50, 90)), (3, (60, 100)), (4, (70, 110))]:
+        image = np.ascontiguousarray(_page(1, seed)[: shape[0], : shape[1]]) + 40.0
+        spectral = MaskedSpectralImage(image)
+        for expected, got in zip(spectral.match(templ, mask), spectral.match(prepared), strict=True):
+            assert np.array_equal(expected, got)
+    # only the last few transform sizes are kept
+    assert len(prepared._spectra) == MaskedTemplate.SPECTRA_KEPT

@@ -9,7 +9,6 @@ import functools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
 
 import cv2
 import numpy as np
@@ -17,9 +16,13 @@ import numpy as np
 from comms_approval.adapters.logos import wordmark
 from comms_approval.adapters.logos.references import (
     CHROMA_WEIGHT,
+    MIN_INK_STD,
+    PosedTemplate,
+    PoseKind,
     ReferenceLogo,
     edge_strength,
     gradient_magnitude,
+    ink_usable,
 )
 from comms_approval.adapters.logos.spectral import FLAT_VARIANCE, MaskedSpectralImage, SpectralImage
 from comms_approval.domain.logos import (
@@ -311,27 +314,16 @@ def _edge_energy(image: np.ndarray, tw: int, th: int) -> np.ndarray:
     )
 
 
-MIN_INK_STD = 3.0  # gray levels: a window flatter than this under the logo's ink cannot be compared
-
-
-def _ink_usable(templ: np.ndarray, on: np.ndarray) -> bool:
-    """Whether the template's opaque pixels are enough, and varied enough, for a correlation to mean something."""
-    return int(on.sum()) >= 12 and float(templ[on].std()) >= MIN_INK_STD
-
-
-def _best_ink(
-    image: MaskedSpectralImage, templ: np.ndarray, mask: np.ndarray
-) -> tuple[float, tuple[int, int]]:
-    """Best normalised correlation over the template's opaque pixels only (mask), and where.
+def _best_ink(image: MaskedSpectralImage, posed: PosedTemplate) -> tuple[float, tuple[int, int]]:
+    """Best normalised correlation over the template's opaque pixels only (its mask), and where.
 
     Windows where the page is flat under the mask (`MIN_INK_STD`) cannot be compared and are left out.
     Templates too small or too flat to say anything score -1. The image is larger than the template
     (`_search_pose` skips the scales it would not hold).
     """
-    on = mask > 0
-    if not _ink_usable(templ, on):
+    if posed.masked is None:
         return -1.0, (0, 0)
-    result, deviation = image.match(templ, mask)
+    result, deviation = image.match(posed.masked)
     result[deviation < MIN_INK_STD] = -1.0
     _, value, _, (x, y) = cv2.minMaxLoc(result)
     return float(value), (x, y)
@@ -486,7 +478,7 @@ def _colour_proposals(page: PreparedPage, ref: ReferenceLogo, sizes: tuple[float
         image, ratio = projected
         factor = 2**level
         tw = max(8, round(width / factor))
-        th = max(3, round(tw * ref.aspect))
+        th = ref.template_height(tw)
         if th >= image.shape[0] or tw >= image.shape[1]:
             continue
         small_rgb = cv2.resize(ref.rgb, (tw, th), interpolation=cv2.INTER_AREA)
@@ -545,7 +537,7 @@ def _ink_proposals(
         if th < 4 or th >= image.shape[0] or tw >= image.shape[1]:
             continue
         on = mask > 0
-        if not _ink_usable(templ, on):
+        if not ink_usable(templ, on):
             continue
         result, deviation = page.match_ink(level, templ, mask)
         edges = cv2.boxFilter(
@@ -771,7 +763,7 @@ class _Pose:
         return np.hstack([a, b[:, None]]).astype(np.float32)
 
 
-Alignment = Literal["ink", "flat", "edges"]
+Alignment = PoseKind
 _ALIGNMENTS: tuple[Alignment, ...] = ("ink", "flat", "edges")
 
 
@@ -798,16 +790,9 @@ def _search_pose(
     whole_ink = MaskedSpectralImage(crop_gray) if mode == "ink" and window is None else None
     for s in scales:
         width = max(8, round(nominal * s))
-        if mode == "ink":
-            templ, ink_mask = ref.ink(width)
-        elif mode == "flat":
-            templ, ink_mask = ref.planes(width)[0], None
-        else:
-            templ, ink_mask = ref.edges(width)[0], None
-        th = templ.shape[0]
+        th = ref.template_height(width)
         if th + 2 >= crop_gray.shape[0] or width + 2 >= crop_gray.shape[1]:
             continue
-        centre = (width / 2.0, th / 2.0)
         image, x_off, y_off = crop_gray, 0, 0
         if window is not None:
             cx, cy, r = window  # expected template centre and search radius, crop pixels
@@ -821,29 +806,17 @@ def _search_pose(
         energy = _edge_energy(image, width, th) if mode == "edges" else None  # the same for every angle
         ink_image = (whole_ink or MaskedSpectralImage(image)) if mode == "ink" else None  # for every angle
         for angle in angles:
-            rotated, rotated_mask = templ, ink_mask
-            if angle != 0:
-                rot = cv2.getRotationMatrix2D(centre, angle, 1.0)
-                rotated = cv2.warpAffine(
-                    templ,
-                    rot,
-                    (width, th),
-                    flags=cv2.INTER_LINEAR,
-                    borderMode=cv2.BORDER_CONSTANT if mode == "edges" else cv2.BORDER_REPLICATE,
-                    borderValue=0.0,
-                )
-                if ink_mask is not None:
-                    rotated_mask = cv2.warpAffine(
-                        ink_mask, rot, (width, th), flags=cv2.INTER_NEAREST, borderValue=0.0
-                    )
-            if ink_image is not None and rotated_mask is not None:
-                value, (ox, oy) = _best_ink(ink_image, rotated, rotated_mask)
+            # The coarse frame's templates are nearly the same for every candidate (the logo framed ~72 px
+            # wide): kept with the logo. The fine frame's, turned by a refined angle, are not.
+            posed = ref.posed(mode, width, angle, keep=window is None)
+            if ink_image is not None:
+                value, (ox, oy) = _best_ink(ink_image, posed)
             elif mode == "flat":
-                result = cv2.matchTemplate(image, rotated, cv2.TM_CCOEFF_NORMED)
+                result = cv2.matchTemplate(image, posed.plane, cv2.TM_CCOEFF_NORMED)
                 result[~np.isfinite(result)] = -1.0
                 _, value, _, (ox, oy) = cv2.minMaxLoc(result)
             else:
-                _, value, _, (ox, oy) = cv2.minMaxLoc(_match_edges(image, rotated, energy))
+                _, value, _, (ox, oy) = cv2.minMaxLoc(_match_edges(image, posed.plane, energy))
             if best is None or value > best.score:
                 best = _Pose(
                     float(value), angle, width / nominal, float(ox + x_off), float(oy + y_off), width, th

@@ -5,13 +5,17 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, Literal, TypeVar
 
 import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from comms_approval.adapters.logos.spectral import MaskedTemplate
 from comms_approval.domain.errors import DocumentError
 from comms_approval.domain.logos import LogoVersion
 
@@ -19,6 +23,60 @@ MAX_REFERENCE_SIDE = 480  # larger references add time, not precision, at 150 dp
 MAX_REFERENCE_PIXELS = 40_000_000
 CHROMA_WEIGHT = 3.0  # Lab a/b span ~±60 for logo inks, edges ~0-300: comparable weights in the correlation
 _SVG_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?text[\s>/]")
+MIN_INK_PIXELS = 12
+MIN_INK_STD = 3.0  # gray levels: a window flatter than this under the logo's ink cannot be compared
+# A logo's templates kept, of each kind, by width (`ReferenceLogo`): the proposal ladder's widths serve page
+# after page, an alignment frames the logo ~72 then ~160 px wide. Every width ever used was kept before: ~13 MB
+# a logo once its usual widths were seen, now ~8; the CPU the same (bench/RESULTS.md).
+KEPT_WIDTHS = 40
+# Turned templates kept (`ReferenceLogo.posed`): an alignment's coarse pose search uses 15 of each kind (3 angles
+# x 5 scales), nearly the same ones for every candidate, the logo being framed ~72 px wide there.
+POSED_KEPT = 96
+
+PoseKind = Literal["ink", "flat", "edges"]
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Recent(Generic[K, V]):
+    """At most `size` values, the least recently used dropped first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._values: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K, build: Callable[[], V]) -> V:
+        """The value kept for `key`, else `build()`'s, kept."""
+        if key in self._values:
+            self._values.move_to_end(key)
+            return self._values[key]
+        value = self._values[key] = build()
+        if len(self._values) > self.size:
+            self._values.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+@dataclass(frozen=True)
+class PosedTemplate:
+    """A template turned for a pose search: the plane correlated, and for the ink its mask and its side of
+    the masked correlation (None when its opaque pixels are too few or too flat to say anything)."""
+
+    plane: np.ndarray
+    mask: np.ndarray | None = None
+    masked: MaskedTemplate | None = None
+
+    @classmethod
+    def of(cls, plane: np.ndarray, mask: np.ndarray | None = None) -> PosedTemplate:
+        usable = mask is not None and ink_usable(plane, mask > 0)
+        return cls(plane, mask, MaskedTemplate(plane, mask) if usable else None)
+
+
+def ink_usable(templ: np.ndarray, on: np.ndarray) -> bool:
+    """Whether the template's opaque pixels are enough, and varied enough, for a correlation to mean something."""
+    return int(on.sum()) >= MIN_INK_PIXELS and float(templ[on].std()) >= MIN_INK_STD
 
 
 @dataclass
@@ -33,12 +91,21 @@ class ReferenceLogo:
     gray: np.ndarray  # H x W float32, 0..255
     lab: np.ndarray  # H x W x 3 float32 (L 0..100)
     has_colour: bool
-    _templates: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
-    _masks: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
-    _edges: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
-    _features: dict[tuple[int, bool], np.ndarray] = field(default_factory=dict, repr=False)
-    _ink: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
-    _planes: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    # templates by width (`KEPT_WIDTHS`) and turned ones (`POSED_KEPT`), the most recently used kept
+    _templates: Recent[int, np.ndarray] = field(default_factory=lambda: Recent(KEPT_WIDTHS), repr=False)
+    _edges: Recent[int, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=lambda: Recent(KEPT_WIDTHS), repr=False
+    )
+    _features: Recent[int, np.ndarray] = field(default_factory=lambda: Recent(KEPT_WIDTHS), repr=False)
+    _ink: Recent[int, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=lambda: Recent(KEPT_WIDTHS), repr=False
+    )
+    _planes: Recent[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=lambda: Recent(KEPT_WIDTHS), repr=False
+    )
+    _posed: Recent[tuple[PoseKind, int, float], PosedTemplate] = field(
+        default_factory=lambda: Recent(POSED_KEPT), repr=False
+    )
 
     @property
     def name(self) -> str:
@@ -56,21 +123,26 @@ class ReferenceLogo:
     def aspect(self) -> float:
         return self.height / self.width
 
+    def template_height(self, width: int) -> int:
+        """The height of this logo's templates `width` px wide (every kind)."""
+        return max(3, round(width * self.aspect))
+
     def template(self, width: int) -> np.ndarray:
         """Grayscale template `width` px wide whose transparent pixels hold the logo's mean gray.
 
         With TM_CCOEFF_NORMED a pixel equal to the template mean adds nothing to the correlation, so the
         background behind a transparent logo (photo, colour field) cannot pull the score down by mismatch.
         """
-        cached = self._templates.get(width)
-        if cached is None:
-            height = max(3, round(width * self.aspect))
+
+        def build() -> np.ndarray:
             opaque = self.alpha > 0.5
             mean = float(self.gray[opaque].mean()) if opaque.any() else 128.0
             filled = self.gray * self.alpha + mean * (1.0 - self.alpha)
-            cached = cv2.resize(filled, (width, height), interpolation=cv2.INTER_AREA)
-            self._templates[width] = cached
-        return cached
+            return np.asarray(
+                cv2.resize(filled, (width, self.template_height(width)), interpolation=cv2.INTER_AREA)
+            )
+
+        return self._templates.get(width, build)
 
     def edges(self, width: int) -> tuple[np.ndarray, np.ndarray]:
         """Edge-strength template `width` px wide and the mask of where the logo can have edges.
@@ -78,20 +150,16 @@ class ReferenceLogo:
         The boundary of a transparent logo shows against any background, light or dark: take the stronger
         of the edges of the logo composed on white and on black. Edges ignore the background's colour.
         """
-        cached = self._edges.get(width)
-        if cached is None:
-            height = max(3, round(width * self.aspect))
-            on_white = cv2.resize(self.gray, (width, height), interpolation=cv2.INTER_AREA)
-            alpha = cv2.resize(self.alpha, (width, height), interpolation=cv2.INTER_AREA)
+
+        def build() -> tuple[np.ndarray, np.ndarray]:
+            size = (width, self.template_height(width))
+            on_white = cv2.resize(self.gray, size, interpolation=cv2.INTER_AREA)
+            alpha = cv2.resize(self.alpha, size, interpolation=cv2.INTER_AREA)
             on_black = on_white - 255.0 * (1.0 - alpha)
-            cached = (
-                np.maximum(edge_strength(on_white), edge_strength(on_black)),
-                (cv2.dilate((alpha > 0.3).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0).astype(
-                    np.float32
-                ),
-            )
-            self._edges[width] = cached
-        return cached
+            near = cv2.dilate((alpha > 0.3).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+            return np.maximum(edge_strength(on_white), edge_strength(on_black)), near.astype(np.float32)
+
+        return self._edges.get(width, build)
 
     def features(self, width: int, *, colour: bool) -> np.ndarray:
         """Search features `width` px wide: edge strength, plus the logo's chroma (Lab a, b) when `colour`.
@@ -99,20 +167,19 @@ class ReferenceLogo:
         Chroma is premultiplied by alpha: where the logo is transparent it is neutral, like body text, so
         black text and colour fields (constant, removed by the correlation's mean) do not look like it.
         """
-        key = (width, colour)
-        cached = self._features.get(key)
-        if cached is None:
+        if not colour:
+            return self.edges(width)[0]
+
+        def build() -> np.ndarray:
             edges = self.edges(width)[0]
-            if not colour:
-                cached = edges
-            else:
-                height = edges.shape[0]
-                ab = cv2.resize(
-                    self.lab[:, :, 1:] * self.alpha[:, :, None], (width, height), interpolation=cv2.INTER_AREA
-                )
-                cached = np.dstack([edges, CHROMA_WEIGHT * ab]).astype(np.float32)
-            self._features[key] = cached
-        return cached
+            ab = cv2.resize(
+                self.lab[:, :, 1:] * self.alpha[:, :, None],
+                (width, edges.shape[0]),
+                interpolation=cv2.INTER_AREA,
+            )
+            return np.dstack([edges, CHROMA_WEIGHT * ab]).astype(np.float32)
+
+        return self._features.get(width, build)
 
     def ink(self, width: int) -> tuple[np.ndarray, np.ndarray]:
         """Gray template `width` px wide and the mask of its surely opaque pixels (the logo's own ink).
@@ -120,40 +187,55 @@ class ReferenceLogo:
         Transparent pixels hold the ink's mean gray, so that rotating the template does not drag white or
         black into the ink's border pixels.
         """
-        cached = self._ink.get(width)
-        if cached is None:
-            height = max(3, round(width * self.aspect))
-            cached = (
-                cv2.resize(self.template(width), (width, height), interpolation=cv2.INTER_AREA),
-                (cv2.resize(self.alpha, (width, height), interpolation=cv2.INTER_AREA) > 0.9).astype(
-                    np.float32
-                ),
+
+        def build() -> tuple[np.ndarray, np.ndarray]:
+            size = (width, self.template_height(width))
+            return (
+                cv2.resize(self.template(width), size, interpolation=cv2.INTER_AREA),
+                (cv2.resize(self.alpha, size, interpolation=cv2.INTER_AREA) > 0.9).astype(np.float32),
             )
-            self._ink[width] = cached
-        return cached
+
+        return self._ink.get(width, build)
 
     def planes(self, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The logo `width` px wide as gray, alpha and RGB planes (for the aligned comparison)."""
-        cached = self._planes.get(width)
-        if cached is None:
-            size = (width, max(3, round(width * self.aspect)))
-            cached = (
+
+        def build() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            size = (width, self.template_height(width))
+            return (
                 cv2.resize(self.gray, size, interpolation=cv2.INTER_AREA),
                 cv2.resize(self.alpha, size, interpolation=cv2.INTER_AREA),
                 cv2.resize(self.rgb, size, interpolation=cv2.INTER_AREA),
             )
-            self._planes[width] = cached
-        return cached
 
-    def template_mask(self, width: int) -> np.ndarray:
-        """The opaque part of the logo at the size of `template(width)`, as a float mask for masked matching."""
-        cached = self._masks.get(width)
-        if cached is None:
-            templ = self.template(width)
-            small = cv2.resize(self.alpha, (templ.shape[1], templ.shape[0]), interpolation=cv2.INTER_AREA)
-            cached = (small > 0.5).astype(np.float32)
-            self._masks[width] = cached
-        return cached
+        return self._planes.get(width, build)
+
+    def posed(self, kind: PoseKind, width: int, angle: float, *, keep: bool = True) -> PosedTemplate:
+        """The `kind` template `width` px wide turned by `angle` degrees (counter-clockwise) about its centre:
+        edges (`edges`), the logo on white (`planes`) or its ink (`ink`, with its opaque pixels' mask); kept
+        with the logo unless not `keep`.
+
+        Edges are zero beyond the logo; the planes and the ink are extended by their border (their transparent
+        pixels hold the ink's mean gray), so that turning them drags no white or black into the logo.
+        """
+
+        def build() -> PosedTemplate:
+            if kind == "ink":
+                plane, mask = self.ink(width)
+            else:
+                plane, mask = (self.planes(width)[0] if kind == "flat" else self.edges(width)[0]), None
+            if angle != 0:
+                th, tw = plane.shape[:2]
+                rot = cv2.getRotationMatrix2D((tw / 2.0, th / 2.0), angle, 1.0)
+                border = cv2.BORDER_CONSTANT if kind == "edges" else cv2.BORDER_REPLICATE
+                plane = cv2.warpAffine(
+                    plane, rot, (tw, th), flags=cv2.INTER_LINEAR, borderMode=border, borderValue=0.0
+                )
+                if mask is not None:
+                    mask = cv2.warpAffine(mask, rot, (tw, th), flags=cv2.INTER_NEAREST, borderValue=0.0)
+            return PosedTemplate.of(plane, mask)
+
+        return self._posed.get((kind, width, angle), build) if keep else build()
 
 
 EDGE_NORMALISATION = 24.0

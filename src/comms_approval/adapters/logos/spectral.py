@@ -120,23 +120,24 @@ class MaskedSpectralImage:
         out: np.ndarray = cv2.idft(product, flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)[:rh, :rw]
         return out
 
-    def match(self, templ: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def match(
+        self, templ: np.ndarray | MaskedTemplate, mask: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The masked correlation map and the standard deviation of the image under the mask, per window.
 
         Where that deviation is ~0 the correlation means nothing (0 here; OpenCV returns anything there):
-        callers rule such windows out on the deviation.
+        callers rule such windows out on the deviation. `templ` is a template with its `mask`, or a
+        `MaskedTemplate` prepared once for many images.
         """
-        th, tw = templ.shape
+        prepared = templ if isinstance(templ, MaskedTemplate) else MaskedTemplate(templ, mask)
+        th, tw = prepared.height, prepared.width
         rh, rw = self.height - th + 1, self.width - tw + 1
-        on = mask > 0
-        count = int(on.sum())
+        count = prepared.count
         if count == 0 or rh < 1 or rw < 1:
             empty = np.zeros((max(rh, 0), max(rw, 0)), np.float32)
             return empty, empty.copy()
-        centred = np.where(on, templ.astype(np.float64) - float(templ[on].mean()), 0.0)
-        norm = float(np.sqrt((centred * centred).sum()))
-        mask_spectrum = self._transform(on.astype(np.float32))
-        numerator = self._correlate(self._spectrum, self._transform(centred), rh, rw)
+        centred_spectrum, mask_spectrum = prepared.spectra(self.shape)
+        numerator = self._correlate(self._spectrum, centred_spectrum, rh, rw)
         sums = self._correlate(self._spectrum, mask_spectrum, rh, rw)
         # in place, these maps being the page's size: the sums of squares under the mask become count x the
         # variance, then the window's norm about its mean, then the correlation's denominator
@@ -146,7 +147,43 @@ class MaskedSpectralImage:
         spread[spread < FLAT_VARIANCE * count] = 0.0  # transform residue where the page is flat
         np.sqrt(spread, out=spread)
         deviation = spread * (1.0 / math.sqrt(count))
-        spread *= norm
+        spread *= prepared.norm
         ncc = np.divide(numerator, spread, out=np.zeros_like(numerator), where=spread > 0)
         np.clip(ncc, -1.0, 1.0, out=ncc)
         return ncc, deviation
+
+
+class MaskedTemplate:
+    """A template's side of `MaskedSpectralImage.match`, computed once for every image it is matched with.
+
+    An alignment matches the same few rotated templates of a logo (3 angles x 5 scales) with the crop of every
+    candidate: their centring, norm and transforms (by transform size, the last few kept) are computed once.
+    """
+
+    SPECTRA_KEPT = 2
+
+    def __init__(self, templ: np.ndarray, mask: np.ndarray | None) -> None:
+        if mask is None:
+            raise ValueError("a masked template needs its mask")
+        self.height, self.width = templ.shape
+        self.on = mask > 0
+        self.count = int(self.on.sum())
+        self.centred = (
+            np.where(self.on, templ.astype(np.float64) - float(templ[self.on].mean()), 0.0)
+            if self.count
+            else np.zeros(templ.shape)
+        )
+        self.norm = float(np.sqrt((self.centred * self.centred).sum()))
+        self._spectra: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+    def spectra(self, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """The transforms of the centred template and of its mask, zero-padded to `shape`."""
+        cached = self._spectra.get(shape)
+        if cached is None:
+            if len(self._spectra) >= self.SPECTRA_KEPT:
+                del self._spectra[next(iter(self._spectra))]
+            cached = self._spectra[shape] = (
+                _padded_dft(self.centred, shape),
+                _padded_dft(self.on.astype(np.float32), shape),
+            )
+        return cached
