@@ -643,6 +643,40 @@ class TestDocument:
         alone = replace(image, score=0.95)
         assert decide_party("caf", 10.0, [alone, image]).status is LogoStatus.PRESENT
 
+    def test_an_image_object_whose_ink_is_only_roughly_the_logos_is_no_proof_where_its_name_was_not_read(
+        self,
+    ) -> None:
+        # seed 67's c1-000: an emblem look-alike sharing the name (a star on a disc for a ring), embedded as
+        # an image on a grayscale page: 0.86, its name's shapes alike (0.82), its ink 0.84
+        object_fit = evidence(
+            "p1b",
+            score=0.856,
+            rival_score=-1.0,
+            colour_distance=None,
+            grayscale_page=True,
+            ink_score=0.839,
+            wordmark_shape=0.816,
+            image_object=True,
+            box=(0.15, 0.70, 0.71, 0.85),
+        )
+        result = decide_party("p1b", 10.0, [object_fit])
+        assert (result.status, result.reason) == (LogoStatus.UNCERTAIN, Reason.PART_MISMATCH)
+        # each condition is needed: the ink exact, the name read, or a fit on the rendered page
+        for proof in (
+            replace(object_fit, ink_score=0.96),
+            replace(object_fit, wordmark_read=True, wordmark_shape=None),
+            replace(object_fit, image_object=False),
+        ):
+            assert decide_party("p1b", 10.0, [proof]).status is LogoStatus.PRESENT
+        # a name too small to compare leaves the fit as it was (another rule weighs unchecked names)
+        unchecked = replace(object_fit, wordmark_shape=None)
+        assert would_accept(unchecked) and not would_accept(object_fit)
+        # the rendered page at the object's place proves nothing more: the object's pixels said it
+        rendered = replace(object_fit, image_object=False, score=0.87, box=(0.151, 0.70, 0.71, 0.85))
+        assert decide_party("p1b", 10.0, [object_fit, rendered]).status is LogoStatus.UNCERTAIN
+        exact = replace(object_fit, ink_score=0.96)
+        assert decide_party("p1b", 10.0, [exact, rendered]).status is LogoStatus.PRESENT
+
     def test_physical_width_comes_from_pdf_box_then_dpi_then_a4(self) -> None:
         assert round(page_width_mm(pdf_points=595.276), 1) == 210.0
         assert round(page_width_mm(dpi=300, width_px=2480), 1) == 210.0
