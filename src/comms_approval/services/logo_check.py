@@ -54,7 +54,7 @@ class OpenCvLogoMatcher:
         self._clock = clock
         self._cache: OrderedDict[tuple[object, ...], ReferenceSet] = OrderedDict()
 
-    # Conventions whose logos are kept loaded: each holds ~10 MB a logo (its planes, templates by width).
+    # Conventions whose logos are kept loaded: ~10-15 MB a logo (its planes, and its templates by width).
     CONVENTIONS_KEPT = 8
 
     def references(self, convention: Convention) -> ReferenceSet:

@@ -26,8 +26,8 @@ _SVG_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?text[\s>/]")
 MIN_INK_PIXELS = 12
 MIN_INK_STD = 3.0  # gray levels: a window flatter than this under the logo's ink cannot be compared
 # A logo's templates kept, of each kind, by width (`ReferenceLogo`): the proposal ladder's widths serve page
-# after page, an alignment frames the logo ~72 then ~160 px wide. Every width ever used was kept before: ~13 MB
-# a logo once its usual widths were seen, now ~8; the CPU the same (bench/RESULTS.md).
+# after page, an alignment frames the logo ~72 then ~160 px wide. Every width ever used was kept before: ~18 MB
+# a logo once its usual widths were seen, now ~10; the CPU the same (bench/RESULTS.md).
 KEPT_WIDTHS = 40
 # Turned templates kept (`ReferenceLogo.posed`): an alignment's coarse pose search uses 15 of each kind (3 angles
 # x 5 scales), nearly the same ones for every candidate, the logo being framed ~72 px wide there.
