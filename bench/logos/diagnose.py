@@ -1,12 +1,13 @@
 """Diagnostics for tuning the logo checker: keep each draft's evidence once, then re-judge it in seconds.
 
-    python bench/logos/diagnose.py dump DATA_DIR OUT.pkl [--start 0 --step 1] [--src SRC]
+    python bench/logos/diagnose.py dump DATA_DIR OUT.pkl [--start 0 --step 1] [--kind KIND] [--src SRC]
     python bench/logos/diagnose.py rejudge DATA_DIR OUT.pkl... [-t name=value ...]
     python bench/logos/diagnose.py compare DATA_DIR BEFORE.pkl[,...] AFTER.pkl[,...]
     python bench/logos/diagnose.py misses DATA_DIR OUT.pkl...
 
 `dump` runs the checker and keeps, per draft, the requirements and every piece of evidence the policy decided
-from (with the statuses and the CPU time per page); `--start/--step` split a set between processes, `--src` runs
+from (with the statuses and the CPU time per page); `--start/--step` split a set between processes, `--kind` keeps
+the drafts of one kind (`pdf-embedded`: a rule on PDF image objects changes nothing else), `--src` runs
 another checkout's code (a `git worktree` of the code before a change). `rejudge` runs the policy again on that
 evidence with other thresholds: a screen, not a verdict, because the detector stops searching at the first
 conclusive candidate and reads names only where the policy would accept, so a rule must then be run for real.
@@ -44,7 +45,7 @@ def _load(paths: list[str]) -> Dump:
     return dump
 
 
-def dump(data: Path, out: Path, *, start: int, step: int) -> None:
+def dump(data: Path, out: Path, *, start: int, step: int, kind: str | None = None) -> None:
     import cv2
 
     from comms_approval.adapters.convention_file import load_convention
@@ -63,7 +64,8 @@ def dump(data: Path, out: Path, *, start: int, step: int) -> None:
         checker = logo_check.OpenCvLogoMatcher()
         conventions: dict[str, Any] = {}
         kept: Dump = {}
-        for doc in list(_truth(data).values())[start::step]:
+        docs = [d for d in _truth(data).values() if kind is None or d["kind"] == kind]
+        for doc in docs[start::step]:
             conv = conventions.get(doc["convention"])
             if conv is None:
                 conv = conventions[doc["convention"]] = load_convention(data / doc["convention"])
@@ -185,6 +187,7 @@ def main() -> None:
     p.add_argument("out", type=Path)
     p.add_argument("--start", type=int, default=0)
     p.add_argument("--step", type=int, default=1)
+    p.add_argument("--kind", choices=["jpeg", "png", "pdf-embedded", "pdf-vector", "pdf-flat"])
     p.add_argument("--src", type=Path, default=ROOT / "src")
     p = sub.add_parser("rejudge")
     p.add_argument("data", type=Path)
@@ -200,7 +203,7 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(getattr(args, "src", ROOT / "src")))
     if args.command == "dump":
-        dump(args.data, args.out, start=args.start, step=args.step)
+        dump(args.data, args.out, start=args.start, step=args.step, kind=args.kind)
     elif args.command == "rejudge":
         rejudge(args.data, args.dumps, args.overrides)
     elif args.command == "compare":
