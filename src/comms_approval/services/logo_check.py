@@ -47,10 +47,12 @@ class OpenCvLogoMatcher:
         *,
         thresholds: LogoThresholds = DEFAULT_THRESHOLDS,
         max_pages: int = 200,
+        kept_pages: int = 16,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.thresholds = thresholds
         self.max_pages = max_pages
+        self.kept_pages = kept_pages
         self._clock = clock
         self._cache: OrderedDict[tuple[object, ...], ReferenceSet] = OrderedDict()
 
@@ -94,10 +96,11 @@ class OpenCvLogoMatcher:
 
         if info.kind == "pdf":
             evidence.extend(self._embedded_evidence(document, refs, info.page_sizes_mm))
-        # pages annotated are rendered once, and searched from memory (the annotations keep them anyway)
-        kept = (
-            {raster.number: raster for raster in self.pages(document)} if annotate_dir is not None else None
-        )
+        # Pages annotated are rendered once and searched from memory, up to `kept_pages` of them (an A4 page at
+        # 150 dpi holds 6.5 MB: 200 pages would hold 1.3 GB); a longer document is rendered again for its
+        # annotations, page by page (rendering costs ~1 % of a page's search).
+        keep = annotate_dir is not None and info.pages <= self.kept_pages
+        kept = {raster.number: raster for raster in self.pages(document)} if keep else None
         pages = _PageSearch(self, document, refs, requirements, evidence, kept)
         if not pages.complete():
             if info.pages > 1:
@@ -112,7 +115,8 @@ class OpenCvLogoMatcher:
             from comms_approval.adapters.logos.annotate import save_annotations
 
             names = {p.id: p.short_name for p in convention.parties}
-            rendered = [(number, raster.rgb) for number, raster in sorted((kept or {}).items())]
+            rasters = (kept[n] for n in sorted(kept)) if kept is not None else self.pages(document)
+            rendered = ((raster.number, raster.rgb) for raster in rasters)
             paths = save_annotations(rendered, results, names, annotate_dir, document.stem)
             report = report.with_annotations(paths)
         return report

@@ -426,7 +426,7 @@ class TestMultiPageDocuments:
             (3, everyone - {"caf"}),
         ]
 
-    def test_an_annotated_brochure_is_rendered_once_and_every_page_annotated(
+    def test_an_annotated_brochure_is_rendered_once_and_every_page_annotated_unless_long(
         self,
         checker: OpenCvLogoMatcher,
         demo: Convention,
@@ -452,6 +452,16 @@ class TestMultiPageDocuments:
         assert report.compliant and report.result_for("caf").page == 2
         assert renders == [None]  # both passes searched the pages kept for the annotations
         assert [p.name for p in report.annotated_pages] == ["brochure-page1.png", "brochure-page2.png"]
+
+        # a document longer than the pages a checker keeps (6.5 MB each) is rendered again for its annotations
+        renders.clear()
+        frugal = OpenCvLogoMatcher(kept_pages=1)
+        again = frugal.check(path, demo, annotate_dir=tmp_path / "frugal")
+        assert again.parties == report.parties
+        assert len(renders) >= 2 and renders[-1] is None  # the searches, then every page for its annotation
+        assert [p.name for p in again.annotated_pages] == ["brochure-page1.png", "brochure-page2.png"]
+        for kept, rendered in zip(report.annotated_pages, again.annotated_pages, strict=True):
+            assert np.array_equal(np.asarray(Image.open(kept)), np.asarray(Image.open(rendered)))
 
 
 class TestAnnotations:

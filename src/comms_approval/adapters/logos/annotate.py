@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -119,12 +119,14 @@ def _wrap(
 
 
 def save_annotations(
-    pages: Sequence[tuple[int, np.ndarray]],
+    pages: Iterable[tuple[int, np.ndarray]],
     results: Sequence[PartyLogoResult],
     names: dict[str, str],
     out_dir: Path,
     stem: str,
 ) -> list[Path]:
+    """Each page annotated and written as `<stem>-page<N>.png`, one page at a time (a long document's pages are
+    rendered as they are annotated, not held together)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for number, rgb in pages:
