@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from comms_approval.adapters.logos.caches import Recent
 from comms_approval.domain.convention import Convention
 from comms_approval.domain.logos import (
     DEFAULT_THRESHOLDS,
@@ -54,7 +54,7 @@ class OpenCvLogoMatcher:
         self.max_pages = max_pages
         self.kept_pages = kept_pages
         self._clock = clock
-        self._cache: OrderedDict[tuple[object, ...], ReferenceSet] = OrderedDict()
+        self._cache: Recent[tuple[object, ...], ReferenceSet] = Recent(self.CONVENTIONS_KEPT)
 
     # Conventions whose logos are kept loaded: ~10-15 MB a logo (its planes, and its templates by width).
     CONVENTIONS_KEPT = 8
@@ -71,16 +71,12 @@ class OpenCvLogoMatcher:
             convention.id,
             tuple((str(path), path.stat().st_mtime_ns if path.exists() else 0) for _, _, path in files),
         )
-        cached = self._cache.get(key)
-        if cached is None:
-            cached = ReferenceSet.build(
+        return self._cache.get(
+            key,
+            lambda: ReferenceSet.build(
                 [load_reference(path, party, version) for party, version, path in files]
-            )
-            self._cache[key] = cached
-            if len(self._cache) > self.CONVENTIONS_KEPT:
-                self._cache.popitem(last=False)
-        self._cache.move_to_end(key)
-        return cached
+            ),
+        )
 
     def check(
         self, document: Path, convention: Convention, *, annotate_dir: Path | None = None

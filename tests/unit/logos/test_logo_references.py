@@ -10,7 +10,8 @@ import pytest
 from PIL import Image
 
 from comms_approval.adapters.logos import references
-from comms_approval.adapters.logos.references import Recent, ReferenceLogo, load_reference
+from comms_approval.adapters.logos.caches import Recent
+from comms_approval.adapters.logos.references import ReferenceLogo, load_reference
 from comms_approval.domain.logos import LogoVersion
 
 

@@ -763,8 +763,7 @@ class _Pose:
         return np.hstack([a, b[:, None]]).astype(np.float32)
 
 
-Alignment = PoseKind
-_ALIGNMENTS: tuple[Alignment, ...] = ("ink", "flat", "edges")
+_ALIGNMENTS: tuple[PoseKind, ...] = ("ink", "flat", "edges")
 
 
 def _search_pose(
@@ -775,7 +774,7 @@ def _search_pose(
     scales: Sequence[float],
     window: tuple[float, float, float] | None = None,
     *,
-    mode: Alignment = "edges",
+    mode: PoseKind = "edges",
 ) -> _Pose | None:
     """Best correlation over a few rotations and scales of the template (optionally near a point).
 
@@ -863,7 +862,7 @@ def _refine_pose(
     nominal: int,
     coarse: _Pose,
     window: tuple[float, float, float],
-    mode: Alignment,
+    mode: PoseKind,
 ) -> _Pose | None:
     """The coarse pose refined on the fine frame: its scale first (`FINE_SCALES`), then the angle at that
     scale, then the scale again if the angle moved.

@@ -5,16 +5,15 @@ from __future__ import annotations
 import io
 import re
 import warnings
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, Literal, TypeVar
+from typing import Literal
 
 import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from comms_approval.adapters.logos.caches import Recent
 from comms_approval.adapters.logos.spectral import MaskedTemplate
 from comms_approval.domain.errors import DocumentError
 from comms_approval.domain.logos import LogoVersion
@@ -34,29 +33,6 @@ KEPT_WIDTHS = 40
 POSED_KEPT = 96
 
 PoseKind = Literal["ink", "flat", "edges"]
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-
-class Recent(Generic[K, V]):
-    """At most `size` values, the least recently used dropped first."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._values: OrderedDict[K, V] = OrderedDict()
-
-    def get(self, key: K, build: Callable[[], V]) -> V:
-        """The value kept for `key`, else `build()`'s, kept."""
-        if key in self._values:
-            self._values.move_to_end(key)
-            return self._values[key]
-        value = self._values[key] = build()
-        if len(self._values) > self.size:
-            self._values.popitem(last=False)
-        return value
-
-    def __len__(self) -> int:
-        return len(self._values)
 
 
 @dataclass(frozen=True)
@@ -70,8 +46,9 @@ class PosedTemplate:
 
     @classmethod
     def of(cls, plane: np.ndarray, mask: np.ndarray | None = None) -> PosedTemplate:
-        usable = mask is not None and ink_usable(plane, mask > 0)
-        return cls(plane, mask, MaskedTemplate(plane, mask) if usable else None)
+        if mask is not None and ink_usable(plane, mask > 0):
+            return cls(plane, mask, MaskedTemplate(plane, mask))
+        return cls(plane, mask)
 
 
 def ink_usable(templ: np.ndarray, on: np.ndarray) -> bool:

@@ -14,6 +14,8 @@ import math
 import cv2
 import numpy as np
 
+from comms_approval.adapters.logos.caches import Recent
+
 FLAT_VARIANCE = 1e-4  # per pixel: a window whose values vary by less than 0.01 is flat
 FLOAT32_RESOLUTION = 1e-6  # of a window's sum of squares: single-precision sums cancel below that
 
@@ -129,7 +131,12 @@ class MaskedSpectralImage:
         callers rule such windows out on the deviation. `templ` is a template with its `mask`, or a
         `MaskedTemplate` prepared once for many images.
         """
-        prepared = templ if isinstance(templ, MaskedTemplate) else MaskedTemplate(templ, mask)
+        if isinstance(templ, MaskedTemplate):
+            prepared = templ
+        elif mask is None:
+            raise TypeError("a template is matched with its mask, or prepared as a MaskedTemplate")
+        else:
+            prepared = MaskedTemplate(templ, mask)
         th, tw = prepared.height, prepared.width
         rh, rw = self.height - th + 1, self.width - tw + 1
         count = prepared.count
@@ -162,9 +169,7 @@ class MaskedTemplate:
 
     SPECTRA_KEPT = 2
 
-    def __init__(self, templ: np.ndarray, mask: np.ndarray | None) -> None:
-        if mask is None:
-            raise ValueError("a masked template needs its mask")
+    def __init__(self, templ: np.ndarray, mask: np.ndarray) -> None:
         self.height, self.width = templ.shape
         self.on = mask > 0
         self.count = int(self.on.sum())
@@ -174,16 +179,10 @@ class MaskedTemplate:
             else np.zeros(templ.shape)
         )
         self.norm = float(np.sqrt((self.centred * self.centred).sum()))
-        self._spectra: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        self._spectra: Recent[tuple[int, int], tuple[np.ndarray, np.ndarray]] = Recent(self.SPECTRA_KEPT)
 
     def spectra(self, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
         """The transforms of the centred template and of its mask, zero-padded to `shape`."""
-        cached = self._spectra.get(shape)
-        if cached is None:
-            if len(self._spectra) >= self.SPECTRA_KEPT:
-                del self._spectra[next(iter(self._spectra))]
-            cached = self._spectra[shape] = (
-                _padded_dft(self.centred, shape),
-                _padded_dft(self.on.astype(np.float32), shape),
-            )
-        return cached
+        return self._spectra.get(
+            shape, lambda: (_padded_dft(self.centred, shape), _padded_dft(self.on.astype(np.float32), shape))
+        )
