@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     clock_override: datetime | None = None
     max_upload_bytes: int = 50 * 1024 * 1024
     max_pdf_pages: int = 200
+    # A draft longer than this is checked apart from its upload (the page waits for it); a page costs 0.5-3 s.
+    inline_check_max_pages: int = 4
+    background_check_workers: int = 1
 
     @field_validator("base_url")
     @classmethod

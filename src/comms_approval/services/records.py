@@ -17,6 +17,7 @@ from comms_approval.adapters.db.tables import (
 from comms_approval.clock import Clock
 from comms_approval.domain.errors import NotFound
 from comms_approval.domain.events import DomainEvent
+from comms_approval.domain.logos import LogoReport
 from comms_approval.services.audit import record
 
 
@@ -72,3 +73,18 @@ def versions_of(session: Session, communication_id: int) -> Sequence[VersionRow]
         .order_by(VersionRow.number)  # type: ignore[arg-type]
     )
     return list(session.execute(query).scalars())
+
+
+def logo_report_of(version: VersionRow) -> LogoReport | None:
+    """The version's logo report; None while its check is pending or when the check could not run."""
+    if "parties" not in version.logo_report:
+        return None
+    return LogoReport.from_dict(version.logo_report)
+
+
+def check_error_of(version: VersionRow, lang: str) -> str | None:
+    """Why the version's logo check could not run (`run_check`), in the reader's language."""
+    error = version.logo_report.get("error")
+    if not isinstance(error, dict):
+        return None
+    return str(error.get(lang) or error.get("en") or "")

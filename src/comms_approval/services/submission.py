@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlmodel import Session, col
 
 from comms_approval.adapters.db.tables import (
@@ -19,10 +21,10 @@ from comms_approval.adapters.db.tables import (
     RequestRow,
     VersionRow,
 )
-from comms_approval.adapters.documents import render_preview_png, validate_document
+from comms_approval.adapters.documents import DocumentInfo, render_preview_png, validate_document
 from comms_approval.bootstrap import AppContext
 from comms_approval.domain.convention import Convention, Party
-from comms_approval.domain.errors import NotFound, SubmissionRefused
+from comms_approval.domain.errors import DocumentError, NotFound, SubmissionRefused
 from comms_approval.domain.events import (
     DraftSubmitted,
     LogoCheckCompleted,
@@ -45,6 +47,7 @@ from comms_approval.services.locks import lock_version
 from comms_approval.services.logo_check import LogoChecker
 from comms_approval.services.records import (
     get_communication,
+    logo_report_of,
     record_event,
     version_refs,
     versions_of,
@@ -58,6 +61,7 @@ from comms_approval.services.routing import (
 )
 
 CHUNK = 1024 * 1024
+log = logging.getLogger(__name__)
 
 MentionFinder = Callable[[Path, Convention], Mapping[str, object]]
 
@@ -135,6 +139,76 @@ def _check_submitter(convention: Convention, party_id: str, officer_email: str |
     return party, officer_email.lower()
 
 
+def _admissible(
+    ctx: AppContext, convention_id: str, party_id: str, officer_email: str | None, title: str
+) -> tuple[Convention, str]:
+    """Refuse a submission the convention does not allow (in force, an officer of an active party, a title)."""
+    with ctx.uow() as uow:
+        convention = get_convention(uow.session, convention_id)
+        _, officer = _check_submitter(convention, party_id, officer_email)
+        today = local_today(convention, ctx.clock.now())
+        convention_row = uow.session.get(ConventionRow, convention_id)
+        if convention_row is not None and not convention_in_force(convention, convention_row, today):
+            raise SubmissionRefused(not_in_force_message(convention, convention_row, today)[1])
+        submitter_row = party_rows(uow.session, convention_id).get(party_id)
+        left_on = submitter_row.termination_effective_on if submitter_row is not None else None
+    if left_on is not None and not party_is_active(today, left_on):
+        raise SubmissionRefused(
+            f"{convention.party(party_id).name} a quitté la convention le {format_date_fr(left_on)} "
+            "(article 9) : elle ne peut plus soumettre de projet à ce titre."
+        )
+    if not title.strip():
+        raise SubmissionRefused("a communication needs a title")
+    return convention, officer
+
+
+@dataclass(frozen=True)
+class _StoredDraft:
+    """An upload judged by its content and stored under its SHA-256."""
+
+    info: DocumentInfo
+    sha: str
+    path: Path
+    size: int
+    display_name: str
+
+
+def _store_draft(
+    ctx: AppContext, file: Path, *, original_filename: str | None, declared_type: str | None
+) -> _StoredDraft:
+    info = validate_document(
+        file,
+        declared_name=original_filename or file.name,
+        declared_type=declared_type,
+        max_pages=ctx.settings.max_pdf_pages,
+    )
+    sha, stored, size = store_document(ctx, file, info.kind)
+    return _StoredDraft(info, sha, stored, size, _display_name(original_filename or file.name))
+
+
+def _write_preview(ctx: AppContext, draft: _StoredDraft) -> None:
+    preview_png = render_preview_png(draft.path, width_px=480)
+    derived_dir = ctx.settings.data_dir / "derived" / draft.sha
+    derived_dir.mkdir(parents=True, exist_ok=True)
+    (derived_dir / "preview.png").write_bytes(preview_png)
+
+
+def _run_checker(
+    ctx: AppContext,
+    checker: LogoChecker,
+    document: Path,
+    sha: str,
+    convention: Convention,
+    find_mentions: MentionFinder | None,
+) -> tuple[LogoReport, dict[str, object]]:
+    """The logo check with its annotated pages; `find_mentions` adds which parties the draft names."""
+    report = checker.check(document, convention, annotate_dir=ctx.settings.data_dir / "derived" / sha)
+    report_data: dict[str, object] = dict(report.as_dict(include_details=True))
+    if find_mentions is not None:
+        report_data["mentions"] = dict(find_mentions(document, convention))
+    return report, report_data
+
+
 def submit_draft(
     ctx: AppContext,
     checker: LogoChecker,
@@ -152,138 +226,358 @@ def submit_draft(
 ) -> SubmissionResult:
     """Submit a draft (or the next version of a communication) and route it if it passes the check.
 
-    `find_mentions` (text layer / OCR) adds which parties the draft names to the stored report.
+    Everything happens in the caller's time and nothing is recorded unless all of it succeeds; a long document
+    submitted from the web goes through `accept_draft` and `run_check` instead. `find_mentions` (text layer /
+    OCR) adds which parties the draft names to the stored report.
     """
-    with ctx.uow() as uow:
-        convention = get_convention(uow.session, convention_id)
-        _, officer = _check_submitter(convention, party_id, officer_email)
-        today = local_today(convention, ctx.clock.now())
-        convention_row = uow.session.get(ConventionRow, convention_id)
-        if convention_row is not None and not convention_in_force(convention, convention_row, today):
-            raise SubmissionRefused(not_in_force_message(convention, convention_row, today)[1])
-        submitter_row = party_rows(uow.session, convention_id).get(party_id)
-        left_on = submitter_row.termination_effective_on if submitter_row is not None else None
-    if left_on is not None and not party_is_active(today, left_on):
-        raise SubmissionRefused(
-            f"{convention.party(party_id).name} a quitté la convention le {format_date_fr(left_on)} "
-            "(article 9) : elle ne peut plus soumettre de projet à ce titre."
-        )
-    if not title.strip():
-        raise SubmissionRefused("a communication needs a title")
-
-    info = validate_document(
-        file,
-        declared_name=original_filename or file.name,
-        declared_type=declared_type,
-        max_pages=ctx.settings.max_pdf_pages,
-    )
-    sha, stored, size = store_document(ctx, file, info.kind)
-    with _discard_on_failure(ctx, sha, stored):
-        derived_dir = ctx.settings.data_dir / "derived" / sha
-        report = checker.check(stored, convention, annotate_dir=derived_dir)
-        report_data: dict[str, object] = dict(report.as_dict(include_details=True))
-        if find_mentions is not None:
-            report_data["mentions"] = dict(find_mentions(stored, convention))
-        preview_png = render_preview_png(stored, width_px=480)
-        (derived_dir / "preview.png").parent.mkdir(parents=True, exist_ok=True)
-        (derived_dir / "preview.png").write_bytes(preview_png)
-
+    convention, officer = _admissible(ctx, convention_id, party_id, officer_email, title)
+    draft = _store_draft(ctx, file, original_filename=original_filename, declared_type=declared_type)
+    with _discard_on_failure(ctx, draft.sha, draft.path):
+        report, report_data = _run_checker(ctx, checker, draft.path, draft.sha, convention, find_mentions)
+        _write_preview(ctx, draft)
         with ctx.uow() as uow:
-            session = uow.session
-            now = ctx.clock.now()
-            if communication_id is None:
-                communication = CommunicationRow(
-                    convention_id=convention.id,
-                    submitting_party=party_id,
-                    officer_email=officer,
-                    title=title.strip(),
-                    created_at=now,
-                )
-                session.add(communication)
-                session.flush()
-                previous: VersionRow | None = None
-            else:
-                communication = get_communication(session, communication_id)
-                if communication.convention_id != convention.id or communication.submitting_party != party_id:
-                    raise SubmissionRefused(
-                        "a new version must come from the party that submitted the communication"
-                    )
-                existing = versions_of(session, communication_id)
-                previous = lock_version(session, existing[-1].id or 0) if existing else None
-            version = VersionRow(
-                communication_id=communication.id or 0,
-                number=(previous.number + 1) if previous else 1,
-                sha256=sha,
-                stored_path=str(stored.relative_to(ctx.settings.data_dir)),
-                original_filename=_display_name(original_filename or file.name),
-                media_kind=info.kind,
-                pages=info.pages,
-                size_bytes=size,
-                status=VersionState.CHECKING.value,
-                logo_report=report_data,
-                submitted_at=now,
+            communication, version = _open_version(
+                uow.session, ctx, convention, party_id, officer, title, communication_id, draft, report_data
             )
-            session.add(version)
-            session.flush()
-            refs = version_refs(communication, version)
-            record_event(
-                session,
-                ctx.clock,
-                DraftSubmitted(
-                    occurred_at=now,
-                    convention_id=convention.id,
-                    version_id=str(version.id),
-                    party_id=party_id,
-                    submitted_by=officer,
-                    sha256=sha,
-                    filename=version.original_filename,
-                    supersedes_version_id=str(previous.id) if previous else None,
-                ),
-                refs,
+            requests = _conclude_check(
+                uow.session, ctx, convention, communication, version, report, overrides or {}, officer
             )
-            if previous is not None and VersionState(previous.status) not in FINAL_VERSION_STATES:
-                _supersede(session, ctx, communication, previous, version)
-            record_event(
-                session,
-                ctx.clock,
-                LogoCheckCompleted(
-                    occurred_at=now,
-                    version_id=str(version.id),
-                    passed=report.compliant,
-                    found_party_ids=tuple(r.party for r in report.parties if r.status is LogoStatus.PRESENT),
-                    missing_party_ids=tuple(
-                        r.party for r in report.parties if r.status is not LogoStatus.PRESENT
-                    ),
-                    details={r.party: r.status.value for r in report.parties},
-                ),
-                refs,
-            )
-            version.status = next_version_state(
-                VersionState(version.status),
-                VersionEvent.PASS_CHECK if report.compliant else VersionEvent.FAIL_CHECK,
-            ).value
-            session.add(version)
-            for party, justification in (overrides or {}).items():
-                _record_override(
-                    session, ctx, convention, communication, version, party, justification, officer
-                )
-            requests: list[RequestRow] = []
-            if version.status == VersionState.REJECTED_BY_CHECK.value and _overrides_cover(
-                session, version, report
-            ):
-                version.status = next_version_state(VersionState(version.status), VersionEvent.OVERRIDE).value
-            if version.status == VersionState.ROUTING.value:
-                requests = _route(session, ctx, convention, communication, version)
             uow.commit()
             return SubmissionResult(
                 communication_id=communication.id or 0,
                 version_id=version.id or 0,
                 version=version.number,
                 status=version.status,
-                sha256=sha,
+                sha256=draft.sha,
                 report=report,
                 requests=[(r.party_id, r.status) for r in requests],
             )
+
+
+@dataclass(frozen=True)
+class AcceptedDraft:
+    """A version recorded in `checking`: its logo check is still to run (`run_check`)."""
+
+    communication_id: int
+    version_id: int
+    version: int
+    sha256: str
+    pages: int
+
+
+def accept_draft(
+    ctx: AppContext,
+    *,
+    convention_id: str,
+    party_id: str,
+    title: str,
+    file: Path,
+    officer_email: str | None = None,
+    original_filename: str | None = None,
+    declared_type: str | None = None,
+    communication_id: int | None = None,
+) -> AcceptedDraft:
+    """Record a draft whose logo check will run apart from the upload (a long PDF takes minutes to search).
+
+    Whatever can refuse the file itself does so here (its content, its preview, who may submit it, whom it
+    would be sent to), so the officer gets the refusal at once; the version then waits in `checking`.
+    """
+    convention, officer = _admissible(ctx, convention_id, party_id, officer_email, title)
+    draft = _store_draft(ctx, file, original_filename=original_filename, declared_type=declared_type)
+    with _discard_on_failure(ctx, draft.sha, draft.path):
+        _write_preview(ctx, draft)
+        with ctx.uow() as uow:
+            session = uow.session
+            today = local_today(convention, ctx.clock.now())
+            if not routed_parties(convention, party_id, party_rows(session, convention.id), today):
+                raise SubmissionRefused("no other active party to ask in this convention")
+            communication, version = _open_version(
+                session, ctx, convention, party_id, officer, title, communication_id, draft, {}
+            )
+            uow.commit()
+            return AcceptedDraft(
+                communication_id=communication.id or 0,
+                version_id=version.id or 0,
+                version=version.number,
+                sha256=draft.sha,
+                pages=draft.info.pages,
+            )
+
+
+MAX_CHECK_ATTEMPTS = 3
+
+
+def check_lease(pages: int) -> timedelta:
+    """How long a worker holds a version's check: generous (a page costs 0.5-3 s), so a live check never lapses."""
+    return timedelta(seconds=120 + 30 * max(pages, 1))
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """What became of a version whose check ran apart: its status, and why the check could not run if so."""
+
+    version_id: int
+    status: str
+    error: str | None = None
+
+
+def pending_checks(ctx: AppContext) -> list[int]:
+    """Versions waiting for their logo check that nobody holds (never started, or its worker died)."""
+    now = ctx.clock.now()
+    with ctx.uow(read_only=True) as uow:
+        rows = uow.session.execute(
+            select(VersionRow).where(
+                col(VersionRow.status) == VersionState.CHECKING.value,
+                or_(
+                    col(VersionRow.check_claimed_until).is_(None), col(VersionRow.check_claimed_until) <= now
+                ),
+            )
+        ).scalars()
+        return [row.id or 0 for row in rows if not row.logo_report]
+
+
+def claim_check(ctx: AppContext, version_id: int) -> bool:
+    """Take a version's pending check for one worker until its lease ends; False when there is nothing to take.
+
+    The version's row lock (PostgreSQL) or the write lock (SQLite) makes the claim exclusive. A check
+    started `MAX_CHECK_ATTEMPTS` times without ending (its process died each time) fails instead of looping.
+    """
+    with ctx.uow() as uow:
+        session = uow.session
+        version = lock_version(session, version_id)
+        if version is None or version.status != VersionState.CHECKING.value or version.logo_report:
+            return False
+        now = ctx.clock.now()
+        if version.check_claimed_until is not None and version.check_claimed_until > now:
+            return False
+        if version.check_attempts >= MAX_CHECK_ATTEMPTS:
+            _record_check_failure(
+                session,
+                ctx,
+                version,
+                DocumentError(
+                    f"the logo check was interrupted {version.check_attempts} times without ending",
+                    f"le contrôle des logos a été interrompu {version.check_attempts} fois sans aboutir",
+                ),
+            )
+            uow.commit()
+            return False
+        version.check_attempts += 1
+        version.check_claimed_until = now + check_lease(version.pages)
+        session.add(version)
+        uow.commit()
+        return True
+
+
+def run_check(
+    ctx: AppContext,
+    checker: LogoChecker,
+    version_id: int,
+    *,
+    find_mentions: MentionFinder | None = None,
+) -> CheckOutcome | None:
+    """Run the pending logo check of an accepted draft, then route it or hold it, as `submit_draft` would.
+
+    Returns None when another worker holds the check or it already ran. A file the checker cannot read, or
+    a routing refused by then, fails the check with its reason: the officer reads it and submits anew.
+    """
+    if not claim_check(ctx, version_id):
+        return None
+    with ctx.uow(read_only=True) as uow:
+        version = uow.session.get(VersionRow, version_id)
+        assert version is not None  # claimed above; versions are never deleted
+        communication = get_communication(uow.session, version.communication_id)
+        convention = get_convention(uow.session, communication.convention_id)
+        document = ctx.settings.data_dir / version.stored_path
+        sha = version.sha256
+    try:
+        report, report_data = _run_checker(ctx, checker, document, sha, convention, find_mentions)
+    except DocumentError as exc:
+        return _fail_check(ctx, version_id, exc)
+    except Exception:
+        log.exception("the logo check of version %s failed", version_id)
+        return _fail_check(
+            ctx,
+            version_id,
+            DocumentError(
+                "the logo check failed on an unexpected error",
+                "le contrôle des logos a échoué (erreur imprévue)",
+            ),
+        )
+    try:
+        with ctx.uow() as uow:
+            session = uow.session
+            version = lock_version(session, version_id)
+            assert version is not None
+            if version.logo_report:  # another worker, whose lease had lapsed, ended it first
+                return CheckOutcome(version_id, version.status)
+            communication = get_communication(session, version.communication_id)
+            version.logo_report = report_data
+            version.check_claimed_until = None
+            session.add(version)
+            if version.status != VersionState.CHECKING.value:  # superseded while it was being checked
+                _record_check_completed(session, ctx, communication, version, report)
+            else:
+                _conclude_check(session, ctx, convention, communication, version, report, {}, None)
+            uow.commit()
+            return CheckOutcome(version_id, version.status)
+    except SubmissionRefused as exc:  # e.g. every other party left the convention meanwhile
+        return _fail_check(ctx, version_id, DocumentError(str(exc)))
+
+
+def _fail_check(ctx: AppContext, version_id: int, error: DocumentError) -> CheckOutcome:
+    with ctx.uow() as uow:
+        version = lock_version(uow.session, version_id)
+        assert version is not None
+        if not version.logo_report:
+            _record_check_failure(uow.session, ctx, version, error)
+        uow.commit()
+        return CheckOutcome(version_id, version.status, error.message_en)
+
+
+def _record_check_failure(
+    session: Session, ctx: AppContext, version: VersionRow, error: DocumentError
+) -> None:
+    """The check could not run: the version is held (`rejected_by_check`) with the reason, in both languages."""
+    communication = get_communication(session, version.communication_id)
+    version.logo_report = {"error": {"en": error.message_en, "fr": error.message_fr}}
+    version.check_claimed_until = None
+    record_event(
+        session,
+        ctx.clock,
+        LogoCheckCompleted(
+            occurred_at=ctx.clock.now(),
+            version_id=str(version.id),
+            passed=False,
+            details={"error": error.message_en},
+        ),
+        version_refs(communication, version),
+    )
+    if version.status == VersionState.CHECKING.value:
+        version.status = next_version_state(VersionState.CHECKING, VersionEvent.FAIL_CHECK).value
+    session.add(version)
+
+
+def _open_version(
+    session: Session,
+    ctx: AppContext,
+    convention: Convention,
+    party_id: str,
+    officer: str,
+    title: str,
+    communication_id: int | None,
+    draft: _StoredDraft,
+    report_data: dict[str, object],
+) -> tuple[CommunicationRow, VersionRow]:
+    """A new communication or its next version, in `checking`; the version before it is superseded."""
+    now = ctx.clock.now()
+    if communication_id is None:
+        communication = CommunicationRow(
+            convention_id=convention.id,
+            submitting_party=party_id,
+            officer_email=officer,
+            title=title.strip(),
+            created_at=now,
+        )
+        session.add(communication)
+        session.flush()
+        previous: VersionRow | None = None
+    else:
+        communication = get_communication(session, communication_id)
+        if communication.convention_id != convention.id or communication.submitting_party != party_id:
+            raise SubmissionRefused("a new version must come from the party that submitted the communication")
+        existing = versions_of(session, communication_id)
+        previous = lock_version(session, existing[-1].id or 0) if existing else None
+    version = VersionRow(
+        communication_id=communication.id or 0,
+        number=(previous.number + 1) if previous else 1,
+        sha256=draft.sha,
+        stored_path=str(draft.path.relative_to(ctx.settings.data_dir)),
+        original_filename=draft.display_name,
+        media_kind=draft.info.kind,
+        pages=draft.info.pages,
+        size_bytes=draft.size,
+        status=VersionState.CHECKING.value,
+        logo_report=report_data,
+        submitted_at=now,
+    )
+    session.add(version)
+    session.flush()
+    record_event(
+        session,
+        ctx.clock,
+        DraftSubmitted(
+            occurred_at=now,
+            convention_id=convention.id,
+            version_id=str(version.id),
+            party_id=party_id,
+            submitted_by=officer,
+            sha256=draft.sha,
+            filename=version.original_filename,
+            supersedes_version_id=str(previous.id) if previous else None,
+        ),
+        version_refs(communication, version),
+    )
+    if previous is not None and VersionState(previous.status) not in FINAL_VERSION_STATES:
+        _supersede(session, ctx, communication, previous, version)
+    return communication, version
+
+
+def _record_check_completed(
+    session: Session,
+    ctx: AppContext,
+    communication: CommunicationRow,
+    version: VersionRow,
+    report: LogoReport,
+) -> None:
+    record_event(
+        session,
+        ctx.clock,
+        LogoCheckCompleted(
+            occurred_at=ctx.clock.now(),
+            version_id=str(version.id),
+            passed=report.compliant,
+            found_party_ids=tuple(r.party for r in report.parties if r.status is LogoStatus.PRESENT),
+            missing_party_ids=tuple(r.party for r in report.parties if r.status is not LogoStatus.PRESENT),
+            details={r.party: r.status.value for r in report.parties},
+        ),
+        version_refs(communication, version),
+    )
+
+
+def _conclude_check(
+    session: Session,
+    ctx: AppContext,
+    convention: Convention,
+    communication: CommunicationRow,
+    version: VersionRow,
+    report: LogoReport,
+    overrides: Mapping[str, str],
+    officer: str | None,
+) -> list[RequestRow]:
+    """Record the check's outcome; a compliant version (or one whose failures are all overridden) is routed."""
+    _record_check_completed(session, ctx, communication, version, report)
+    version.status = next_version_state(
+        VersionState(version.status),
+        VersionEvent.PASS_CHECK if report.compliant else VersionEvent.FAIL_CHECK,
+    ).value
+    session.add(version)
+    for party, justification in overrides.items():
+        _record_override(
+            session,
+            ctx,
+            convention,
+            communication,
+            version,
+            party,
+            justification,
+            officer or communication.officer_email,
+        )
+    if version.status == VersionState.REJECTED_BY_CHECK.value and _overrides_cover(session, version, report):
+        version.status = next_version_state(VersionState(version.status), VersionEvent.OVERRIDE).value
+    if version.status == VersionState.ROUTING.value:
+        return _route(session, ctx, convention, communication, version)
+    return []
 
 
 def override_logo_check(
@@ -302,7 +596,12 @@ def override_logo_check(
             raise SubmissionRefused(
                 f"version {version.number} is {version.status}; overrides apply to a failed check"
             )
-        report = LogoReport.from_dict(version.logo_report)
+        report = logo_report_of(version)
+        if report is None:
+            raise SubmissionRefused(
+                f"version {version.number} has no logo report to override (its check could not run); "
+                "submit a new version"
+            )
         _record_override(
             session, ctx, convention, communication, version, party_id, justification, officer_email
         )

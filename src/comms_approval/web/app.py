@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -15,7 +17,15 @@ from comms_approval.services.logo_check import LogoChecker
 from comms_approval.services.mentions import document_mentions
 from comms_approval.services.submission import MentionFinder
 from comms_approval.web import auditors, lifecycle, officers, partners, reports
-from comms_approval.web.common import SignInRequired, error_page, get_lang, make_templates, optional_user
+from comms_approval.web.checks import BackgroundChecks
+from comms_approval.web.common import (
+    SignInRequired,
+    app_checker,
+    error_page,
+    get_lang,
+    make_templates,
+    optional_user,
+)
 from comms_approval.web.ratelimit import FailedLookupLimiter, TokenRateLimitMiddleware
 from comms_approval.web.security import SecurityHeadersMiddleware, install_log_redaction
 
@@ -33,10 +43,23 @@ def create_app(
     `find_mentions` reads which parties a draft names (text layer, OCR); tests pass a fake, None skips it.
     """
     install_log_redaction()
-    app = FastAPI(title="comms-approval", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.checks.resume()  # checks a previous process left unfinished
+        yield
+        app.state.checks.shutdown()
+
+    app = FastAPI(title="comms-approval", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.ctx = ctx
     app.state.logo_checker = logo_checker
     app.state.find_mentions = find_mentions
+    app.state.checks = BackgroundChecks(
+        ctx,
+        lambda: app_checker(app.state),
+        find_mentions,
+        workers=ctx.settings.background_check_workers,
+    )
     app.state.templates = make_templates()
     app.state.secure_cookies = ctx.settings.base_url.startswith("https://")
     app.state.lookup_limiter = FailedLookupLimiter(ctx.clock)

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
+from starlette.datastructures import State
 from starlette.responses import HTMLResponse, Response
 
 from comms_approval.bootstrap import TEMPLATES_DIR, AppContext
@@ -55,14 +56,19 @@ def get_ctx(request: Request) -> AppContext:
     return ctx
 
 
-def get_checker(request: Request) -> LogoChecker:
-    checker: LogoChecker | None = request.app.state.logo_checker
+def app_checker(state: State) -> LogoChecker:
+    """The app's one logo checker (it caches the logos' templates), built on first use."""
+    checker: LogoChecker | None = state.logo_checker
     if checker is None:
         from comms_approval.services.logo_check import default_logo_checker
 
-        checker = default_logo_checker(get_ctx(request).settings)
-        request.app.state.logo_checker = checker
+        checker = default_logo_checker(state.ctx.settings)
+        state.logo_checker = checker
     return checker
+
+
+def get_checker(request: Request) -> LogoChecker:
+    return app_checker(request.app.state)
 
 
 def get_mention_finder(request: Request) -> MentionFinder | None:

@@ -295,6 +295,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The logo check failed: the version was not sent. Fix the draft and submit a new version, or record "
         "a justified override for each party concerned.",
     ),
+    "checking_title": ("Contrôle des logos en cours", "Logo check in progress"),
+    "checking_text": (
+        "Le document compte {pages} pages : leur contrôle demande environ {minutes} min. Cette page se met à "
+        "jour d'elle-même ; vous pouvez aussi la quitter et y revenir plus tard, le contrôle se poursuit.",
+        "The document has {pages} pages: checking them takes about {minutes} min. This page updates itself; "
+        "you may also leave it and come back later, the check goes on.",
+    ),
+    "checking_text_one": (
+        "Le document compte une page : son contrôle demande environ {minutes} min. Cette page se met à jour "
+        "d'elle-même ; vous pouvez aussi la quitter et y revenir plus tard, le contrôle se poursuit.",
+        "The document has one page: checking it takes about {minutes} min. This page updates itself; you may "
+        "also leave it and come back later, the check goes on.",
+    ),
+    "checking_report": (
+        "Le rapport, partie par partie, s'affichera ici à la fin du contrôle.",
+        "The report, party by party, will appear here when the check ends.",
+    ),
+    "check_error": (
+        "Le contrôle des logos n'a pas pu être mené ({reason}). La version n'a pas été transmise : "
+        "veuillez déposer une nouvelle version.",
+        "The logo check could not be carried out ({reason}). The version was not sent: please submit a new "
+        "version.",
+    ),
     "override_title": ("Enregistrer une dérogation", "Record an override"),
     "override_for": ("Dérogation pour : {party}", "Override for: {party}"),
     "justification": ("Justification", "Justification"),

@@ -19,7 +19,7 @@ from comms_approval.adapters.logos.annotate import annotate_page
 from comms_approval.bootstrap import AppContext
 from comms_approval.domain.logos import LogoReport
 from comms_approval.services.conventions import get_convention
-from comms_approval.services.records import get_communication, versions_of
+from comms_approval.services.records import get_communication, logo_report_of, versions_of
 from comms_approval.services.visual_diff import MAX_PAGES, derived_dir, page_images, version_differences
 
 KINDS = ("pages", "annotated", "diff")
@@ -89,6 +89,8 @@ def version_image(
     if kind == "pages":
         paths = list(page_images(ctx, version))
     elif kind == "annotated":
+        if logo_report_of(version) is None:  # the check is pending or could not run
+            raise HTTPException(status_code=404)
         paths = list(annotated_images(ctx, session, version))
     elif kind == "diff":
         previous = previous_version(session, version)

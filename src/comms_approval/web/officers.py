@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,9 +17,11 @@ from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from comms_approval.adapters.db.tables import CommunicationRow, VersionRow
+from comms_approval.adapters.documents import validate_document
 from comms_approval.bootstrap import AppContext
 from comms_approval.domain.errors import DocumentError, IllegalTransition, NotFound, SubmissionRefused
-from comms_approval.domain.logos import LogoReport, LogoStatus, reason_text
+from comms_approval.domain.logos import LogoStatus, reason_text
+from comms_approval.domain.requests import VersionState
 from comms_approval.services.auth import (
     WebUser,
     consume_signin,
@@ -27,10 +31,10 @@ from comms_approval.services.auth import (
 )
 from comms_approval.services.conventions import get_convention
 from comms_approval.services.delivery import resend_request
-from comms_approval.services.records import get_communication
+from comms_approval.services.records import check_error_of, get_communication, logo_report_of
 from comms_approval.services.routing import overrides_of
 from comms_approval.services.status import communication_status
-from comms_approval.services.submission import override_logo_check, submit_draft
+from comms_approval.services.submission import accept_draft, override_logo_check, submit_draft
 from comms_approval.web.common import (
     SESSION_COOKIE,
     CheckerDep,
@@ -362,26 +366,38 @@ async def upload(
         path = await _save_upload(upload_file, ctx.settings.data_dir / "uploads", limit)
     except UploadTooLarge:
         return fail(t("too_large", lang, mb=limit // (1024 * 1024)), 413)
+    submission: dict[str, Any] = {
+        "convention_id": convention_id,
+        "party_id": party_id,
+        "title": title,
+        "file": path,
+        "officer_email": user.email,
+        "original_filename": upload_file.filename,
+        "declared_type": upload_file.content_type,
+        "communication_id": communication_id,
+    }
     try:
-        result = await run_in_threadpool(
-            submit_draft,
-            ctx,
-            checker,
-            convention_id=convention_id,
-            party_id=party_id,
-            title=title,
-            file=path,
-            officer_email=user.email,
-            original_filename=upload_file.filename,
+        info = await run_in_threadpool(
+            validate_document,
+            path,
+            declared_name=upload_file.filename,
             declared_type=upload_file.content_type,
-            communication_id=communication_id,
-            find_mentions=find_mentions,
+            max_pages=ctx.settings.max_pdf_pages,
         )
+        if info.pages <= ctx.settings.inline_check_max_pages:
+            result = await run_in_threadpool(
+                partial(submit_draft, ctx, checker, find_mentions=find_mentions, **submission)
+            )
+            version_id = result.version_id
+        else:  # minutes of search: the version waits in `checking` and its page follows the check
+            accepted = await run_in_threadpool(partial(accept_draft, ctx, **submission))
+            request.app.state.checks.enqueue(accepted.version_id)
+            version_id = accepted.version_id
     except (DocumentError, SubmissionRefused) as exc:
         return fail(explain(exc, lang), 422)
     finally:
         path.unlink(missing_ok=True)
-    return RedirectResponse(f"/desk/versions/{result.version_id}", status_code=303)
+    return RedirectResponse(f"/desk/versions/{version_id}", status_code=303)
 
 
 def _version_context(ctx: AppContext, user: WebUser, version_id: int, lang: str) -> dict[str, Any]:
@@ -391,19 +407,25 @@ def _version_context(ctx: AppContext, user: WebUser, version_id: int, lang: str)
             raise HTTPException(status_code=404)
         communication = _visible_communication(session, user, version.communication_id)
         convention = get_convention(session, communication.convention_id)
-        report = LogoReport.from_dict(version.logo_report)
+        report = logo_report_of(version)
         overrides = overrides_of(session, version_id)
         names = {p.id: p.short_name for p in convention.parties}
         status = communication_status(session, communication)
         this = next(v for v in status["versions"] if v["version_id"] == version_id)
         document = document_state(ctx, session, version)
-    failing = [r for r in report.parties if r.status is not LogoStatus.PRESENT and r.party not in overrides]
+    results = report.parties if report is not None else ()
+    failing = [r for r in results if r.status is not LogoStatus.PRESENT and r.party not in overrides]
+    checking = version.status == VersionState.CHECKING.value and report is None
     return {
         "version": version,
         "communication": communication,
         "convention": convention,
         "report": report,
-        "reasons": {r.party: reason_text(r.reason, lang) for r in report.parties},
+        "checking": checking,
+        "check_pending": checking and _check_unheld(ctx, version),
+        "check_minutes": max(1, math.ceil(version.pages * SECONDS_PER_PAGE / 60)),
+        "check_error": check_error_of(version, lang),
+        "reasons": {r.party: reason_text(r.reason, lang) for r in results},
         "overrides": overrides,
         "names": names,
         "failing": failing,
@@ -418,9 +440,23 @@ def _version_context(ctx: AppContext, user: WebUser, version_id: int, lang: str)
     }
 
 
+# What the officer is told to expect while a long draft is checked (bench/RESULTS.md: 0.5-3 s a page).
+SECONDS_PER_PAGE = 2.0
+CHECKING_REFRESH_SECONDS = 5
+
+
+def _check_unheld(ctx: AppContext, version: VersionRow) -> bool:
+    """No worker holds the check (never started, or its process died and the lease lapsed)."""
+    claimed_until = version.check_claimed_until
+    return claimed_until is None or claimed_until <= ctx.clock.now()
+
+
 @router.get("/desk/versions/{version_id}")
 def version_page(request: Request, version_id: int, ctx: CtxDep, lang: LangDep, user: OfficerDep) -> Response:
     context = _version_context(ctx, user, version_id, lang)
+    if context["check_pending"]:  # the page's own refresh takes up a check a dead process left
+        request.app.state.checks.enqueue(version_id)
+    context["refresh_seconds"] = CHECKING_REFRESH_SECONDS if context["checking"] else None
     context["error"] = None
     context["notice"] = _notice(request)
     return render(request, "officer/version.html", context, lang=lang, user=user)

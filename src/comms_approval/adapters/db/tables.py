@@ -77,6 +77,10 @@ class VersionRow(SQLModel, table=True):
     logo_report: dict[str, Any] = _json(default_factory=dict)
     submitted_at: datetime = _utc()
     concluded_at: datetime | None = _utc(default=None)
+    # A logo check run apart from the upload (long documents): who holds it until when, and how many times it was
+    # started; a claim that lapses (the process died) is taken again, a few times at most.
+    check_claimed_until: datetime | None = _utc(default=None)
+    check_attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class LogoOverrideRow(SQLModel, table=True):

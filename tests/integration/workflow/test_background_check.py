@@ -1,0 +1,279 @@
+"""A long draft's logo check run apart from its upload: accepted at once, checked once, resumed after a crash."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from comms_approval.adapters.db.tables import AuditEventRow, AuditPayloadRow, RequestRow, VersionRow
+from comms_approval.bootstrap import AppContext
+from comms_approval.clock import ManualClock
+from comms_approval.domain.convention import Convention
+from comms_approval.domain.errors import DocumentError, SubmissionRefused
+from comms_approval.domain.logos import LogoReport, LogoStatus
+from comms_approval.services.audit import verify_trail
+from comms_approval.services.submission import (
+    MAX_CHECK_ATTEMPTS,
+    AcceptedDraft,
+    accept_draft,
+    check_lease,
+    claim_check,
+    override_logo_check,
+    pending_checks,
+    run_check,
+)
+from tests.integration.hostile import files
+from tests.support.workflow import DEMO_OFFICER, FakeLogoChecker
+
+CONVENTION = "demo-absenteisme-75"
+
+
+def accept(
+    ctx: AppContext, file: Path, *, communication_id: int | None = None, name: str | None = None
+) -> AcceptedDraft:
+    return accept_draft(
+        ctx,
+        convention_id=CONVENTION,
+        party_id="departement",
+        title="Brochure « Semaine de l'assiduité »",
+        file=file,
+        officer_email=DEMO_OFFICER,
+        original_filename=name or file.name,
+        communication_id=communication_id,
+    )
+
+
+def version_row(ctx: AppContext, version_id: int) -> VersionRow:
+    with ctx.uow(read_only=True) as uow:
+        row = uow.session.get(VersionRow, version_id)
+        assert row is not None
+        uow.session.expunge(row)
+        return row
+
+
+def events(ctx: AppContext, version_id: int, kind: str) -> list[dict[str, object]]:
+    with ctx.uow(read_only=True) as uow:
+        rows = uow.session.execute(
+            select(AuditPayloadRow.payload)
+            .join(AuditEventRow, AuditEventRow.seq == AuditPayloadRow.seq)  # type: ignore[arg-type]
+            .where(AuditEventRow.version_id == version_id, AuditEventRow.kind == kind)  # type: ignore[arg-type]
+            .order_by(AuditEventRow.seq)  # type: ignore[arg-type]
+        ).scalars()
+        return [json.loads(payload) for payload in rows]
+
+
+def requests_of(ctx: AppContext, version_id: int) -> list[str]:
+    """The parties asked about the version."""
+    with ctx.uow(read_only=True) as uow:
+        query = select(RequestRow.party_id).where(RequestRow.version_id == version_id)  # type: ignore[arg-type]
+        return sorted(uow.session.execute(query).scalars())
+
+
+@pytest.fixture
+def brochure(tmp_path: Path) -> Path:
+    return files.real_pdf(tmp_path / "brochure.pdf", pages=6)
+
+
+@dataclass
+class RaisingChecker:
+    """A checker that fails the way a real one can: on the file, or on a bug."""
+
+    error: Exception
+
+    def check(
+        self, document: Path, convention: Convention, *, annotate_dir: Path | None = None
+    ) -> LogoReport:
+        raise self.error
+
+
+@dataclass
+class SlowChecker(FakeLogoChecker):
+    """Holds the check long enough for a second worker to try the same version."""
+
+    seconds: float = 0.4
+
+    def check(
+        self, document: Path, convention: Convention, *, annotate_dir: Path | None = None
+    ) -> LogoReport:
+        time.sleep(self.seconds)
+        return super().check(document, convention, annotate_dir=annotate_dir)
+
+
+class TestAccepted:
+    def test_an_accepted_draft_waits_in_checking_with_its_submission_recorded_and_nobody_asked(
+        self, demo: AppContext, brochure: Path
+    ) -> None:
+        accepted = accept(demo, brochure)
+        row = version_row(demo, accepted.version_id)
+        assert (row.status, row.logo_report, row.pages) == ("checking", {}, 6)
+        assert len(events(demo, accepted.version_id, "draft_submitted")) == 1
+        assert events(demo, accepted.version_id, "logo_check_completed") == []
+        assert requests_of(demo, accepted.version_id) == []
+        assert (demo.settings.data_dir / "derived" / accepted.sha256 / "preview.png").is_file()
+        assert pending_checks(demo) == [accepted.version_id]
+
+    def test_a_bad_file_is_refused_at_once_and_leaves_nothing(self, demo: AppContext, tmp_path: Path) -> None:
+        png = files.real_png(tmp_path / "affiche.png")
+        with pytest.raises(DocumentError, match="declared as PDF"):
+            accept(demo, png, name="affiche.pdf")
+        assert not list(demo.settings.documents_dir.rglob("*.png"))
+        with demo.uow(read_only=True) as uow:
+            assert uow.session.execute(select(VersionRow)).first() is None
+
+
+class TestRunCheck:
+    def test_a_compliant_draft_is_checked_once_and_routed(
+        self, demo: AppContext, checker: FakeLogoChecker, brochure: Path
+    ) -> None:
+        accepted = accept(demo, brochure)
+        outcome = run_check(demo, checker, accepted.version_id)
+        assert outcome is not None and (outcome.status, outcome.error) == ("routing", None)
+        assert requests_of(demo, accepted.version_id) == ["caf", "dsden", "dtpjj", "prefet"]
+        row = version_row(demo, accepted.version_id)
+        assert row.logo_report["compliant"] is True and row.check_claimed_until is None
+        assert run_check(demo, checker, accepted.version_id) is None  # nothing left to take
+        assert checker.calls == 1
+        assert pending_checks(demo) == []
+        assert [e["passed"] for e in events(demo, accepted.version_id, "logo_check_completed")] == [True]
+        assert verify_trail(demo).ok
+
+    def test_a_failed_check_is_held_and_an_override_then_routes_it(
+        self, demo: AppContext, brochure: Path
+    ) -> None:
+        accepted = accept(demo, brochure)
+        outcome = run_check(demo, FakeLogoChecker({"caf": LogoStatus.MISSING}), accepted.version_id)
+        assert outcome is not None and outcome.status == "rejected_by_check"
+        assert requests_of(demo, accepted.version_id) == []
+        result = override_logo_check(
+            demo,
+            version_id=accepted.version_id,
+            party_id="caf",
+            justification="Le logo de la CAF figure en quatrième de couverture.",
+            officer_email=DEMO_OFFICER,
+        )
+        assert result.status == "routing" and len(result.requests) == 4
+
+    def test_a_file_the_checker_cannot_read_fails_the_check_with_its_reason_in_both_languages(
+        self, demo: AppContext, brochure: Path
+    ) -> None:
+        accepted = accept(demo, brochure)
+        error = DocumentError("page 4 is corrupt", "la page 4 est endommagée")
+        outcome = run_check(demo, RaisingChecker(error), accepted.version_id)
+        assert outcome is not None and (outcome.status, outcome.error) == (
+            "rejected_by_check",
+            "page 4 is corrupt",
+        )
+        row = version_row(demo, accepted.version_id)
+        assert row.logo_report == {"error": {"en": "page 4 is corrupt", "fr": "la page 4 est endommagée"}}
+        recorded = events(demo, accepted.version_id, "logo_check_completed")
+        assert [(e["passed"], e["details"]) for e in recorded] == [(False, {"error": "page 4 is corrupt"})]
+        with pytest.raises(SubmissionRefused, match="no logo report to override"):
+            override_logo_check(
+                demo,
+                version_id=accepted.version_id,
+                party_id="caf",
+                justification="Le logo de la CAF figure en quatrième de couverture.",
+                officer_email=DEMO_OFFICER,
+            )
+        assert pending_checks(demo) == [] and verify_trail(demo).ok
+
+    def test_an_unexpected_error_fails_the_check_without_its_internals(
+        self, demo: AppContext, brochure: Path
+    ) -> None:
+        accepted = accept(demo, brochure)
+        outcome = run_check(
+            demo, RaisingChecker(RuntimeError("/srv/secret/path exploded")), accepted.version_id
+        )
+        assert outcome is not None and outcome.status == "rejected_by_check"
+        report = version_row(demo, accepted.version_id).logo_report
+        assert report["error"]["fr"] == "le contrôle des logos a échoué (erreur imprévue)"
+        assert "secret" not in json.dumps(report)
+
+
+class TestClaims:
+    def test_a_live_claim_is_left_alone_and_a_lapsed_one_is_taken_again(
+        self, demo: AppContext, clock: ManualClock, checker: FakeLogoChecker, brochure: Path
+    ) -> None:
+        """A process that died mid-check leaves its claim; once the lease lapses, another worker takes it."""
+        accepted = accept(demo, brochure)
+        assert claim_check(demo, accepted.version_id)  # the worker that will die
+        assert pending_checks(demo) == []
+        assert run_check(demo, checker, accepted.version_id) is None
+        clock.advance(check_lease(6) + timedelta(seconds=1))
+        assert pending_checks(demo) == [accepted.version_id]
+        outcome = run_check(demo, checker, accepted.version_id)
+        assert outcome is not None and outcome.status == "routing"
+        assert version_row(demo, accepted.version_id).check_attempts == 2
+
+    def test_a_check_that_never_ends_fails_after_its_attempts_instead_of_looping(
+        self, demo: AppContext, clock: ManualClock, checker: FakeLogoChecker, brochure: Path
+    ) -> None:
+        accepted = accept(demo, brochure)
+        for _ in range(MAX_CHECK_ATTEMPTS):
+            assert claim_check(demo, accepted.version_id)
+            clock.advance(check_lease(6) + timedelta(seconds=1))
+        assert run_check(demo, checker, accepted.version_id) is None
+        row = version_row(demo, accepted.version_id)
+        assert row.status == "rejected_by_check"
+        assert "interrompu 3 fois" in row.logo_report["error"]["fr"]
+        assert checker.calls == 0 and pending_checks(demo) == []
+
+    def test_two_workers_at_once_check_and_route_the_version_once(
+        self, demo: AppContext, brochure: Path
+    ) -> None:
+        accepted = accept(demo, brochure)
+        checker = SlowChecker()
+        start = threading.Barrier(2)
+        outcomes: list[object] = []
+
+        def worker() -> None:
+            start.wait()
+            outcomes.append(run_check(demo, checker, accepted.version_id))
+
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sorted(o is None for o in outcomes) == [False, True]
+        assert checker.calls == 1
+        assert len(requests_of(demo, accepted.version_id)) == 4
+        assert len(events(demo, accepted.version_id, "logo_check_completed")) == 1
+
+
+class TestNewVersionMeanwhile:
+    def test_a_version_superseded_while_checked_keeps_its_report_and_asks_nobody(
+        self, demo: AppContext, checker: FakeLogoChecker, brochure: Path, tmp_path: Path
+    ) -> None:
+        first = accept(demo, brochure)
+        second = accept(
+            demo, files.real_pdf(tmp_path / "v2.pdf", pages=7), communication_id=first.communication_id
+        )
+        assert version_row(demo, first.version_id).status == "superseded"
+        assert run_check(demo, checker, first.version_id) is None  # superseded: nothing to take
+        outcome = run_check(demo, checker, second.version_id)
+        assert outcome is not None and outcome.status == "routing"
+        assert requests_of(demo, first.version_id) == []
+
+    def test_a_check_running_when_its_version_is_superseded_records_its_report_only(
+        self, demo: AppContext, brochure: Path, tmp_path: Path
+    ) -> None:
+        first = accept(demo, brochure)
+        checker = SlowChecker(seconds=0.5)
+        running = threading.Thread(target=run_check, args=(demo, checker, first.version_id))
+        running.start()
+        time.sleep(0.15)  # the claim is taken, the check is running
+        accept(demo, files.real_pdf(tmp_path / "v2.pdf", pages=7), communication_id=first.communication_id)
+        running.join(timeout=30)
+        row = version_row(demo, first.version_id)
+        assert row.status == "superseded" and row.logo_report["compliant"] is True
+        assert requests_of(demo, first.version_id) == []
+        assert len(events(demo, first.version_id, "logo_check_completed")) == 1
+        assert verify_trail(demo).ok
