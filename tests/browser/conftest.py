@@ -99,10 +99,13 @@ class PosterChecker:
     """The logo port's stand-in for browser runs: reports each logo where the poster puts it."""
 
     statuses: dict[str, LogoStatus] = field(default_factory=dict)
+    gate: threading.Event | None = None  # when set, each check waits for it: the page is seen while checking
 
     def check(
         self, document: Path, convention: Convention, *, annotate_dir: Path | None = None
     ) -> LogoReport:
+        if self.gate is not None:
+            assert self.gate.wait(timeout=60), "the test never opened the gate"
         results = []
         for party in convention.parties:
             status = self.statuses.get(party.id, LogoStatus.PRESENT)

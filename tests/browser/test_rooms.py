@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from comms_approval.clock import ManualClock
 from comms_approval.services.decisions import record_decision
@@ -187,6 +188,40 @@ def test_an_officer_signs_in_uploads_reads_the_report_and_submits_a_new_version(
     page.locator("#h-changes").scroll_into_view_if_needed()
     screenshot(page, "review-changes")
     no_csp_violation(page)
+
+
+def test_a_long_brochure_is_checked_apart_and_its_page_updates_itself_to_the_report(
+    page: Any, live: LiveApp
+) -> None:
+    """Six pages go past the upload: the page says the check is running, then shows the report by itself."""
+    posters = [
+        make_poster(live.workdir / f"brochure-{n}.png", headline=f"PAGE {n}", colour="#6b2c91")
+        for n in range(6)
+    ]
+    images = [Image.open(p).convert("RGB") for p in posters]
+    brochure = live.workdir / "brochure-assiduite.pdf"
+    images[0].save(brochure, save_all=True, append_images=images[1:], resolution=100)
+    live.checker.gate = threading.Event()
+    try:
+        sign_in(page, live, OFFICER)
+        page.wait_for_url(f"{live.base_url}/desk")
+        page.get_by_role("link", name="Déposer un projet").click()
+        page.get_by_label("Titre").fill("Brochure « Assiduité »")
+        page.get_by_label("Fichier du projet").set_input_files(str(brochure))
+        page.get_by_role("button", name="Contrôler et transmettre").click()
+        page.get_by_text("Contrôle des logos en cours").wait_for()
+        assert page.get_by_text("Le document compte 6 pages").is_visible()
+        assert page.locator("#h-annotated").count() == 0
+        check_accessibility(page, "version-checking")
+        screenshot(page, "version-checking")
+        live.checker.gate.set()
+        # No click: the page's own refresh (every 5 s) brings the report.
+        page.get_by_text("Tous les logos sont présents").wait_for(timeout=20_000)
+        assert page.locator("#checking").count() == 0
+        no_csp_violation(page)
+    finally:
+        live.checker.gate.set()
+        live.checker.gate = None
 
 
 def test_an_officer_records_a_partys_termination_on_the_convention_page(page: Any, live: LiveApp) -> None:

@@ -297,17 +297,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "checking_title": ("Contrôle des logos en cours", "Logo check in progress"),
     "checking_text": (
-        "Le document compte {pages} pages : leur contrôle demande environ {minutes} min. Cette page se met à "
-        "jour d'elle-même ; vous pouvez aussi la quitter et y revenir plus tard, le contrôle se poursuit.",
-        "The document has {pages} pages: checking them takes about {minutes} min. This page updates itself; "
-        "you may also leave it and come back later, the check goes on.",
+        "Le document compte {pages} pages : leur contrôle demande environ {minutes} min. Cette page "
+        "affichera le rapport dès la fin du contrôle ; vous pouvez aussi la quitter et y revenir plus tard, "
+        "le contrôle se poursuit.",
+        "The document has {pages} pages: checking them takes about {minutes} min. This page will show the "
+        "report as soon as the check ends; you may also leave it and come back later, the check goes on.",
     ),
     "checking_text_one": (
-        "Le document compte une page : son contrôle demande environ {minutes} min. Cette page se met à jour "
-        "d'elle-même ; vous pouvez aussi la quitter et y revenir plus tard, le contrôle se poursuit.",
-        "The document has one page: checking it takes about {minutes} min. This page updates itself; you may "
-        "also leave it and come back later, the check goes on.",
+        "Le document compte une page : son contrôle demande environ {minutes} min. Cette page affichera le "
+        "rapport dès la fin du contrôle ; vous pouvez aussi la quitter et y revenir plus tard, le contrôle "
+        "se poursuit.",
+        "The document has one page: checking it takes about {minutes} min. This page will show the report as "
+        "soon as the check ends; you may also leave it and come back later, the check goes on.",
     ),
+    "checking_reload": ("Actualiser la page", "Reload the page"),
     "checking_report": (
         "Le rapport, partie par partie, s'affichera ici à la fin du contrôle.",
         "The report, party by party, will appear here when the check ends.",

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from comms_approval.adapters.db.tables import CommunicationRow, VersionRow
 from comms_approval.adapters.documents import validate_document
@@ -425,6 +425,7 @@ def _version_context(ctx: AppContext, user: WebUser, version_id: int, lang: str)
         "check_pending": checking and _check_unheld(ctx, version),
         "check_minutes": max(1, math.ceil(version.pages * SECONDS_PER_PAGE / 60)),
         "check_error": check_error_of(version, lang),
+        "poll_seconds": CHECK_POLL_SECONDS,
         "reasons": {r.party: reason_text(r.reason, lang) for r in results},
         "overrides": overrides,
         "names": names,
@@ -442,7 +443,7 @@ def _version_context(ctx: AppContext, user: WebUser, version_id: int, lang: str)
 
 # What the officer is told to expect while a long draft is checked (bench/RESULTS.md: 0.5-3 s a page).
 SECONDS_PER_PAGE = 2.0
-CHECKING_REFRESH_SECONDS = 5
+CHECK_POLL_SECONDS = 4
 
 
 def _check_unheld(ctx: AppContext, version: VersionRow) -> bool:
@@ -454,12 +455,25 @@ def _check_unheld(ctx: AppContext, version: VersionRow) -> bool:
 @router.get("/desk/versions/{version_id}")
 def version_page(request: Request, version_id: int, ctx: CtxDep, lang: LangDep, user: OfficerDep) -> Response:
     context = _version_context(ctx, user, version_id, lang)
-    if context["check_pending"]:  # the page's own refresh takes up a check a dead process left
+    if context["check_pending"]:  # a check a dead process left is taken up when its officer looks
         request.app.state.checks.enqueue(version_id)
-    context["refresh_seconds"] = CHECKING_REFRESH_SECONDS if context["checking"] else None
     context["error"] = None
     context["notice"] = _notice(request)
     return render(request, "officer/version.html", context, lang=lang, user=user)
+
+
+@router.get("/desk/versions/{version_id}/check")
+def version_check(request: Request, version_id: int, ctx: CtxDep, user: OfficerDep) -> JSONResponse:
+    """Whether the version's logo check is still running: the version page polls it (app.js) to reload once."""
+    with reading(ctx) as session:
+        version = session.get(VersionRow, version_id)
+        if version is None:
+            raise HTTPException(status_code=404)
+        _visible_communication(session, user, version.communication_id)
+    checking = version.status == VersionState.CHECKING.value and not version.logo_report
+    if checking and _check_unheld(ctx, version):
+        request.app.state.checks.enqueue(version_id)
+    return JSONResponse({"checking": checking, "status": version.status})
 
 
 @router.post("/desk/versions/{version_id}/overrides")

@@ -1,4 +1,5 @@
-/* Comfort only: every action works without this file (countdown refresh, drag and drop on the upload zone). */
+/* Comfort only: every action works without this file (countdown refresh, drag and drop on the upload zone,
+   the version page reloading itself when its logo check ends). */
 (function () {
   "use strict";
   var words = {
@@ -31,8 +32,20 @@
       });
     });
   }
+  function followCheck(panel) {
+    var url = panel.getAttribute("data-check-status");
+    var every = 1000 * (parseInt(panel.getAttribute("data-check-every"), 10) || 4);
+    function poll() {
+      fetch(url, { credentials: "same-origin", cache: "no-store" })
+        .then(function (response) { return response.ok ? response.json() : { checking: true }; })
+        .then(function (state) { if (state.checking) { setTimeout(poll, every); } else { window.location.reload(); } })
+        .catch(function () { setTimeout(poll, every * 2); });
+    }
+    setTimeout(poll, every);
+  }
   document.addEventListener("DOMContentLoaded", function () {
     dropzones();
+    document.querySelectorAll("[data-check-status]").forEach(followCheck);
     if (document.querySelector("[data-deadline]")) { setInterval(tick, 30000); }
   });
 })();

@@ -1,0 +1,216 @@
+"""A long draft over HTTP: the upload answers at once, the version page follows the check until its report."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from comms_approval.adapters.db.tables import RequestRow, VersionRow
+from comms_approval.bootstrap import AppContext
+from comms_approval.domain.convention import Convention
+from comms_approval.domain.errors import DocumentError
+from comms_approval.domain.logos import LogoReport
+from comms_approval.services.submission import accept_draft, claim_check
+from comms_approval.web.app import create_app
+from tests.e2e.conftest import OFFICER, ORIGIN, sign_in
+from tests.e2e.fakes import FakeMentionFinder
+from tests.e2e.test_officer_desk import upload
+from tests.integration.hostile import files
+from tests.integration.workflow.test_background_check import RaisingChecker
+from tests.support.smtp_server import SmtpTestServer
+from tests.support.workflow import FakeLogoChecker
+
+
+@dataclass
+class GatedChecker(FakeLogoChecker):
+    """Holds every check until the test opens the gate: the page is seen while the check runs, every time."""
+
+    gate: threading.Event = field(default_factory=threading.Event)
+
+    def check(
+        self, document: Path, convention: Convention, *, annotate_dir: Path | None = None
+    ) -> LogoReport:
+        assert self.gate.wait(timeout=30), "the test never opened the gate"
+        return super().check(document, convention, annotate_dir=annotate_dir)
+
+
+def asked(ctx: AppContext) -> list[str]:
+    with ctx.uow(read_only=True) as uow:
+        return sorted(uow.session.execute(select(RequestRow.party_id)).scalars())
+
+
+def status_of(ctx: AppContext, version_id: int) -> str:
+    with ctx.uow(read_only=True) as uow:
+        row = uow.session.get(VersionRow, version_id)
+        assert row is not None
+        return row.status
+
+
+@pytest.fixture
+def short_inline(demo: AppContext) -> AppContext:
+    """Drafts of more than two pages are checked apart (the default is four)."""
+    demo.settings.inline_check_max_pages = 2
+    return demo
+
+
+def client_for(ctx: AppContext, checker: object) -> TestClient:
+    app = create_app(ctx, logo_checker=checker, find_mentions=FakeMentionFinder())  # type: ignore[arg-type]
+    return TestClient(app, base_url=ORIGIN, follow_redirects=False)
+
+
+@pytest.fixture
+def gated() -> Iterator[GatedChecker]:
+    checker = GatedChecker()
+    yield checker
+    checker.gate.set()  # never leave a worker thread waiting
+
+
+@pytest.fixture
+def slow_client(short_inline: AppContext, gated: GatedChecker) -> Iterator[TestClient]:
+    with client_for(short_inline, gated) as client:
+        yield client
+
+
+class TestLongDrafts:
+    def test_the_upload_answers_before_the_check_and_the_page_follows_it_to_the_report(
+        self,
+        slow_client: TestClient,
+        gated: GatedChecker,
+        short_inline: AppContext,
+        smtp_server: SmtpTestServer,
+        tmp_path: Path,
+    ) -> None:
+        sign_in(slow_client, short_inline, smtp_server, OFFICER)
+        brochure = files.real_pdf(tmp_path / "brochure.pdf", pages=6)
+        response = upload(slow_client, brochure, content_type="application/pdf")
+        assert response.status_code == 303
+        version_id = int(response.headers["location"].rsplit("/", 1)[-1])
+        waiting = slow_client.get(response.headers["location"])
+        assert "Contrôle des logos en cours" in waiting.text
+        assert "Le document compte 6 pages" in waiting.text
+        assert f'data-check-status="/desk/versions/{version_id}/check"' in waiting.text
+        assert slow_client.get(f"/desk/versions/{version_id}/check").json() == {
+            "checking": True,
+            "status": "checking",
+        }
+        assert 'id="h-annotated"' not in waiting.text
+        assert slow_client.get(f"/v/{version_id}/annotated/1.png").status_code == 404
+        assert asked(short_inline) == []
+        assert "Contrôle en cours" in slow_client.get("/desk").text
+
+        gated.gate.set()
+        slow_client.app.state.checks.wait()  # type: ignore[attr-defined]
+        done = slow_client.get(response.headers["location"])
+        assert "Tous les logos sont présents" in done.text
+        assert "data-check-status" not in done.text
+        assert slow_client.get(f"/desk/versions/{version_id}/check").json() == {
+            "checking": False,
+            "status": "routing",
+        }
+        assert asked(short_inline) == ["caf", "dsden", "dtpjj", "prefet"]
+
+    def test_a_short_draft_is_still_checked_within_the_upload(
+        self,
+        slow_client: TestClient,
+        gated: GatedChecker,
+        short_inline: AppContext,
+        smtp_server: SmtpTestServer,
+        tmp_path: Path,
+    ) -> None:
+        gated.gate.set()
+        sign_in(slow_client, short_inline, smtp_server, OFFICER)
+        response = upload(
+            slow_client, files.real_pdf(tmp_path / "affiche.pdf", pages=2), content_type="application/pdf"
+        )
+        assert "Tous les logos sont présents" in slow_client.get(response.headers["location"]).text
+        assert asked(short_inline) == ["caf", "dsden", "dtpjj", "prefet"]
+
+    def test_a_check_that_could_not_run_says_why_in_french_and_in_english(
+        self, short_inline: AppContext, smtp_server: SmtpTestServer, tmp_path: Path
+    ) -> None:
+        checker = RaisingChecker(DocumentError("page 5 is corrupt", "la page 5 est endommagée"))
+        with client_for(short_inline, checker) as client:
+            sign_in(client, short_inline, smtp_server, OFFICER)
+            response = upload(
+                client, files.real_pdf(tmp_path / "brochure.pdf", pages=6), content_type="application/pdf"
+            )
+            client.app.state.checks.wait()  # type: ignore[attr-defined]
+            page = client.get(response.headers["location"])
+            assert "Le contrôle des logos n&#39;a pas pu être mené (la page 5 est endommagée)" in page.text
+            assert "Enregistrer une dérogation" not in page.text
+            english = client.get(response.headers["location"] + "?lang=en")
+            assert "The logo check could not be carried out (page 5 is corrupt)" in english.text
+        assert asked(short_inline) == []
+
+
+class TestResumed:
+    def test_a_check_left_by_a_dead_process_is_taken_up_when_the_app_starts(
+        self, short_inline: AppContext, tmp_path: Path
+    ) -> None:
+        accepted = accept_draft(
+            short_inline,
+            convention_id="demo-absenteisme-75",
+            party_id="departement",
+            title="Brochure",
+            file=files.real_pdf(tmp_path / "brochure.pdf", pages=6),
+            officer_email=OFFICER,
+        )
+        with client_for(short_inline, FakeLogoChecker()) as client:
+            client.app.state.checks.wait()  # type: ignore[attr-defined]
+        assert status_of(short_inline, accepted.version_id) == "routing"
+        assert asked(short_inline) == ["caf", "dsden", "dtpjj", "prefet"]
+
+    def test_the_officers_page_takes_up_a_check_whose_claim_lapsed(
+        self, short_inline: AppContext, smtp_server: SmtpTestServer, tmp_path: Path
+    ) -> None:
+        """The app was already up when the other process died: the page (or its poll) queues the check."""
+        from datetime import timedelta
+
+        from comms_approval.clock import ManualClock
+        from comms_approval.services.submission import check_lease
+
+        with client_for(short_inline, FakeLogoChecker()) as client:
+            accepted = accept_draft(
+                short_inline,
+                convention_id="demo-absenteisme-75",
+                party_id="departement",
+                title="Brochure",
+                file=files.real_pdf(tmp_path / "brochure.pdf", pages=6),
+                officer_email=OFFICER,
+            )
+            assert claim_check(short_inline, accepted.version_id)  # held by a process that then dies
+            sign_in(client, short_inline, smtp_server, OFFICER)
+            location = f"/desk/versions/{accepted.version_id}"
+            assert "Contrôle des logos en cours" in client.get(location).text
+            client.app.state.checks.wait()  # type: ignore[attr-defined]
+            assert status_of(short_inline, accepted.version_id) == "checking"  # the claim is still live
+            clock = short_inline.clock
+            assert isinstance(clock, ManualClock)
+            clock.advance(check_lease(6) + timedelta(seconds=1))
+            assert client.get(f"{location}/check").json()["checking"] is True  # the page's poll queues it
+            client.app.state.checks.wait()  # type: ignore[attr-defined]
+            assert "Tous les logos sont présents" in client.get(location).text
+        assert asked(short_inline) == ["caf", "dsden", "dtpjj", "prefet"]
+
+    def test_the_check_status_needs_a_signed_in_officer(
+        self, short_inline: AppContext, smtp_server: SmtpTestServer, tmp_path: Path
+    ) -> None:
+        accepted = accept_draft(
+            short_inline,
+            convention_id="demo-absenteisme-75",
+            party_id="departement",
+            title="Brochure",
+            file=files.real_pdf(tmp_path / "brochure.pdf", pages=6),
+            officer_email=OFFICER,
+        )
+        with client_for(short_inline, FakeLogoChecker()) as client:
+            assert (
+                client.get(f"/desk/versions/{accepted.version_id}/check").status_code == 303
+            )  # sign in first
+            assert client.get("/desk/versions/999/check").status_code == 303
