@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from comms_approval.bootstrap import AppContext
-from comms_approval.cli.common import console, context, handle_errors, parse_instant
+from comms_approval.cli.common import console, context, err_console, handle_errors, parse_instant
 from comms_approval.cli.main import app
 from comms_approval.services.conventions import load_convention_file
 
@@ -94,18 +94,19 @@ def submit_command(
         if not sep:
             raise typer.BadParameter("--override expects PARTY=justification")
         overrides[party.strip()] = justification
-    result = submit_draft(
-        ctx,
-        default_logo_checker(ctx.settings),
-        convention_id=resolve_convention(ctx, convention),
-        party_id=by,
-        title=title,
-        file=file,
-        officer_email=officer,
-        communication_id=communication,
-        overrides=overrides,
-        find_mentions=document_mentions,
-    )
+    with err_console.status(f"Contrôle des logos de {file.name}, puis transmission…"):  # seconds a page
+        result = submit_draft(
+            ctx,
+            default_logo_checker(ctx.settings),
+            convention_id=resolve_convention(ctx, convention),
+            party_id=by,
+            title=title,
+            file=file,
+            officer_email=officer,
+            communication_id=communication,
+            overrides=overrides,
+            find_mentions=document_mentions,
+        )
     if as_json:
         data = result.as_dict()
         data.pop("logo_check")
