@@ -44,7 +44,7 @@ def _settings(workdir: Path, port: int):  # type: ignore[no-untyped-def]
 class _AllPresent:
     """Logo checker stand-in: the bench measures the web path, not OpenCV."""
 
-    def check(self, document, convention, *, annotate_dir=None):  # type: ignore[no-untyped-def]
+    def check(self, document, convention, *, annotate_dir=None, progress=None):  # type: ignore[no-untyped-def]
         from comms_approval.domain.logos import LogoReport, LogoStatus, PartyLogoResult
 
         results = tuple(

@@ -218,7 +218,9 @@ def bulk_open_requests(
 class AllPresent:
     """A logo checker that finds every logo: for benchmarks of the mail path, not of the detector."""
 
-    def check(self, document: Path, convention: Any, *, annotate_dir: Path | None = None) -> Any:
+    def check(
+        self, document: Path, convention: Any, *, annotate_dir: Path | None = None, progress: Any = None
+    ) -> Any:
         from comms_approval.domain.logos import LogoReport, LogoStatus, PartyLogoResult
 
         parties = tuple(

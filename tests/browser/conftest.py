@@ -23,6 +23,7 @@ from comms_approval.config import Settings
 from comms_approval.domain.convention import Convention
 from comms_approval.domain.logos import LogoReport, LogoStatus, PartyLogoResult
 from comms_approval.services.conventions import load_convention_file
+from comms_approval.services.logo_check import Progress
 from comms_approval.web.app import create_app
 from tests.conftest import DEMO_CONVENTION, REPO
 from tests.e2e.fakes import FakeMentionFinder
@@ -102,9 +103,16 @@ class PosterChecker:
     gate: threading.Event | None = None  # when set, each check waits for it: the page is seen while checking
 
     def check(
-        self, document: Path, convention: Convention, *, annotate_dir: Path | None = None
+        self,
+        document: Path,
+        convention: Convention,
+        *,
+        annotate_dir: Path | None = None,
+        progress: Progress | None = None,
     ) -> LogoReport:
         if self.gate is not None:
+            if progress is not None:
+                progress(5, 12)  # as a real check of a 6-page brochure would, five page searches in
             assert self.gate.wait(timeout=60), "the test never opened the gate"
         results = []
         for party in convention.parties:

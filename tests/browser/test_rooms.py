@@ -212,6 +212,9 @@ def test_a_long_brochure_is_checked_apart_and_its_page_updates_itself_to_the_rep
         page.get_by_text("Contrôle des logos en cours").wait_for()
         assert page.get_by_text("Le document compte 6 pages").is_visible()
         assert page.locator("#h-annotated").count() == 0
+        # the page asks how far the check went (app.js) and shows it without reloading
+        page.get_by_text("Avancement : 42 %").wait_for(timeout=15_000)
+        assert page.locator("progress#check-progress").get_attribute("value") in ("42", "42.0")
         check_accessibility(page, "version-checking")
         screenshot(page, "version-checking")
         live.checker.gate.set()

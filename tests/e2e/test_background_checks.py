@@ -16,6 +16,7 @@ from comms_approval.bootstrap import AppContext
 from comms_approval.domain.convention import Convention
 from comms_approval.domain.errors import DocumentError
 from comms_approval.domain.logos import LogoReport
+from comms_approval.services.logo_check import Progress
 from comms_approval.services.submission import accept_draft, claim_check
 from comms_approval.web.app import create_app
 from tests.e2e.conftest import OFFICER, ORIGIN, sign_in
@@ -34,7 +35,12 @@ class GatedChecker(FakeLogoChecker):
     gate: threading.Event = field(default_factory=threading.Event)
 
     def check(
-        self, document: Path, convention: Convention, *, annotate_dir: Path | None = None
+        self,
+        document: Path,
+        convention: Convention,
+        *,
+        annotate_dir: Path | None = None,
+        progress: Progress | None = None,
     ) -> LogoReport:
         assert self.gate.wait(timeout=30), "the test never opened the gate"
         return super().check(document, convention, annotate_dir=annotate_dir)
@@ -98,7 +104,9 @@ class TestLongDrafts:
         assert slow_client.get(f"/desk/versions/{version_id}/check").json() == {
             "checking": True,
             "status": "checking",
+            "progress": None,
         }
+        assert "Démarrage du contrôle…" in waiting.text
         assert 'id="h-annotated"' not in waiting.text
         assert slow_client.get(f"/v/{version_id}/annotated/1.png").status_code == 404
         assert asked(short_inline) == []
@@ -112,6 +120,7 @@ class TestLongDrafts:
         assert slow_client.get(f"/desk/versions/{version_id}/check").json() == {
             "checking": False,
             "status": "routing",
+            "progress": None,
         }
         assert asked(short_inline) == ["caf", "dsden", "dtpjj", "prefet"]
 

@@ -15,6 +15,7 @@ from comms_approval.bootstrap import AppContext
 from comms_approval.config import SmtpSecurity
 from comms_approval.domain.convention import Convention
 from comms_approval.domain.logos import LogoReport, LogoStatus, PartyLogoResult
+from comms_approval.services.logo_check import Progress
 from comms_approval.services.outbox import DispatchReport, dispatch_outbox
 from comms_approval.services.submission import MentionFinder, SubmissionResult, submit_draft
 from tests.support.smtp_server import ReceivedMessage, SmtpTestServer
@@ -30,7 +31,12 @@ class FakeLogoChecker:
     calls: int = 0
 
     def check(
-        self, document: Path, convention: Convention, *, annotate_dir: Path | None = None
+        self,
+        document: Path,
+        convention: Convention,
+        *,
+        annotate_dir: Path | None = None,
+        progress: Progress | None = None,
     ) -> LogoReport:
         self.calls += 1
         results = tuple(

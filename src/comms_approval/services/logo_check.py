@@ -27,11 +27,21 @@ if TYPE_CHECKING:
     from comms_approval.config import Settings
 
 
+# Told (pages searched so far, pages to search at most) as a check goes: a multi-page document's pages are
+# looked at twice at most (coarsely, then in full); the check often ends before the most.
+Progress = Callable[[int, int], None]
+
+
 class LogoChecker(Protocol):
     """Port: checks a draft against a convention's logos."""
 
     def check(
-        self, document: Path, convention: Convention, *, annotate_dir: Path | None = None
+        self,
+        document: Path,
+        convention: Convention,
+        *,
+        annotate_dir: Path | None = None,
+        progress: Progress | None = None,
     ) -> LogoReport: ...
 
 
@@ -79,7 +89,12 @@ class OpenCvLogoMatcher:
         )
 
     def check(
-        self, document: Path, convention: Convention, *, annotate_dir: Path | None = None
+        self,
+        document: Path,
+        convention: Convention,
+        *,
+        annotate_dir: Path | None = None,
+        progress: Progress | None = None,
     ) -> LogoReport:
         from comms_approval.adapters import documents
 
@@ -97,12 +112,16 @@ class OpenCvLogoMatcher:
         # annotations, page by page (rendering costs ~1 % of a page's search).
         keep = annotate_dir is not None and info.pages <= self.kept_pages
         kept = {raster.number: raster for raster in self.pages(document)} if keep else None
-        pages = _PageSearch(self, document, refs, requirements, evidence, kept)
+        passes = 2 if info.pages > 1 else 1
+        pages = _PageSearch(
+            self, document, refs, requirements, evidence, kept, _Tally(progress, passes * info.pages)
+        )
         if not pages.complete():
             if info.pages > 1:
                 pages.search(coarse=True)
             if not pages.complete():
                 pages.search(order=pages.most_promising_first(info.pages))
+        pages.tally.finish()
         evidence = pages.evidence()
         results = decide_document(requirements, evidence, self.thresholds)
         elapsed = (self._clock() - start) * 1000.0
@@ -151,6 +170,26 @@ class OpenCvLogoMatcher:
 
 
 @dataclass
+class _Tally:
+    """Counts the pages searched for a `Progress` listener (none: counts for nobody)."""
+
+    listener: Progress | None
+    total: int
+    done: int = 0
+
+    def page_searched(self) -> None:
+        self.done += 1
+        if self.listener is not None:
+            self.listener(self.done, self.total)
+
+    def finish(self) -> None:
+        """The search ended, often before its most: the rest is not to be searched."""
+        if self.listener is not None and self.done < self.total:
+            self.done = self.total
+            self.listener(self.done, self.total)
+
+
+@dataclass
 class _PageSearch:
     """The rendered pages' search of one document, for the parties its PDF image objects did not prove.
 
@@ -170,6 +209,7 @@ class _PageSearch:
     requirements: list[PartyRequirement]
     embedded_evidence: list[LogoEvidence]
     kept: dict[int, PageRaster] | None  # pages already in memory (annotated): not rendered again
+    tally: _Tally
     by_page: dict[int, list[LogoEvidence]] = field(default_factory=dict)
     embedded: frozenset[str] = field(init=False)
     parties: frozenset[str] = field(init=False)
@@ -210,6 +250,7 @@ class _PageSearch:
                 min_width_mm={r.party: r.min_width_mm for r in self.requirements},
             )
             present = self.present()
+            self.tally.page_searched()
 
     def most_promising_first(self, pages: int) -> list[int]:
         """The pages for the full search: those where the most parties are proven first, then those where a

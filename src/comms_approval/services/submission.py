@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlmodel import Session, col
 
 from comms_approval.adapters.db.tables import (
@@ -44,7 +45,7 @@ from comms_approval.services.conclusion import withdraw_open_requests
 from comms_approval.services.conventions import get_convention, party_rows
 from comms_approval.services.lifecycle import convention_in_force, not_in_force_message
 from comms_approval.services.locks import lock_version
-from comms_approval.services.logo_check import LogoChecker
+from comms_approval.services.logo_check import LogoChecker, Progress
 from comms_approval.services.records import (
     get_communication,
     logo_report_of,
@@ -200,9 +201,11 @@ def _run_checker(
     sha: str,
     convention: Convention,
     find_mentions: MentionFinder | None,
+    progress: Progress | None = None,
 ) -> tuple[LogoReport, dict[str, object]]:
     """The logo check with its annotated pages; `find_mentions` adds which parties the draft names."""
-    report = checker.check(document, convention, annotate_dir=ctx.settings.data_dir / "derived" / sha)
+    annotate_dir = ctx.settings.data_dir / "derived" / sha
+    report = checker.check(document, convention, annotate_dir=annotate_dir, progress=progress)
     report_data: dict[str, object] = dict(report.as_dict(include_details=True))
     if find_mentions is not None:
         report_data["mentions"] = dict(find_mentions(document, convention))
@@ -223,6 +226,7 @@ def submit_draft(
     communication_id: int | None = None,
     overrides: Mapping[str, str] | None = None,
     find_mentions: MentionFinder | None = None,
+    progress: Progress | None = None,
 ) -> SubmissionResult:
     """Submit a draft (or the next version of a communication) and route it if it passes the check.
 
@@ -233,7 +237,9 @@ def submit_draft(
     convention, officer = _admissible(ctx, convention_id, party_id, officer_email, title)
     draft = _store_draft(ctx, file, original_filename=original_filename, declared_type=declared_type)
     with _discard_on_failure(ctx, draft.sha, draft.path):
-        report, report_data = _run_checker(ctx, checker, draft.path, draft.sha, convention, find_mentions)
+        report, report_data = _run_checker(
+            ctx, checker, draft.path, draft.sha, convention, find_mentions, progress
+        )
         _write_preview(ctx, draft)
         with ctx.uow() as uow:
             communication, version = _open_version(
@@ -391,7 +397,9 @@ def run_check(
         document = ctx.settings.data_dir / version.stored_path
         sha = version.sha256
     try:
-        report, report_data = _run_checker(ctx, checker, document, sha, convention, find_mentions)
+        report, report_data = _run_checker(
+            ctx, checker, document, sha, convention, find_mentions, _ProgressWriter(ctx, version_id)
+        )
     except DocumentError as exc:
         return _fail_check(ctx, version_id, exc)
     except Exception:
@@ -423,6 +431,32 @@ def run_check(
             return CheckOutcome(version_id, version.status)
     except SubmissionRefused as exc:  # e.g. every other party left the convention meanwhile
         return _fail_check(ctx, version_id, DocumentError(str(exc)))
+
+
+@dataclass
+class _ProgressWriter:
+    """Keeps a running check's progress on its version for the officer's page, at most once a second."""
+
+    ctx: AppContext
+    version_id: int
+    every_seconds: float = 1.0
+    _last: float = -1e9
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self._last < self.every_seconds:
+            return
+        self._last = now
+        with self.ctx.uow() as uow:
+            uow.session.execute(
+                update(VersionRow)
+                .where(
+                    col(VersionRow.id) == self.version_id,
+                    col(VersionRow.status) == VersionState.CHECKING.value,
+                )
+                .values(check_progress=round(done / max(total, 1), 3))
+            )
+            uow.commit()
 
 
 def _fail_check(ctx: AppContext, version_id: int, error: DocumentError) -> CheckOutcome:

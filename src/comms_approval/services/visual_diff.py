@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +36,9 @@ def derived_dir(ctx: AppContext, sha256: str) -> Path:
 
 def _write(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part")
+    partial = path.with_name(
+        f"{path.name}.{threading.get_ident()}.part"
+    )  # requests for a version's pages race
     partial.write_bytes(data)
     partial.replace(path)  # atomic: a concurrent reader sees the whole image or none
     return path

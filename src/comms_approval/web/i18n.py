@@ -310,6 +310,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The document has one page: checking it takes about {minutes} min. This page will show the report as "
         "soon as the check ends; you may also leave it and come back later, the check goes on.",
     ),
+    "checking_progress": ("Avancement : {percent} %", "Progress: {percent} %"),
+    "checking_waiting": ("Démarrage du contrôle…", "Starting the check…"),
     "checking_reload": ("Actualiser la page", "Reload the page"),
     "checking_report": (
         "Le rapport, partie par partie, s'affichera ici à la fin du contrôle.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -68,7 +69,8 @@ def annotated_images(ctx: AppContext, session: Session, version: VersionRow) -> 
     for number, (page, target) in enumerate(zip(page_images(ctx, version), ours, strict=False), start=1):
         with Image.open(page) as image:
             rgb = np.asarray(image.convert("RGB"))
-        partial = target.with_name(target.name + ".part")
+        # one partial file per thread: the browser asks for a version's pages at once, each request drawing them
+        partial = target.with_name(f"{target.name}.{threading.get_ident()}.part")
         annotate_page(rgb, number, report.parties, names).save(partial, "PNG", optimize=True)
         partial.replace(target)
     return ours

@@ -473,7 +473,7 @@ def version_check(request: Request, version_id: int, ctx: CtxDep, user: OfficerD
     checking = version.status == VersionState.CHECKING.value and not version.logo_report
     if checking and _check_unheld(ctx, version):
         request.app.state.checks.enqueue(version_id)
-    return JSONResponse({"checking": checking, "status": version.status})
+    return JSONResponse({"checking": checking, "status": version.status, "progress": version.check_progress})
 
 
 @router.post("/desk/versions/{version_id}/overrides")

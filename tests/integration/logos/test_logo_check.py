@@ -426,6 +426,25 @@ class TestMultiPageDocuments:
             (3, everyone - {"caf"}),
         ]
 
+    def test_progress_counts_each_page_search_and_ends_at_the_most_when_the_search_stops_early(
+        self, checker: OpenCvLogoMatcher, demo: Convention, save: Save
+    ) -> None:
+        """What the officer's page and the CLI's bar show: 3 pages, looked at twice at most (6 searches); the
+        back cover's full search finds CAF after 4, and the check ends there."""
+        band = compose([p for p in ALL_CURRENT if p[0] != "caf"] + [("caf", 0.05, (100, 1620))])
+        path = save(
+            compose([]), "brochure.pdf", resolution=150.0, save_all=True, append_images=[compose([]), band]
+        )
+        told: list[tuple[int, int]] = []
+
+        report = checker.check(path, demo, progress=lambda done, total: told.append((done, total)))
+
+        assert report.compliant
+        assert told == [(1, 6), (2, 6), (3, 6), (4, 6), (6, 6)]
+        single: list[tuple[int, int]] = []
+        checker.check(save(compose(ALL_CURRENT), "poster.png"), demo, progress=lambda *a: single.append(a))
+        assert single == [(1, 1)]
+
     def test_an_annotated_brochure_is_rendered_once_and_every_page_annotated_unless_long(
         self,
         checker: OpenCvLogoMatcher,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from comms_approval.domain.convention import Convention
 from comms_approval.domain.errors import DocumentError, SubmissionRefused
 from comms_approval.domain.logos import LogoReport, LogoStatus
 from comms_approval.services.audit import verify_trail
+from comms_approval.services.logo_check import Progress
 from comms_approval.services.submission import (
     MAX_CHECK_ATTEMPTS,
     AcceptedDraft,
@@ -88,7 +89,12 @@ class RaisingChecker:
     error: Exception
 
     def check(
-        self, document: Path, convention: Convention, *, annotate_dir: Path | None = None
+        self,
+        document: Path,
+        convention: Convention,
+        *,
+        annotate_dir: Path | None = None,
+        progress: Progress | None = None,
     ) -> LogoReport:
         raise self.error
 
@@ -100,7 +106,12 @@ class SlowChecker(FakeLogoChecker):
     seconds: float = 0.4
 
     def check(
-        self, document: Path, convention: Convention, *, annotate_dir: Path | None = None
+        self,
+        document: Path,
+        convention: Convention,
+        *,
+        annotate_dir: Path | None = None,
+        progress: Progress | None = None,
     ) -> LogoReport:
         time.sleep(self.seconds)
         return super().check(document, convention, annotate_dir=annotate_dir)
@@ -246,6 +257,49 @@ class TestClaims:
         assert checker.calls == 1
         assert len(requests_of(demo, accepted.version_id)) == 4
         assert len(events(demo, accepted.version_id, "logo_check_completed")) == 1
+
+
+@dataclass
+class HalfwayChecker(FakeLogoChecker):
+    """Tells its progress, then waits at 3 pages of 10 until the test has looked."""
+
+    gate: threading.Event = field(default_factory=threading.Event)
+
+    def check(
+        self,
+        document: Path,
+        convention: Convention,
+        *,
+        annotate_dir: Path | None = None,
+        progress: Progress | None = None,
+    ) -> LogoReport:
+        assert progress is not None
+        for done in range(1, 4):
+            progress(done, 10)
+        assert self.gate.wait(timeout=30)
+        return super().check(document, convention, annotate_dir=annotate_dir)
+
+
+class TestProgress:
+    def test_a_running_check_keeps_its_progress_on_the_version(
+        self, demo: AppContext, brochure: Path
+    ) -> None:
+        accepted = accept(demo, brochure)
+        checker = HalfwayChecker()
+        running = threading.Thread(target=run_check, args=(demo, checker, accepted.version_id))
+        running.start()
+        try:
+            deadline = time.monotonic() + 10
+            while (
+                version_row(demo, accepted.version_id).check_progress is None and time.monotonic() < deadline
+            ):
+                time.sleep(0.02)
+            # written at the first page, then at most once a second: 0.1 (page 1) until the next write
+            assert version_row(demo, accepted.version_id).check_progress == 0.1
+        finally:
+            checker.gate.set()
+            running.join(timeout=30)
+        assert version_row(demo, accepted.version_id).status == "routing"
 
 
 class TestNewVersionMeanwhile:

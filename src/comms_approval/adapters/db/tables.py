@@ -81,6 +81,7 @@ class VersionRow(SQLModel, table=True):
     # started; a claim that lapses (the process died) is taken again, a few times at most.
     check_claimed_until: datetime | None = _utc(default=None)
     check_attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    check_progress: float | None = None  # 0..1 while the check runs apart; shown on the officer's page
 
 
 class LogoOverrideRow(SQLModel, table=True):

@@ -32,13 +32,25 @@
       });
     });
   }
+  function showProgress(panel, progress) {
+    var bar = panel.querySelector("progress"), label = panel.querySelector("[data-label]");
+    if (!bar || !label || typeof progress !== "number") { return; }
+    var percent = Math.round(progress * 100);
+    bar.value = percent;
+    bar.classList.remove("is-waiting");
+    label.textContent = label.getAttribute("data-label").replace("{percent}", percent);
+  }
   function followCheck(panel) {
     var url = panel.getAttribute("data-check-status");
     var every = 1000 * (parseInt(panel.getAttribute("data-check-every"), 10) || 4);
     function poll() {
       fetch(url, { credentials: "same-origin", cache: "no-store" })
         .then(function (response) { return response.ok ? response.json() : { checking: true }; })
-        .then(function (state) { if (state.checking) { setTimeout(poll, every); } else { window.location.reload(); } })
+        .then(function (state) {
+          if (!state.checking) { window.location.reload(); return; }
+          showProgress(panel, state.progress);
+          setTimeout(poll, every);
+        })
         .catch(function () { setTimeout(poll, every * 2); });
     }
     setTimeout(poll, every);
