@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import ParamSpec, TypeVar
 
@@ -22,6 +23,39 @@ from comms_approval.domain.errors import (
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
+
+
+@contextmanager
+def checking_bar(description: str, *, on: Console = err_console) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on a terminal's stderr, fed by the logo checker's (pages searched, at most) while a
+    draft is checked (a brochure takes seconds a page); nothing in a pipe or a file."""
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    if not on.is_terminal:
+        yield lambda done, total: None
+        return
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=on, transient=True) as bar:
+        task = bar.add_task(description, total=None)
+
+        def tell(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield tell
+
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from comms_approval.adapters.convention_file import load_convention
+from comms_approval.cli.common import checking_bar
 from comms_approval.cli.main import app
 from comms_approval.domain.convention import Convention
 from comms_approval.domain.errors import CommsApprovalError, ConventionFileError, DocumentError
@@ -102,9 +103,10 @@ def check_logos(
     failed = False
     for number, file in enumerate(files, 1):
         try:
-            # a spinner on a terminal's stderr while a file is checked (a brochure takes seconds); never in a pipe
-            with err.status(f"Vérification des logos : {file.name} ({number}/{len(files)})…"):
-                report = checker.check(file, conv, annotate_dir=annotate)
+            with checking_bar(
+                f"Vérification des logos : {file.name} ({number}/{len(files)})", on=err
+            ) as tell:
+                report = checker.check(file, conv, annotate_dir=annotate, progress=tell)
         except CommsApprovalError as error:
             # One bad file is reported and the others are still checked.
             failed = True

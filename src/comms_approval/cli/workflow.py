@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from comms_approval.bootstrap import AppContext
-from comms_approval.cli.common import console, context, err_console, handle_errors, parse_instant
+from comms_approval.cli.common import checking_bar, console, context, handle_errors, parse_instant
 from comms_approval.cli.main import app
 from comms_approval.services.conventions import load_convention_file
 
@@ -94,7 +94,7 @@ def submit_command(
         if not sep:
             raise typer.BadParameter("--override expects PARTY=justification")
         overrides[party.strip()] = justification
-    with err_console.status(f"Contrôle des logos de {file.name}, puis transmission…"):  # seconds a page
+    with checking_bar(f"Contrôle des logos : {file.name}") as tell:
         result = submit_draft(
             ctx,
             default_logo_checker(ctx.settings),
@@ -106,6 +106,7 @@ def submit_command(
             communication_id=communication,
             overrides=overrides,
             find_mentions=document_mentions,
+            progress=tell,
         )
     if as_json:
         data = result.as_dict()

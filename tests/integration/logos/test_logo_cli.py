@@ -60,6 +60,23 @@ class TestJsonLines:
         assert result.stderr == ""
 
 
+def test_on_a_terminal_the_bar_follows_the_pages_searched_and_is_erased_at_the_end() -> None:
+    import io
+
+    from rich.console import Console
+
+    from comms_approval.cli.common import checking_bar
+
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=100)
+    with checking_bar("Vérification des logos : brochure.pdf (1/1)", on=terminal) as tell:
+        tell(3, 6)
+    shown = screen.getvalue()
+    assert "brochure.pdf" in shown and "50%" in shown
+    # transient: the bar's last drawing is erased (cursor up, erase line), the table is printed on a clean line
+    assert shown.endswith("\x1b[2K") or shown.rstrip("\r\n").endswith("\x1b[2K")
+
+
 class TestTableAndOptions:
     def test_the_table_speaks_french_and_names_the_parties(self, drafts: dict[str, Path]) -> None:
         result = runner.invoke(
