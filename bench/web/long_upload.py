@@ -12,6 +12,7 @@ of it showing every logo at the end, text pages before), then times, with the re
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 from pathlib import Path
@@ -104,6 +105,16 @@ def main() -> None:
     table.add_row("then, on a check thread: run_check", f"{check_s:.2f}", outcome.status if outcome else "-")
     console.print(table)
     console.print(f"request time ÷ {inline_s / accept_s:.0f}")
+    figures = {
+        "bench": "long_upload",
+        "pages": args.pages,
+        "omitted": args.omit,
+        "submit_s": round(inline_s, 3),
+        "accept_s": round(accept_s, 3),
+        "run_check_s": round(check_s, 3),
+        "status": outcome.status if outcome else None,
+    }
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":
