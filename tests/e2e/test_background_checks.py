@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -13,11 +11,8 @@ from sqlalchemy import select
 
 from comms_approval.adapters.db.tables import RequestRow, VersionRow
 from comms_approval.bootstrap import AppContext
-from comms_approval.domain.convention import Convention
 from comms_approval.domain.errors import DocumentError
-from comms_approval.domain.logos import LogoReport
-from comms_approval.services.logo_check import Progress
-from comms_approval.services.submission import accept_draft, claim_check
+from comms_approval.services.submission import AcceptedDraft, accept_draft, claim_check
 from comms_approval.web.app import create_app
 from tests.e2e.conftest import OFFICER, ORIGIN, sign_in
 from tests.e2e.fakes import FakeMentionFinder
@@ -25,25 +20,19 @@ from tests.e2e.test_officer_desk import upload
 from tests.integration.hostile import files
 from tests.integration.workflow.test_background_check import RaisingChecker
 from tests.support.smtp_server import SmtpTestServer
-from tests.support.workflow import FakeLogoChecker
+from tests.support.workflow import FakeLogoChecker, GatedChecker
 
 
-@dataclass
-class GatedChecker(FakeLogoChecker):
-    """Holds every check until the test opens the gate: the page is seen while the check runs, every time."""
-
-    gate: threading.Event = field(default_factory=threading.Event)
-
-    def check(
-        self,
-        document: Path,
-        convention: Convention,
-        *,
-        annotate_dir: Path | None = None,
-        progress: Progress | None = None,
-    ) -> LogoReport:
-        assert self.gate.wait(timeout=30), "the test never opened the gate"
-        return super().check(document, convention, annotate_dir=annotate_dir)
+def accept_brochure(ctx: AppContext, folder: Path) -> AcceptedDraft:
+    """A 6-page brochure accepted, its check not started (as a process that died would leave it)."""
+    return accept_draft(
+        ctx,
+        convention_id="demo-absenteisme-75",
+        party_id="departement",
+        title="Brochure",
+        file=files.real_pdf(folder / "brochure.pdf", pages=6),
+        officer_email=OFFICER,
+    )
 
 
 def asked(ctx: AppContext) -> list[str]:
@@ -162,14 +151,7 @@ class TestResumed:
     def test_a_check_left_by_a_dead_process_is_taken_up_when_the_app_starts(
         self, short_inline: AppContext, tmp_path: Path
     ) -> None:
-        accepted = accept_draft(
-            short_inline,
-            convention_id="demo-absenteisme-75",
-            party_id="departement",
-            title="Brochure",
-            file=files.real_pdf(tmp_path / "brochure.pdf", pages=6),
-            officer_email=OFFICER,
-        )
+        accepted = accept_brochure(short_inline, tmp_path)
         with client_for(short_inline, FakeLogoChecker()) as client:
             client.app.state.checks.wait()  # type: ignore[attr-defined]
         assert status_of(short_inline, accepted.version_id) == "routing"
@@ -185,14 +167,7 @@ class TestResumed:
         from comms_approval.services.submission import check_lease
 
         with client_for(short_inline, FakeLogoChecker()) as client:
-            accepted = accept_draft(
-                short_inline,
-                convention_id="demo-absenteisme-75",
-                party_id="departement",
-                title="Brochure",
-                file=files.real_pdf(tmp_path / "brochure.pdf", pages=6),
-                officer_email=OFFICER,
-            )
+            accepted = accept_brochure(short_inline, tmp_path)
             assert claim_check(short_inline, accepted.version_id)  # held by a process that then dies
             sign_in(client, short_inline, smtp_server, OFFICER)
             location = f"/desk/versions/{accepted.version_id}"
@@ -210,14 +185,7 @@ class TestResumed:
     def test_the_check_status_needs_a_signed_in_officer(
         self, short_inline: AppContext, smtp_server: SmtpTestServer, tmp_path: Path
     ) -> None:
-        accepted = accept_draft(
-            short_inline,
-            convention_id="demo-absenteisme-75",
-            party_id="departement",
-            title="Brochure",
-            file=files.real_pdf(tmp_path / "brochure.pdf", pages=6),
-            officer_email=OFFICER,
-        )
+        accepted = accept_brochure(short_inline, tmp_path)
         with client_for(short_inline, FakeLogoChecker()) as client:
             assert (
                 client.get(f"/desk/versions/{accepted.version_id}/check").status_code == 303

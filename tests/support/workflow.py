@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,30 @@ class FakeLogoChecker:
             for p in convention.parties
         )
         return LogoReport(file=document.name, pages=1, parties=results, elapsed_ms=1.0)
+
+
+@dataclass
+class GatedChecker(FakeLogoChecker):
+    """A check that holds until the test opens its gate, having told `told` as its progress (if any): the test
+    sees the version while its check runs, and a second worker try it, every time, with no sleep."""
+
+    gate: threading.Event = field(default_factory=threading.Event)
+    started: threading.Event = field(default_factory=threading.Event)
+    told: tuple[int, int] | None = None
+
+    def check(
+        self,
+        document: Path,
+        convention: Convention,
+        *,
+        annotate_dir: Path | None = None,
+        progress: Progress | None = None,
+    ) -> LogoReport:
+        if progress is not None and self.told is not None:
+            progress(*self.told)
+        self.started.set()
+        assert self.gate.wait(timeout=30), "the test never opened the gate"
+        return super().check(document, convention, annotate_dir=annotate_dir)
 
 
 def make_draft(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from comms_approval.services.submission import (
     run_check,
 )
 from tests.integration.hostile import files
-from tests.support.workflow import DEMO_OFFICER, FakeLogoChecker
+from tests.support.workflow import DEMO_OFFICER, FakeLogoChecker, GatedChecker
 
 CONVENTION = "demo-absenteisme-75"
 
@@ -97,24 +96,6 @@ class RaisingChecker:
         progress: Progress | None = None,
     ) -> LogoReport:
         raise self.error
-
-
-@dataclass
-class SlowChecker(FakeLogoChecker):
-    """Holds the check long enough for a second worker to try the same version."""
-
-    seconds: float = 0.4
-
-    def check(
-        self,
-        document: Path,
-        convention: Convention,
-        *,
-        annotate_dir: Path | None = None,
-        progress: Progress | None = None,
-    ) -> LogoReport:
-        time.sleep(self.seconds)
-        return super().check(document, convention, annotate_dir=annotate_dir)
 
 
 class TestAccepted:
@@ -240,44 +221,18 @@ class TestClaims:
         self, demo: AppContext, brochure: Path
     ) -> None:
         accepted = accept(demo, brochure)
-        checker = SlowChecker()
-        start = threading.Barrier(2)
-        outcomes: list[object] = []
-
-        def worker() -> None:
-            start.wait()
-            outcomes.append(run_check(demo, checker, accepted.version_id))
-
-        threads = [threading.Thread(target=worker) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-        assert sorted(o is None for o in outcomes) == [False, True]
+        checker = GatedChecker()
+        first = threading.Thread(target=run_check, args=(demo, checker, accepted.version_id))
+        first.start()
+        try:
+            assert checker.started.wait(timeout=10)  # the first worker holds the check
+            assert run_check(demo, checker, accepted.version_id) is None  # the second finds it held
+        finally:
+            checker.gate.set()
+            first.join(timeout=30)
         assert checker.calls == 1
         assert len(requests_of(demo, accepted.version_id)) == 4
         assert len(events(demo, accepted.version_id, "logo_check_completed")) == 1
-
-
-@dataclass
-class HalfwayChecker(FakeLogoChecker):
-    """Tells its progress, then waits at 3 pages of 10 until the test has looked."""
-
-    gate: threading.Event = field(default_factory=threading.Event)
-
-    def check(
-        self,
-        document: Path,
-        convention: Convention,
-        *,
-        annotate_dir: Path | None = None,
-        progress: Progress | None = None,
-    ) -> LogoReport:
-        assert progress is not None
-        for done in range(1, 4):
-            progress(done, 10)
-        assert self.gate.wait(timeout=30)
-        return super().check(document, convention, annotate_dir=annotate_dir)
 
 
 class TestProgress:
@@ -285,21 +240,17 @@ class TestProgress:
         self, demo: AppContext, brochure: Path
     ) -> None:
         accepted = accept(demo, brochure)
-        checker = HalfwayChecker()
+        checker = GatedChecker(told=(3, 10))
         running = threading.Thread(target=run_check, args=(demo, checker, accepted.version_id))
         running.start()
         try:
-            deadline = time.monotonic() + 10
-            while (
-                version_row(demo, accepted.version_id).check_progress is None and time.monotonic() < deadline
-            ):
-                time.sleep(0.02)
-            # written at the first page, then at most once a second: 0.1 (page 1) until the next write
-            assert version_row(demo, accepted.version_id).check_progress == 0.1
+            assert checker.started.wait(timeout=10)
+            assert version_row(demo, accepted.version_id).check_progress == 0.3
         finally:
             checker.gate.set()
             running.join(timeout=30)
-        assert version_row(demo, accepted.version_id).status == "routing"
+        row = version_row(demo, accepted.version_id)
+        assert row.status == "routing" and row.check_progress == 0.3
 
 
 class TestNewVersionMeanwhile:
@@ -320,12 +271,17 @@ class TestNewVersionMeanwhile:
         self, demo: AppContext, brochure: Path, tmp_path: Path
     ) -> None:
         first = accept(demo, brochure)
-        checker = SlowChecker(seconds=0.5)
+        checker = GatedChecker()
         running = threading.Thread(target=run_check, args=(demo, checker, first.version_id))
         running.start()
-        time.sleep(0.15)  # the claim is taken, the check is running
-        accept(demo, files.real_pdf(tmp_path / "v2.pdf", pages=7), communication_id=first.communication_id)
-        running.join(timeout=30)
+        try:
+            assert checker.started.wait(timeout=10)
+            accept(
+                demo, files.real_pdf(tmp_path / "v2.pdf", pages=7), communication_id=first.communication_id
+            )
+        finally:
+            checker.gate.set()
+            running.join(timeout=30)
         row = version_row(demo, first.version_id)
         assert row.status == "superseded" and row.logo_report["compliant"] is True
         assert requests_of(demo, first.version_id) == []
