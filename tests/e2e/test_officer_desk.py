@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from comms_approval.web.app import create_app
 from tests.e2e.conftest import OFFICER, ORIGIN, PARTNERS, form_nonce, nonce_of, sign_in, signin_token
 from tests.e2e.fakes import FakeMentionFinder
 from tests.support.smtp_server import SmtpTestServer
-from tests.support.workflow import FakeLogoChecker, dispatch, make_draft
+from tests.support.workflow import FakeLogoChecker, body_of, dispatch, make_draft
 
 
 def upload(
@@ -313,6 +314,15 @@ class TestResend:
         assert statuses(demo)["caf"] == "undeliverable"
         page = client.get(f"/desk/communications/{result.communication_id}")
         assert "Non remise" in page.text and "Renvoyer" in page.text
+        # the officer's alert links to that same page
+        dispatch(demo, smtp_server)
+        alerts = [
+            m for m in smtp_server.messages_to(OFFICER) if "Demande non remise" in str(m.message["Subject"])
+        ]
+        assert alerts, "no delivery alert reached the officer"
+        link = re.search(r"https?://[^\s\"'<>]+/communications/\d+", body_of(alerts[-1]))
+        assert link
+        assert client.get(urlsplit(link.group(0)).path).status_code == 200
         action = re.search(r'action="(/desk/requests/\d+/resend)"', page.text)
         assert action
         nonce = re.search(r'name="nonce" value="([^"]+)">\s*<p class="hint">Le courriel', page.text)

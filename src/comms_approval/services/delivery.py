@@ -159,7 +159,7 @@ def note_permanent_failure(session: Session, ctx: AppContext, row: OutboxRow, de
             "smtp_detail": detail,
             "failed_at": ctx.clock.now(),
             "silence_days": convention.silence_days,
-            "status_url": f"{ctx.settings.base_url}/officer/communications/{communication.id}",
+            "status_url": f"{ctx.settings.base_url}/desk/communications/{communication.id}",
         },
         request_id=request.id,
         version_id=version.id,
