@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,7 +22,7 @@ from tests.e2e.test_officer_desk import upload
 from tests.integration.hostile import files
 from tests.integration.workflow.test_background_check import RaisingChecker
 from tests.support.smtp_server import SmtpTestServer
-from tests.support.workflow import FakeLogoChecker, GatedChecker
+from tests.support.workflow import FakeLogoChecker, GatedChecker, body_of, dispatch
 
 
 def accept_brochure(ctx: AppContext, folder: Path) -> AcceptedDraft:
@@ -112,6 +114,15 @@ class TestLongDrafts:
             "progress": None,
         }
         assert asked(short_inline) == ["caf", "dsden", "dtpjj", "prefet"]
+        # the officer may have left the page: a mail says how the check ended and links back to it
+        dispatch(short_inline, smtp_server)
+        told = [
+            m for m in smtp_server.messages_to(OFFICER) if "Contrôle terminé" in str(m.message["Subject"])
+        ]
+        assert len(told) == 1
+        link = re.search(r"https?://[^\s\"'<>]+/desk/versions/\d+", body_of(told[0]))
+        assert link and urlsplit(link.group(0)).path == response.headers["location"]
+        assert "Tous les logos sont présents" in slow_client.get(urlsplit(link.group(0)).path).text
 
     def test_a_short_draft_is_still_checked_within_the_upload(
         self,
@@ -128,6 +139,8 @@ class TestLongDrafts:
         )
         assert "Tous les logos sont présents" in slow_client.get(response.headers["location"]).text
         assert asked(short_inline) == ["caf", "dsden", "dtpjj", "prefet"]
+        dispatch(short_inline, smtp_server)
+        assert not [m for m in smtp_server.messages_to(OFFICER) if "Contrôle" in str(m.message["Subject"])]
 
     def test_a_check_that_could_not_run_says_why_in_french_and_in_english(
         self, short_inline: AppContext, smtp_server: SmtpTestServer, tmp_path: Path

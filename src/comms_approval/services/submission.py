@@ -6,7 +6,7 @@ import hashlib
 import logging
 import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -34,7 +34,7 @@ from comms_approval.domain.events import (
 )
 from comms_approval.domain.french import format_date_fr
 from comms_approval.domain.lifecycle import party_is_active
-from comms_approval.domain.logos import LogoReport, LogoStatus
+from comms_approval.domain.logos import LogoReport, LogoStatus, PartyLogoResult
 from comms_approval.domain.requests import (
     FINAL_VERSION_STATES,
     VersionEvent,
@@ -46,6 +46,7 @@ from comms_approval.services.conventions import get_convention, party_rows
 from comms_approval.services.lifecycle import convention_in_force, not_in_force_message
 from comms_approval.services.locks import lock_version
 from comms_approval.services.logo_check import LogoChecker, Progress
+from comms_approval.services.notifications import enqueue
 from comms_approval.services.records import (
     get_communication,
     logo_report_of,
@@ -426,7 +427,17 @@ def run_check(
             if version.status != VersionState.CHECKING.value:  # superseded while it was being checked
                 _record_check_completed(session, ctx, communication, version, report)
             else:
-                _conclude_check(session, ctx, convention, communication, version, report, {}, None)
+                requests = _conclude_check(session, ctx, convention, communication, version, report, {}, None)
+                _tell_officer(
+                    session,
+                    ctx,
+                    convention,
+                    communication,
+                    version,
+                    check_outcome="routed" if requests else "held",
+                    parties_asked=len(requests),
+                    missing=[r for r in report.parties if r.status is not LogoStatus.PRESENT],
+                )
             uow.commit()
             return CheckOutcome(version_id, version.status)
     except SubmissionRefused as exc:  # e.g. every other party left the convention meanwhile
@@ -469,6 +480,46 @@ def _fail_check(ctx: AppContext, version_id: int, error: DocumentError) -> Check
         return CheckOutcome(version_id, version.status, error.message_en)
 
 
+def _tell_officer(
+    session: Session,
+    ctx: AppContext,
+    convention: Convention,
+    communication: CommunicationRow,
+    version: VersionRow,
+    *,
+    check_outcome: str,
+    parties_asked: int = 0,
+    missing: Sequence[PartyLogoResult] = (),
+    error: DocumentError | None = None,
+) -> None:
+    """Mail the officer how a check run apart from the upload ended: they were told they could leave the page."""
+    submitter = convention.party(communication.submitting_party)
+    names = {p.id: p.name for p in convention.parties}
+    language = submitter.language
+    enqueue(
+        session,
+        ctx,
+        template="check_completed",
+        key=f"check-completed:{version.id}",
+        recipient=communication.officer_email,
+        language=language,
+        context={
+            "convention_title": convention.title,
+            "communication_title": communication.title,
+            "version": version.number,
+            "timezone": convention.timezone,
+            "check_outcome": check_outcome,
+            "pages": version.pages,
+            "finished_at": ctx.clock.now(),
+            "parties_asked": parties_asked,
+            "missing": [{"party": names.get(r.party, r.party), "status": r.status.value} for r in missing],
+            "error": (error.message_fr if language == "fr" else error.message_en) if error else None,
+            "version_url": f"{ctx.settings.base_url}/desk/versions/{version.id}",
+        },
+        version_id=version.id,
+    )
+
+
 def _record_check_failure(
     session: Session, ctx: AppContext, version: VersionRow, error: DocumentError
 ) -> None:
@@ -489,6 +540,8 @@ def _record_check_failure(
     )
     if version.status == VersionState.CHECKING.value:
         version.status = next_version_state(VersionState.CHECKING, VersionEvent.FAIL_CHECK).value
+        convention = get_convention(session, communication.convention_id)
+        _tell_officer(session, ctx, convention, communication, version, check_outcome="failed", error=error)
     session.add(version)
 
 

@@ -298,17 +298,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "checking_title": ("Contrôle des logos en cours", "Logo check in progress"),
     "checking_text": (
         "Le document compte {pages} pages : leur contrôle demande environ {minutes} min. Cette page "
-        "affichera le rapport dès la fin du contrôle ; vous pouvez aussi la quitter et y revenir plus tard, "
-        "le contrôle se poursuit.",
+        "affichera le rapport dès la fin du contrôle. Vous pouvez aussi la quitter : le contrôle se poursuit, "
+        "et un courriel vous en donnera le résultat.",
         "The document has {pages} pages: checking them takes about {minutes} min. This page will show the "
-        "report as soon as the check ends; you may also leave it and come back later, the check goes on.",
+        "report as soon as the check ends. You may also leave it: the check goes on, and an e-mail will tell "
+        "you its result.",
     ),
     "checking_text_one": (
         "Le document compte une page : son contrôle demande environ {minutes} min. Cette page affichera le "
-        "rapport dès la fin du contrôle ; vous pouvez aussi la quitter et y revenir plus tard, le contrôle "
-        "se poursuit.",
+        "rapport dès la fin du contrôle. Vous pouvez aussi la quitter : le contrôle se poursuit, et un "
+        "courriel vous en donnera le résultat.",
         "The document has one page: checking it takes about {minutes} min. This page will show the report as "
-        "soon as the check ends; you may also leave it and come back later, the check goes on.",
+        "soon as the check ends. You may also leave it: the check goes on, and an e-mail will tell you its "
+        "result.",
     ),
     "checking_progress": ("Avancement : {percent} %", "Progress: {percent} %"),
     "checking_waiting": ("Démarrage du contrôle…", "Starting the check…"),

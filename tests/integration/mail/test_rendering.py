@@ -82,6 +82,13 @@ def base_context(**overrides: Any) -> dict[str, Any]:
         "signin_url": "https://approve.example/auth/xyz",
         "valid_minutes": 15,
         "email": "auditeur@unistra.example",
+        "check_outcome": "held",
+        "pages": 24,
+        "finished_at": datetime(2026, 4, 23, 10, 41, tzinfo=PARIS),
+        "parties_asked": 4,
+        "missing": [{"party": "CNRS", "status": "obsolete"}, {"party": "Ville de Strasbourg", "status": "missing"}],
+        "error": None,
+        "version_url": "https://approve.example/desk/versions/12",
     }  # fmt: skip
     context.update(overrides)
     return context
@@ -94,6 +101,36 @@ def renderer() -> MailRenderer:
 
 def render(renderer: MailRenderer, kind: str, lang: str = "fr", **overrides: Any) -> RenderedMail:
     return renderer.render(kind, lang, base_context(**overrides))
+
+
+class TestCheckCompleted:
+    """To the officer who left the page of a long draft's check: how it ended and what to do."""
+
+    def test_a_held_version_lists_each_party_and_what_to_do(self, renderer: MailRenderer) -> None:
+        mail = render(renderer, "check_completed", "fr")
+        text = plain(mail.text)
+        assert (
+            plain(mail.subject)
+            == "Contrôle terminé, logos à revoir : « Affiche de la Fête de la science » (version 1)"
+        )
+        assert "(version 1, 24 pages) s’est achevé le jeudi 23 avril 2026 à 10 h 41 (heure de Paris)" in text
+        assert "- CNRS : version obsolète - Ville de Strasbourg : absent" in text
+        assert "enregistrez une dérogation motivée" in text
+        assert "https://approve.example/desk/versions/12" in mail.text + mail.html
+
+    def test_a_routed_version_says_how_many_parties_were_asked(self, renderer: MailRenderer) -> None:
+        mail = render(renderer, "check_completed", "en", check_outcome="routed")
+        assert mail.subject.startswith("Check complete, version sent")
+        assert "sent for approval to 4 parties" in plain(mail.text)
+        assert "What to do" not in mail.text
+
+    def test_a_check_that_could_not_run_gives_its_reason(self, renderer: MailRenderer) -> None:
+        mail = render(
+            renderer, "check_completed", "fr", check_outcome="failed", error="la page 5 est endommagée"
+        )
+        assert plain(mail.subject).startswith("Contrôle impossible :")
+        assert "n’a pas pu être mené (la page 5 est endommagée)" in plain(mail.text)
+        assert "n’a pas pu être mené (la page 5 est endommagée)" in plain(re.sub(r"<[^>]+>", "", mail.html))
 
 
 class TestEveryKindRenders:

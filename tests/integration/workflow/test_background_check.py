@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from comms_approval.adapters.db.tables import AuditEventRow, AuditPayloadRow, RequestRow, VersionRow
+from comms_approval.adapters.db.tables import (
+    AuditEventRow,
+    AuditPayloadRow,
+    OutboxRow,
+    RequestRow,
+    VersionRow,
+)
 from comms_approval.bootstrap import AppContext
 from comms_approval.clock import ManualClock
 from comms_approval.domain.convention import Convention
@@ -67,6 +73,16 @@ def events(ctx: AppContext, version_id: int, kind: str) -> list[dict[str, object
             .order_by(AuditEventRow.seq)  # type: ignore[arg-type]
         ).scalars()
         return [json.loads(payload) for payload in rows]
+
+
+def officer_mails(ctx: AppContext, version_id: int) -> list[tuple[str, str]]:
+    """(recipient, subject) of the check's end mails queued for the version."""
+    with ctx.uow(read_only=True) as uow:
+        query = select(OutboxRow.recipient, OutboxRow.subject).where(
+            OutboxRow.version_id == version_id,  # type: ignore[arg-type]
+            OutboxRow.kind == "check_completed",  # type: ignore[arg-type]
+        )
+        return [(r, " ".join(subject.split())) for r, subject in uow.session.execute(query)]
 
 
 def requests_of(ctx: AppContext, version_id: int) -> list[str]:
@@ -135,6 +151,13 @@ class TestRunCheck:
         assert pending_checks(demo) == []
         assert [e["passed"] for e in events(demo, accepted.version_id, "logo_check_completed")] == [True]
         assert verify_trail(demo).ok
+        # the officer, told they could leave the page, is told how it ended
+        assert officer_mails(demo, accepted.version_id) == [
+            (
+                DEMO_OFFICER,
+                "Contrôle terminé, version transmise : « Brochure « Semaine de l'assiduité » » (version 1)",
+            )
+        ]
 
     def test_a_failed_check_is_held_and_an_override_then_routes_it(
         self, demo: AppContext, brochure: Path
@@ -143,6 +166,9 @@ class TestRunCheck:
         outcome = run_check(demo, FakeLogoChecker({"caf": LogoStatus.MISSING}), accepted.version_id)
         assert outcome is not None and outcome.status == "rejected_by_check"
         assert requests_of(demo, accepted.version_id) == []
+        assert [subject for _, subject in officer_mails(demo, accepted.version_id)] == [
+            "Contrôle terminé, logos à revoir : « Brochure « Semaine de l'assiduité » » (version 1)"
+        ]
         result = override_logo_check(
             demo,
             version_id=accepted.version_id,
@@ -166,6 +192,9 @@ class TestRunCheck:
         assert row.logo_report == {"error": {"en": "page 4 is corrupt", "fr": "la page 4 est endommagée"}}
         recorded = events(demo, accepted.version_id, "logo_check_completed")
         assert [(e["passed"], e["details"]) for e in recorded] == [(False, {"error": "page 4 is corrupt"})]
+        assert [subject for _, subject in officer_mails(demo, accepted.version_id)] == [
+            "Contrôle impossible : « Brochure « Semaine de l'assiduité » » (version 1)"
+        ]
         with pytest.raises(SubmissionRefused, match="no logo report to override"):
             override_logo_check(
                 demo,
@@ -286,4 +315,5 @@ class TestNewVersionMeanwhile:
         assert row.status == "superseded" and row.logo_report["compliant"] is True
         assert requests_of(demo, first.version_id) == []
         assert len(events(demo, first.version_id, "logo_check_completed")) == 1
+        assert officer_mails(demo, first.version_id) == []  # the officer has moved on to the new version
         assert verify_trail(demo).ok

@@ -21,6 +21,7 @@ MAIL_KINDS = (
     "delivery_failure",
     "withdrawn",
     "signin",
+    "check_completed",
 )
 NBSP = "\u00a0"
 NNBSP = "\u202f"  # narrow no-break space, before ; ! ? in French
