@@ -177,7 +177,7 @@ class TestResumed:
         from datetime import timedelta
 
         from comms_approval.clock import ManualClock
-        from comms_approval.services.submission import check_lease
+        from comms_approval.services.submission import CHECK_LEASE
 
         with client_for(short_inline, FakeLogoChecker()) as client:
             accepted = accept_brochure(short_inline, tmp_path)
@@ -189,7 +189,7 @@ class TestResumed:
             assert status_of(short_inline, accepted.version_id) == "checking"  # the claim is still live
             clock = short_inline.clock
             assert isinstance(clock, ManualClock)
-            clock.advance(check_lease(6) + timedelta(seconds=1))
+            clock.advance(CHECK_LEASE + timedelta(seconds=1))
             assert client.get(f"{location}/check").json()["checking"] is True  # the page's poll queues it
             client.app.state.checks.wait()  # type: ignore[attr-defined]
             assert "Tous les logos sont présents" in client.get(location).text

@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import or_, select, update
@@ -314,9 +313,9 @@ def accept_draft(
 MAX_CHECK_ATTEMPTS = 3
 
 
-def check_lease(pages: int) -> timedelta:
-    """How long a worker holds a version's check: generous (a page costs 0.5-3 s), so a live check never lapses."""
-    return timedelta(seconds=120 + 30 * max(pages, 1))
+# A worker holds a check this long past its claim and past each page it reports (a page takes 0.5-3 s): a
+# check whose process died is free again within minutes, whatever the document's length.
+CHECK_LEASE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -370,7 +369,7 @@ def claim_check(ctx: AppContext, version_id: int) -> bool:
             uow.commit()
             return False
         version.check_attempts += 1
-        version.check_claimed_until = now + check_lease(version.pages)
+        version.check_claimed_until = now + CHECK_LEASE
         session.add(version)
         uow.commit()
         return True
@@ -446,16 +445,17 @@ def run_check(
 
 @dataclass
 class _ProgressWriter:
-    """Keeps a running check's progress on its version for the officer's page, at most once a second."""
+    """Keeps a running check's progress on its version for the officer's page, at most once a second, and
+    renews the worker's claim with it (a heartbeat: the claim lapses minutes after the worker dies)."""
 
     ctx: AppContext
     version_id: int
-    every_seconds: float = 1.0
-    _last: float = -1e9
+    every: timedelta = timedelta(seconds=1)
+    _last: datetime | None = None
 
     def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if done < total and now - self._last < self.every_seconds:
+        now = self.ctx.clock.now()
+        if done < total and self._last is not None and now - self._last < self.every:
             return
         self._last = now
         with self.ctx.uow() as uow:
@@ -465,7 +465,7 @@ class _ProgressWriter:
                     col(VersionRow.id) == self.version_id,
                     col(VersionRow.status) == VersionState.CHECKING.value,
                 )
-                .values(check_progress=round(done / max(total, 1), 3))
+                .values(check_progress=round(done / max(total, 1), 3), check_claimed_until=now + CHECK_LEASE)
             )
             uow.commit()
 

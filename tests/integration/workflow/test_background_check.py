@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -26,10 +27,10 @@ from comms_approval.domain.logos import LogoReport, LogoStatus
 from comms_approval.services.audit import verify_trail
 from comms_approval.services.logo_check import Progress
 from comms_approval.services.submission import (
+    CHECK_LEASE,
     MAX_CHECK_ATTEMPTS,
     AcceptedDraft,
     accept_draft,
-    check_lease,
     claim_check,
     override_logo_check,
     pending_checks,
@@ -227,7 +228,7 @@ class TestClaims:
         assert claim_check(demo, accepted.version_id)  # the worker that will die
         assert pending_checks(demo) == []
         assert run_check(demo, checker, accepted.version_id) is None
-        clock.advance(check_lease(6) + timedelta(seconds=1))
+        clock.advance(CHECK_LEASE + timedelta(seconds=1))
         assert pending_checks(demo) == [accepted.version_id]
         outcome = run_check(demo, checker, accepted.version_id)
         assert outcome is not None and outcome.status == "routing"
@@ -239,7 +240,7 @@ class TestClaims:
         accepted = accept(demo, brochure)
         for _ in range(MAX_CHECK_ATTEMPTS):
             assert claim_check(demo, accepted.version_id)
-            clock.advance(check_lease(6) + timedelta(seconds=1))
+            clock.advance(CHECK_LEASE + timedelta(seconds=1))
         assert run_check(demo, checker, accepted.version_id) is None
         row = version_row(demo, accepted.version_id)
         assert row.status == "rejected_by_check"
@@ -280,6 +281,38 @@ class TestProgress:
             running.join(timeout=30)
         row = version_row(demo, accepted.version_id)
         assert row.status == "routing" and row.check_progress == 0.3
+
+    def test_each_progress_renews_the_claim_so_a_long_check_is_never_taken_from_a_live_worker(
+        self, demo: AppContext, clock: ManualClock, brochure: Path
+    ) -> None:
+        @dataclass
+        class SlowPages(GatedChecker):
+            """Four minutes a page, as the clock goes."""
+
+            def check(self, document: Path, convention: Convention, **kw: Any) -> LogoReport:
+                for done in (1, 2):
+                    clock.advance(timedelta(minutes=4))
+                    kw["progress"](done, 10)
+                return super().check(document, convention, annotate_dir=kw.get("annotate_dir"))
+
+        accepted = accept(demo, brochure)
+        claimed_at = clock.now()
+        checker = SlowPages()
+        running = threading.Thread(target=run_check, args=(demo, checker, accepted.version_id))
+        running.start()
+        try:
+            assert checker.started.wait(timeout=10)
+            # eight minutes after the claim, past its first lease: renewed at the last page, still held
+            assert (
+                version_row(demo, accepted.version_id).check_claimed_until
+                == claimed_at + timedelta(minutes=8) + CHECK_LEASE
+            )
+            assert pending_checks(demo) == []
+            clock.advance(CHECK_LEASE + timedelta(seconds=1))  # the worker went silent: its claim lapses
+            assert pending_checks(demo) == [accepted.version_id]
+        finally:
+            checker.gate.set()
+            running.join(timeout=30)
 
 
 class TestNewVersionMeanwhile:
