@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.schedules import Cron
 
+from flows.check_drafts import check_drafts
 from flows.deadline_sweep import deadline_sweep
 from flows.dispatch_outbox import dispatch_outbox
 from flows.retention import apply_retention
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 SWEEP_EVERY = timedelta(minutes=5)
 RETENTION_CRON = "30 3 * * *"  # nightly, Paris time, away from office hours
 DISPATCH_EVERY = timedelta(minutes=1)
+CHECK_EVERY = timedelta(minutes=1)
 TAGS = ["comms-approval"]
 
 # One sweep at a time: a second one would only skip locked rows; cancelling it keeps the run history honest.
@@ -28,7 +30,7 @@ SWEEP_CONCURRENCY = ConcurrencyLimitConfig(limit=1, collision_strategy=Concurren
 def build_deployments(
     *, sweep_every: timedelta = SWEEP_EVERY, dispatch_every: timedelta = DISPATCH_EVERY
 ) -> list[RunnerDeployment]:
-    """The scheduled sweep, outbox and retention passes, and submission on demand."""
+    """The scheduled sweep, outbox, pending-check and retention passes, and submission on demand."""
     # to_deployment returns the deployment itself when called from synchronous code, as here.
     deployments = [
         deadline_sweep.to_deployment(
@@ -50,6 +52,12 @@ def build_deployments(
             concurrency_limit=1,
             tags=TAGS,
             description="Erase what has been kept past its retention period; each purge is audited.",
+        ),
+        check_drafts.to_deployment(
+            "check-drafts",
+            interval=CHECK_EVERY,
+            tags=TAGS,
+            description="Run the logo checks long drafts left pending (claimed: never twice), then deliver.",
         ),
         submit_draft.to_deployment(
             "submit-draft",

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from comms_approval.adapters.db.tables import RequestRow, VersionRow
 from comms_approval.bootstrap import AppContext
 from comms_approval.domain.errors import DocumentError
-from comms_approval.services.submission import AcceptedDraft, accept_draft, claim_check
+from comms_approval.services.submission import AcceptedDraft, accept_draft, claim_check, pending_checks
 from comms_approval.web.app import create_app
 from tests.e2e.conftest import OFFICER, ORIGIN, sign_in
 from tests.e2e.fakes import FakeMentionFinder
@@ -158,6 +158,23 @@ class TestLongDrafts:
             english = client.get(response.headers["location"] + "?lang=en")
             assert "The logo check could not be carried out (page 5 is corrupt)" in english.text
         assert asked(short_inline) == []
+
+    def test_a_web_process_set_to_run_no_checks_leaves_them_pending_for_the_workers(
+        self, short_inline: AppContext, smtp_server: SmtpTestServer, tmp_path: Path
+    ) -> None:
+        """COMMS_APPROVAL_BACKGROUND_CHECK_WORKERS=0: the `check-drafts` flow takes them (tests/integration/flows)."""
+        short_inline.settings.background_check_workers = 0
+        checker = FakeLogoChecker()
+        with client_for(short_inline, checker) as client:
+            sign_in(client, short_inline, smtp_server, OFFICER)
+            response = upload(
+                client, files.real_pdf(tmp_path / "brochure.pdf", pages=6), content_type="application/pdf"
+            )
+            version_id = int(response.headers["location"].rsplit("/", 1)[-1])
+            assert client.get(f"/desk/versions/{version_id}/check").json()["checking"] is True
+            client.app.state.checks.wait()  # type: ignore[attr-defined]
+        assert checker.calls == 0 and status_of(short_inline, version_id) == "checking"
+        assert pending_checks(short_inline) == [version_id]
 
 
 class TestResumed:

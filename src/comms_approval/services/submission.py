@@ -328,16 +328,18 @@ class CheckOutcome:
 
 
 def pending_checks(ctx: AppContext) -> list[int]:
-    """Versions waiting for their logo check that nobody holds (never started, or its worker died)."""
+    """Versions waiting for their logo check that nobody holds (never started, or its worker died), oldest first."""
     now = ctx.clock.now()
     with ctx.uow(read_only=True) as uow:
         rows = uow.session.execute(
-            select(VersionRow).where(
+            select(VersionRow)
+            .where(
                 col(VersionRow.status) == VersionState.CHECKING.value,
                 or_(
                     col(VersionRow.check_claimed_until).is_(None), col(VersionRow.check_claimed_until) <= now
                 ),
             )
+            .order_by(col(VersionRow.id))  # the oldest first
         ).scalars()
         return [row.id or 0 for row in rows if not row.logo_report]
 

@@ -33,13 +33,15 @@ class BackgroundChecks:
         self._ctx = ctx
         self._checker = checker
         self._find_mentions = find_mentions
-        self._workers = max(workers, 1)
+        self._workers = workers  # 0: this process checks nothing apart (the `check-drafts` flow does)
         self._executor: ThreadPoolExecutor | None = None
         self._queued: set[int] = set()
         self._lock = threading.Lock()
 
     def enqueue(self, version_id: int) -> bool:
-        """Queue a version's check unless this process already has it; True when queued now."""
+        """Queue a version's check unless this process already has it (or runs no checks); True when queued now."""
+        if self._workers <= 0:
+            return False
         with self._lock:
             if version_id in self._queued:
                 return False
@@ -58,6 +60,8 @@ class BackgroundChecks:
 
     def resume(self) -> list[int]:
         """Queue every check nobody holds (a process died during it, or it was never started)."""
+        if self._workers <= 0:
+            return []
         pending = pending_checks(self._ctx)
         return [version_id for version_id in pending if self.enqueue(version_id)]
 

@@ -64,6 +64,7 @@ class TestPrefectProject:
             "deadline-sweep",
             "dispatch-outbox",
             "apply-retention",
+            "check-drafts",
             "submit-draft",
         ]
 

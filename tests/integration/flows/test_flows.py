@@ -149,6 +149,31 @@ class TestSubmitDraftFlow:
         assert smtp_server.received_messages() == []
 
 
+class TestCheckDraftsFlow:
+    def test_a_pending_check_is_run_once_with_the_real_checker_and_its_officer_told(
+        self, officer_ctx: AppContext, smtp_server: SmtpTestServer, tmp_path: Path
+    ) -> None:
+        """Where the web runs no checks of its own, a worker takes the long drafts' checks left pending."""
+        from comms_approval.services.submission import accept_draft
+        from flows.check_drafts import check_drafts
+
+        accepted = accept_draft(
+            officer_ctx,
+            convention_id="demo-absenteisme-75",
+            party_id="departement",
+            title="Brochure sans logos",
+            file=make_draft(tmp_path / "uploads", text="Brochure sans logos"),
+            officer_email=OFFICER,
+        )
+        result = check_drafts()
+        assert result["checked"] == {str(accepted.version_id): "rejected_by_check"}
+        told = [str(m.message["Subject"]) for m in smtp_server.messages_to(OFFICER)]
+        assert [" ".join(subject.split()) for subject in told] == [
+            "Contrôle terminé, logos à revoir : « Brochure sans logos » (version 1)"
+        ]
+        assert check_drafts()["checked"] == {}  # nothing left pending
+
+
 class TestTransientErrors:
     def test_only_database_hiccups_are_retried(self, flow_env: Settings) -> None:
         """An unreachable database is worth a retry; a business refusal is not."""
