@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
 from comms_approval.adapters.db.tables import (
@@ -441,8 +442,10 @@ def run_check(
                 )
             uow.commit()
             return CheckOutcome(version_id, version.status)
-    except SubmissionRefused as exc:  # e.g. every other party left the convention meanwhile
-        return _fail_check(ctx, version_id, DocumentError(str(exc)))
+    except SubmissionRefused as exc:  # every other party left the convention while it was being checked
+        return _fail_check(
+            ctx, version_id, DocumentError(str(exc), "aucune autre partie active n’est à consulter")
+        )
 
 
 @dataclass
@@ -460,16 +463,23 @@ class _ProgressWriter:
         if done < total and self._last is not None and now - self._last < self.every:
             return
         self._last = now
-        with self.ctx.uow() as uow:
-            uow.session.execute(
-                update(VersionRow)
-                .where(
-                    col(VersionRow.id) == self.version_id,
-                    col(VersionRow.status) == VersionState.CHECKING.value,
+        try:
+            with self.ctx.uow() as uow:
+                uow.session.execute(
+                    update(VersionRow)
+                    .where(
+                        col(VersionRow.id) == self.version_id,
+                        col(VersionRow.status) == VersionState.CHECKING.value,
+                    )
+                    .values(
+                        check_progress=round(done / max(total, 1), 3), check_claimed_until=now + CHECK_LEASE
+                    )
                 )
-                .values(check_progress=round(done / max(total, 1), 3), check_claimed_until=now + CHECK_LEASE)
+                uow.commit()
+        except SQLAlchemyError:  # progress is a courtesy: a database hiccup must not fail the check itself
+            log.warning(
+                "progress of the logo check of version %s not recorded", self.version_id, exc_info=True
             )
-            uow.commit()
 
 
 def _fail_check(ctx: AppContext, version_id: int, error: DocumentError) -> CheckOutcome:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from comms_approval.adapters.db.tables import (
     AuditEventRow,
     AuditPayloadRow,
     OutboxRow,
+    PartyRow,
     RequestRow,
     VersionRow,
 )
@@ -217,6 +218,41 @@ class TestRunCheck:
         report = version_row(demo, accepted.version_id).logo_report
         assert report["error"]["fr"] == "le contrôle des logos a échoué (erreur imprévue)"
         assert "secret" not in json.dumps(report)
+
+    def test_a_routing_refused_when_the_check_ends_fails_it_with_the_reason(
+        self, demo: AppContext, checker: FakeLogoChecker, brochure: Path
+    ) -> None:
+        """Every other party's termination took effect while the check ran (Article 9): nobody left to ask."""
+        accepted = accept(demo, brochure)
+        with demo.uow() as uow:
+            for row in uow.session.execute(
+                select(PartyRow).where(PartyRow.party_id != "departement")
+            ).scalars():  # type: ignore[arg-type]
+                row.termination_effective_on = date(2026, 4, 1)
+                uow.session.add(row)
+            uow.commit()
+        outcome = run_check(demo, checker, accepted.version_id)
+        assert outcome is not None and outcome.status == "rejected_by_check"
+        assert version_row(demo, accepted.version_id).logo_report["error"]["fr"] == (
+            "aucune autre partie active n’est à consulter"
+        )
+        assert requests_of(demo, accepted.version_id) == []
+
+    def test_progress_that_cannot_be_recorded_does_not_fail_the_check(self, tmp_path: Path) -> None:
+        """A database hiccup while a page is told: logged, and the check goes on."""
+        from comms_approval.bootstrap import build_context
+        from comms_approval.config import Settings
+        from comms_approval.services.submission import _ProgressWriter
+
+        unreachable = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            data_dir=tmp_path / "data",
+            database_url=f"sqlite:///{tmp_path / 'missing-folder' / 'db.sqlite'}",
+        )
+        ctx = build_context(unreachable, migrate=False)
+        writer = _ProgressWriter(ctx, version_id=1)
+        writer(1, 10)  # no exception
+        writer(10, 10)
 
 
 class TestClaims:
