@@ -84,6 +84,10 @@ class TestLongDrafts:
         tmp_path: Path,
     ) -> None:
         sign_in(slow_client, short_inline, smtp_server, OFFICER)
+        form = slow_client.get("/desk/new").text
+        assert (
+            "200 pages au plus. Au-delà de 2 pages, le contrôle des logos se poursuit après l’envoi" in form
+        )
         brochure = files.real_pdf(tmp_path / "brochure.pdf", pages=6)
         response = upload(slow_client, brochure, content_type="application/pdf")
         assert response.status_code == 303

@@ -271,8 +271,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "file_label": ("Fichier du projet", "Draft file"),
     "file_hint": (
-        "PDF, PNG, JPEG ou WebP, {mb} Mo au plus. Vous pouvez aussi déposer le fichier sur cette zone.",
-        "PDF, PNG, JPEG or WebP, {mb} MB at most. You can also drop the file on this area.",
+        "PDF, PNG, JPEG ou WebP, {mb} Mo et {pages} pages au plus. Au-delà de {inline} pages, le contrôle des "
+        "logos se poursuit après l’envoi : vous en suivez l’avancement. Vous pouvez aussi déposer le fichier "
+        "sur cette zone.",
+        "PDF, PNG, JPEG or WebP, {mb} MB and {pages} pages at most. Beyond {inline} pages, the logo check goes "
+        "on after the upload: you follow its progress. You can also drop the file on this area.",
     ),
     "submit_upload": ("Contrôler et transmettre", "Check and send"),
     "new_version": ("Déposer une nouvelle version", "Submit a new version"),

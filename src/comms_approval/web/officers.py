@@ -268,6 +268,8 @@ def _upload_context(ctx: AppContext, user: WebUser) -> dict[str, Any]:
         "nonce": nonce_for(ctx, "upload", user.session_hash),
         "signout_nonce": nonce_for(ctx, "signout", user.session_hash),
         "max_mb": ctx.settings.max_upload_bytes // (1024 * 1024),
+        "max_pages": ctx.settings.max_pdf_pages,
+        "inline_pages": ctx.settings.inline_check_max_pages,
         "title": "",
         "error": None,
     }
@@ -551,6 +553,8 @@ def communication_page(
             "resend_nonce": nonce_for(ctx, "resend", user.session_hash),
             "signout_nonce": nonce_for(ctx, "signout", user.session_hash),
             "max_mb": ctx.settings.max_upload_bytes // (1024 * 1024),
+            "max_pages": ctx.settings.max_pdf_pages,
+            "inline_pages": ctx.settings.inline_check_max_pages,
             "notice": _notice(request),
             "timezone": convention.timezone,
         },
