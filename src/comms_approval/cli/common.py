@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -21,26 +21,23 @@ from comms_approval.domain.errors import (
     NotFound,
 )
 
+if TYPE_CHECKING:
+    from comms_approval.services.logo_check import Progress
+
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 
 @contextmanager
-def checking_bar(description: str, *, on: Console = err_console) -> Iterator[Callable[[int, int], None]]:
+def checking_bar(description: str, *, on: Console = err_console) -> Iterator[Progress]:
     """A progress bar on a terminal's stderr, fed by the logo checker's (pages searched, at most) while a
     draft is checked (a brochure takes seconds a page); nothing in a pipe or a file."""
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        SpinnerColumn,
-        TaskProgressColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
     if not on.is_terminal:
         yield lambda done, total: None
         return
+    from rich.progress import BarColumn, SpinnerColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
     columns = (
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -48,7 +45,7 @@ def checking_bar(description: str, *, on: Console = err_console) -> Iterator[Cal
         TaskProgressColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=on, transient=True) as bar:
+    with Bar(*columns, console=on, transient=True) as bar:
         task = bar.add_task(description, total=None)
 
         def tell(done: int, total: int) -> None:

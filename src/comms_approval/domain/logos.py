@@ -115,6 +115,21 @@ def reason_text(code: str | None, language: str = "fr") -> str | None:
     return en if language == "en" else fr
 
 
+_STATUS_LABELS: dict[LogoStatus, tuple[str, str]] = {
+    LogoStatus.PRESENT: ("présent", "present"),
+    LogoStatus.MISSING: ("absent", "missing"),
+    LogoStatus.OBSOLETE: ("version obsolète", "obsolete version"),
+    LogoStatus.TOO_SMALL: ("trop petit", "too small"),
+    LogoStatus.UNCERTAIN: ("à confirmer", "to be confirmed"),
+}
+
+
+def status_label(status: LogoStatus, language: str = "fr") -> str:
+    """A party's logo status as a reader sees it, in French (default) or English, lower case."""
+    fr, en = _STATUS_LABELS[status]
+    return en if language == "en" else fr
+
+
 Box = tuple[float, float, float, float]
 
 

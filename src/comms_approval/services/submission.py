@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
@@ -34,7 +34,7 @@ from comms_approval.domain.events import (
 )
 from comms_approval.domain.french import format_date_fr
 from comms_approval.domain.lifecycle import party_is_active
-from comms_approval.domain.logos import LogoReport, LogoStatus, PartyLogoResult
+from comms_approval.domain.logos import LogoReport, LogoStatus, PartyLogoResult, status_label
 from comms_approval.domain.requests import (
     FINAL_VERSION_STATES,
     VersionEvent,
@@ -213,6 +213,35 @@ def _run_checker(
     return report, report_data
 
 
+@dataclass(frozen=True)
+class _Submission:
+    """An admissible submission whose file is stored: what checking it now or later both start from."""
+
+    convention: Convention
+    officer: str
+    party_id: str
+    title: str
+    communication_id: int | None
+    draft: _StoredDraft
+
+
+def _receive(
+    ctx: AppContext,
+    *,
+    convention_id: str,
+    party_id: str,
+    title: str,
+    file: Path,
+    officer_email: str | None,
+    original_filename: str | None,
+    declared_type: str | None,
+    communication_id: int | None,
+) -> _Submission:
+    convention, officer = _admissible(ctx, convention_id, party_id, officer_email, title)
+    draft = _store_draft(ctx, file, original_filename=original_filename, declared_type=declared_type)
+    return _Submission(convention, officer, party_id, title, communication_id, draft)
+
+
 def submit_draft(
     ctx: AppContext,
     checker: LogoChecker,
@@ -232,22 +261,41 @@ def submit_draft(
     """Submit a draft (or the next version of a communication) and route it if it passes the check.
 
     Everything happens in the caller's time and nothing is recorded unless all of it succeeds; a long document
-    submitted from the web goes through `accept_draft` and `run_check` instead. `find_mentions` (text layer /
-    OCR) adds which parties the draft names to the stored report.
+    submitted from the web goes through `accept_draft` and `run_check` instead (`receive_draft`).
+    `find_mentions` (text layer / OCR) adds which parties the draft names to the stored report.
     """
-    convention, officer = _admissible(ctx, convention_id, party_id, officer_email, title)
-    draft = _store_draft(ctx, file, original_filename=original_filename, declared_type=declared_type)
+    submission = _receive(
+        ctx,
+        convention_id=convention_id,
+        party_id=party_id,
+        title=title,
+        file=file,
+        officer_email=officer_email,
+        original_filename=original_filename,
+        declared_type=declared_type,
+        communication_id=communication_id,
+    )
+    return _check_now(ctx, checker, submission, overrides or {}, find_mentions, progress)
+
+
+def _check_now(
+    ctx: AppContext,
+    checker: LogoChecker,
+    submission: _Submission,
+    overrides: Mapping[str, str],
+    find_mentions: MentionFinder | None,
+    progress: Progress | None,
+) -> SubmissionResult:
+    convention, draft = submission.convention, submission.draft
     with _discard_on_failure(ctx, draft.sha, draft.path):
         report, report_data = _run_checker(
             ctx, checker, draft.path, draft.sha, convention, find_mentions, progress
         )
         _write_preview(ctx, draft)
         with ctx.uow() as uow:
-            communication, version = _open_version(
-                uow.session, ctx, convention, party_id, officer, title, communication_id, draft, report_data
-            )
+            communication, version = _open_version(uow.session, ctx, submission, report_data)
             requests = _conclude_check(
-                uow.session, ctx, convention, communication, version, report, overrides or {}, officer
+                uow.session, ctx, convention, communication, version, report, overrides, submission.officer
             )
             uow.commit()
             return SubmissionResult(
@@ -289,18 +337,29 @@ def accept_draft(
     Whatever can refuse the file itself does so here (its content, its preview, who may submit it, whom it
     would be sent to), so the officer gets the refusal at once; the version then waits in `checking`.
     """
-    convention, officer = _admissible(ctx, convention_id, party_id, officer_email, title)
-    draft = _store_draft(ctx, file, original_filename=original_filename, declared_type=declared_type)
+    submission = _receive(
+        ctx,
+        convention_id=convention_id,
+        party_id=party_id,
+        title=title,
+        file=file,
+        officer_email=officer_email,
+        original_filename=original_filename,
+        declared_type=declared_type,
+        communication_id=communication_id,
+    )
+    return _accept(ctx, submission)
+
+
+def _accept(ctx: AppContext, submission: _Submission) -> AcceptedDraft:
+    draft = submission.draft
     with _discard_on_failure(ctx, draft.sha, draft.path):
         _write_preview(ctx, draft)
         with ctx.uow() as uow:
             session = uow.session
-            today = local_today(convention, ctx.clock.now())
-            if not routed_parties(convention, party_id, party_rows(session, convention.id), today):
-                raise SubmissionRefused("no other active party to ask in this convention")
-            communication, version = _open_version(
-                session, ctx, convention, party_id, officer, title, communication_id, draft, {}
-            )
+            # refused now rather than after the check
+            _parties_to_ask(session, ctx, submission.convention, submission.party_id)
+            communication, version = _open_version(session, ctx, submission, {})
             uow.commit()
             return AcceptedDraft(
                 communication_id=communication.id or 0,
@@ -309,6 +368,39 @@ def accept_draft(
                 sha256=draft.sha,
                 pages=draft.info.pages,
             )
+
+
+def receive_draft(
+    ctx: AppContext,
+    checker: LogoChecker,
+    *,
+    convention_id: str,
+    party_id: str,
+    title: str,
+    file: Path,
+    officer_email: str | None = None,
+    original_filename: str | None = None,
+    declared_type: str | None = None,
+    communication_id: int | None = None,
+    find_mentions: MentionFinder | None = None,
+) -> SubmissionResult | AcceptedDraft:
+    """The web's submission, the file judged once: a draft of up to `inline_check_max_pages` pages is checked
+    and routed now (as `submit_draft`); a longer one, minutes of search, is accepted (as `accept_draft`) and
+    its check left to `run_check`."""
+    submission = _receive(
+        ctx,
+        convention_id=convention_id,
+        party_id=party_id,
+        title=title,
+        file=file,
+        officer_email=officer_email,
+        original_filename=original_filename,
+        declared_type=declared_type,
+        communication_id=communication_id,
+    )
+    if submission.draft.info.pages <= ctx.settings.inline_check_max_pages:
+        return _check_now(ctx, checker, submission, {}, find_mentions, None)
+    return _accept(ctx, submission)
 
 
 MAX_CHECK_ATTEMPTS = 3
@@ -328,21 +420,27 @@ class CheckOutcome:
     error: str | None = None
 
 
+def check_waiting(version: VersionRow) -> bool:
+    """The version's logo check has not ended (it waits for a worker, or one is running it)."""
+    return version.status == VersionState.CHECKING.value and not version.logo_report
+
+
+def check_unheld(version: VersionRow, now: datetime) -> bool:
+    """A waiting check no worker holds: never started, or its worker went silent past the lease."""
+    claimed_until = version.check_claimed_until
+    return check_waiting(version) and (claimed_until is None or claimed_until <= now)
+
+
 def pending_checks(ctx: AppContext) -> list[int]:
     """Versions waiting for their logo check that nobody holds (never started, or its worker died), oldest first."""
     now = ctx.clock.now()
     with ctx.uow(read_only=True) as uow:
         rows = uow.session.execute(
             select(VersionRow)
-            .where(
-                col(VersionRow.status) == VersionState.CHECKING.value,
-                or_(
-                    col(VersionRow.check_claimed_until).is_(None), col(VersionRow.check_claimed_until) <= now
-                ),
-            )
+            .where(col(VersionRow.status) == VersionState.CHECKING.value)
             .order_by(col(VersionRow.id))  # the oldest first
         ).scalars()
-        return [row.id or 0 for row in rows if not row.logo_report]
+        return [row.id or 0 for row in rows if check_unheld(row, now)]
 
 
 def claim_check(ctx: AppContext, version_id: int) -> bool:
@@ -354,10 +452,8 @@ def claim_check(ctx: AppContext, version_id: int) -> bool:
     with ctx.uow() as uow:
         session = uow.session
         version = lock_version(session, version_id)
-        if version is None or version.status != VersionState.CHECKING.value or version.logo_report:
-            return False
         now = ctx.clock.now()
-        if version.check_claimed_until is not None and version.check_claimed_until > now:
+        if version is None or not check_unheld(version, now):
             return False
         if version.check_attempts >= MAX_CHECK_ATTEMPTS:
             _record_check_failure(
@@ -524,7 +620,10 @@ def _tell_officer(
             "pages": version.pages,
             "finished_at": ctx.clock.now(),
             "parties_asked": parties_asked,
-            "missing": [{"party": names.get(r.party, r.party), "status": r.status.value} for r in missing],
+            "missing": [
+                {"party": names.get(r.party, r.party), "status": status_label(r.status, language)}
+                for r in missing
+            ],
             "error": (error.message_fr if language == "fr" else error.message_en) if error else None,
             "version_url": f"{ctx.settings.base_url}/desk/versions/{version.id}",
         },
@@ -558,24 +657,18 @@ def _record_check_failure(
 
 
 def _open_version(
-    session: Session,
-    ctx: AppContext,
-    convention: Convention,
-    party_id: str,
-    officer: str,
-    title: str,
-    communication_id: int | None,
-    draft: _StoredDraft,
-    report_data: dict[str, object],
+    session: Session, ctx: AppContext, submission: _Submission, report_data: dict[str, object]
 ) -> tuple[CommunicationRow, VersionRow]:
     """A new communication or its next version, in `checking`; the version before it is superseded."""
+    convention, party_id, draft = submission.convention, submission.party_id, submission.draft
+    officer, communication_id = submission.officer, submission.communication_id
     now = ctx.clock.now()
     if communication_id is None:
         communication = CommunicationRow(
             convention_id=convention.id,
             submitting_party=party_id,
             officer_email=officer,
-            title=title.strip(),
+            title=submission.title.strip(),
             created_at=now,
         )
         session.add(communication)
@@ -799,14 +892,7 @@ def _route(
     communication: CommunicationRow,
     version: VersionRow,
 ) -> list[RequestRow]:
-    parties = routed_parties(
-        convention,
-        communication.submitting_party,
-        party_rows(session, convention.id),
-        local_today(convention, ctx.clock.now()),
-    )
-    if not parties:
-        raise SubmissionRefused("no other active party to ask in this convention")
+    parties = _parties_to_ask(session, ctx, convention, communication.submitting_party)
     mail_context, preview = request_mail_context(session, ctx, convention, communication, version)
     return open_requests(
         session,
@@ -818,3 +904,14 @@ def _route(
         mail_context=mail_context,
         preview=preview,
     )
+
+
+def _parties_to_ask(
+    session: Session, ctx: AppContext, convention: Convention, submitting_party: str
+) -> list[Party]:
+    """Every other party active today; refused when there is none (a submission would ask nobody)."""
+    today = local_today(convention, ctx.clock.now())
+    parties = routed_parties(convention, submitting_party, party_rows(session, convention.id), today)
+    if not parties:
+        raise SubmissionRefused("no other active party to ask in this convention")
+    return parties

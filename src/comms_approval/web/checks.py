@@ -54,10 +54,6 @@ class BackgroundChecks:
         future.add_done_callback(lambda _: self._release(version_id))
         return True
 
-    def is_queued(self, version_id: int) -> bool:
-        with self._lock:
-            return version_id in self._queued
-
     def resume(self) -> list[int]:
         """Queue every check nobody holds (a process died during it, or it was never started)."""
         if self._workers <= 0:
@@ -66,7 +62,7 @@ class BackgroundChecks:
         return [version_id for version_id in pending if self.enqueue(version_id)]
 
     def wait(self) -> None:
-        """Wait until the checks queued so far have ended (tests and an orderly shutdown)."""
+        """Wait until the checks queued so far have ended (the tests: a check is then over, whatever its thread)."""
         with self._lock:
             executor, self._executor = self._executor, None
         if executor is not None:

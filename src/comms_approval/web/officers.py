@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 import tempfile
-from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,11 +16,9 @@ from starlette.datastructures import UploadFile
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from comms_approval.adapters.db.tables import CommunicationRow, VersionRow
-from comms_approval.adapters.documents import validate_document
 from comms_approval.bootstrap import AppContext
 from comms_approval.domain.errors import DocumentError, IllegalTransition, NotFound, SubmissionRefused
 from comms_approval.domain.logos import LogoStatus, reason_text
-from comms_approval.domain.requests import VersionState
 from comms_approval.services.auth import (
     WebUser,
     consume_signin,
@@ -34,7 +31,13 @@ from comms_approval.services.delivery import resend_request
 from comms_approval.services.records import check_error_of, get_communication, logo_report_of
 from comms_approval.services.routing import overrides_of
 from comms_approval.services.status import communication_status
-from comms_approval.services.submission import accept_draft, override_logo_check, submit_draft
+from comms_approval.services.submission import (
+    AcceptedDraft,
+    check_unheld,
+    check_waiting,
+    override_logo_check,
+    receive_draft,
+)
 from comms_approval.web.common import (
     SESSION_COOKIE,
     CheckerDep,
@@ -368,38 +371,28 @@ async def upload(
         path = await _save_upload(upload_file, ctx.settings.data_dir / "uploads", limit)
     except UploadTooLarge:
         return fail(t("too_large", lang, mb=limit // (1024 * 1024)), 413)
-    submission: dict[str, Any] = {
-        "convention_id": convention_id,
-        "party_id": party_id,
-        "title": title,
-        "file": path,
-        "officer_email": user.email,
-        "original_filename": upload_file.filename,
-        "declared_type": upload_file.content_type,
-        "communication_id": communication_id,
-    }
     try:
-        info = await run_in_threadpool(
-            validate_document,
-            path,
-            declared_name=upload_file.filename,
+        received = await run_in_threadpool(
+            receive_draft,
+            ctx,
+            checker,
+            convention_id=convention_id,
+            party_id=party_id,
+            title=title,
+            file=path,
+            officer_email=user.email,
+            original_filename=upload_file.filename,
             declared_type=upload_file.content_type,
-            max_pages=ctx.settings.max_pdf_pages,
+            communication_id=communication_id,
+            find_mentions=find_mentions,
         )
-        if info.pages <= ctx.settings.inline_check_max_pages:
-            result = await run_in_threadpool(
-                partial(submit_draft, ctx, checker, find_mentions=find_mentions, **submission)
-            )
-            version_id = result.version_id
-        else:  # minutes of search: the version waits in `checking` and its page follows the check
-            accepted = await run_in_threadpool(partial(accept_draft, ctx, **submission))
-            request.app.state.checks.enqueue(accepted.version_id)
-            version_id = accepted.version_id
     except (DocumentError, SubmissionRefused) as exc:
         return fail(explain(exc, lang), 422)
     finally:
         path.unlink(missing_ok=True)
-    return RedirectResponse(f"/desk/versions/{version_id}", status_code=303)
+    if isinstance(received, AcceptedDraft):  # minutes of search: its page follows the check
+        request.app.state.checks.enqueue(received.version_id)
+    return RedirectResponse(f"/desk/versions/{received.version_id}", status_code=303)
 
 
 def _version_context(ctx: AppContext, user: WebUser, version_id: int, lang: str) -> dict[str, Any]:
@@ -417,14 +410,14 @@ def _version_context(ctx: AppContext, user: WebUser, version_id: int, lang: str)
         document = document_state(ctx, session, version)
     results = report.parties if report is not None else ()
     failing = [r for r in results if r.status is not LogoStatus.PRESENT and r.party not in overrides]
-    checking = version.status == VersionState.CHECKING.value and report is None
+    checking = check_waiting(version)
     return {
         "version": version,
         "communication": communication,
         "convention": convention,
         "report": report,
         "checking": checking,
-        "check_pending": checking and _check_unheld(ctx, version),
+        "check_pending": check_unheld(version, ctx.clock.now()),
         "check_minutes": max(1, math.ceil(version.pages * SECONDS_PER_PAGE / 60)),
         "check_error": check_error_of(version, lang),
         "poll_seconds": CHECK_POLL_SECONDS,
@@ -448,12 +441,6 @@ SECONDS_PER_PAGE = 2.0
 CHECK_POLL_SECONDS = 4
 
 
-def _check_unheld(ctx: AppContext, version: VersionRow) -> bool:
-    """No worker holds the check (never started, or its process died and the lease lapsed)."""
-    claimed_until = version.check_claimed_until
-    return claimed_until is None or claimed_until <= ctx.clock.now()
-
-
 @router.get("/desk/versions/{version_id}")
 def version_page(request: Request, version_id: int, ctx: CtxDep, lang: LangDep, user: OfficerDep) -> Response:
     context = _version_context(ctx, user, version_id, lang)
@@ -472,10 +459,11 @@ def version_check(request: Request, version_id: int, ctx: CtxDep, user: OfficerD
         if version is None:
             raise HTTPException(status_code=404)
         _visible_communication(session, user, version.communication_id)
-    checking = version.status == VersionState.CHECKING.value and not version.logo_report
-    if checking and _check_unheld(ctx, version):
+    if check_unheld(version, ctx.clock.now()):
         request.app.state.checks.enqueue(version_id)
-    return JSONResponse({"checking": checking, "status": version.status, "progress": version.check_progress})
+    return JSONResponse(
+        {"checking": check_waiting(version), "status": version.status, "progress": version.check_progress}
+    )
 
 
 @router.post("/desk/versions/{version_id}/overrides")

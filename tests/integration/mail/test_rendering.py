@@ -86,7 +86,7 @@ def base_context(**overrides: Any) -> dict[str, Any]:
         "pages": 24,
         "finished_at": datetime(2026, 4, 23, 10, 41, tzinfo=PARIS),
         "parties_asked": 4,
-        "missing": [{"party": "CNRS", "status": "obsolete"}, {"party": "Ville de Strasbourg", "status": "missing"}],
+        "missing": [{"party": "CNRS", "status": "version obsolète"}, {"party": "Ville de Strasbourg", "status": "absent"}],
         "error": None,
         "version_url": "https://approve.example/desk/versions/12",
     }  # fmt: skip

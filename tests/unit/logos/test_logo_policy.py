@@ -28,6 +28,7 @@ from comms_approval.domain.logos import (
     outranks,
     page_width_mm,
     reason_text,
+    status_label,
     version_tie,
     worth_showing,
     would_accept,
@@ -518,6 +519,12 @@ class TestWordmark:
     def test_the_reason_is_explained_in_french_and_english(self) -> None:
         assert "texte se lit autrement" in (reason_text(Reason.WORDMARK_MISMATCH, "fr") or "")
         assert "text reads differently" in (reason_text(Reason.WORDMARK_MISMATCH, "en") or "")
+
+    def test_every_status_has_a_label_in_french_and_english(self) -> None:
+        assert [status_label(s) for s in LogoStatus] == [status_label(s, "fr") for s in LogoStatus]
+        assert status_label(LogoStatus.UNCERTAIN) == "à confirmer"
+        assert status_label(LogoStatus.OBSOLETE, "en") == "obsolete version"
+        assert len({status_label(s, "en") for s in LogoStatus}) == len(LogoStatus)
 
     def test_an_unread_name_unlike_the_name_is_uncertain_with_its_reason(self) -> None:
         result = decide_party("caf", 10.0, [evidence(wordmark_read=None, wordmark_shape=0.38)])

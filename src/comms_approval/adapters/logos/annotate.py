@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from comms_approval.domain.logos import LogoStatus, PartyLogoResult
+from comms_approval.domain.logos import LogoStatus, PartyLogoResult, status_label
 
 GREEN = (22, 140, 60)
 ORANGE = (235, 120, 0)
@@ -18,13 +18,6 @@ _FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
     "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
 )
-_LABELS_FR = {
-    LogoStatus.PRESENT: "présent",
-    LogoStatus.OBSOLETE: "version obsolète",
-    LogoStatus.TOO_SMALL: "trop petit",
-    LogoStatus.UNCERTAIN: "à confirmer",
-    LogoStatus.MISSING: "absent",
-}
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -72,7 +65,7 @@ def annotate_page(
             result.box[3] * height,
         )
         draw.rectangle((x0, y0, x1, y1), outline=colour, width=stroke)
-        label = f"{names.get(result.party, result.party)} : {_LABELS_FR[result.status]}"
+        label = f"{names.get(result.party, result.party)} : {status_label(result.status)}"
         tw = draw.textlength(label, font=label_font)
         th = label_font.size + 4 if isinstance(label_font, ImageFont.FreeTypeFont) else 14
         ly = y0 - th - 2 if y0 - th - 2 > 0 else y1 + 2
@@ -93,7 +86,7 @@ def annotate_page(
     y += step
     for result in absent:
         where = f" (p. {result.page})" if result.page is not None else ""
-        line = f"• {names.get(result.party, result.party)} : {_LABELS_FR[result.status]}{where}"
+        line = f"• {names.get(result.party, result.party)} : {status_label(result.status)}{where}"
         for part in _wrap(draw, line, text_font, margin - 24):
             draw.text((x, y), part, font=text_font, fill=colour_for(result.status))
             y += step
