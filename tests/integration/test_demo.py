@@ -29,3 +29,6 @@ def test_the_demo_clears_the_poster_by_silence_and_blocks_then_reissues_the_leaf
     text = console.export_text()
     assert "accord tacite" in text
     assert "version obsolète" in text  # the first poster carried the pre-2015 "Conseil général" logo
+    # the CAF's long objection is shortened in the table at a word, with an ellipsis, not cut inside one
+    assert "n'est plus en …" in text
+    assert "en servic " not in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from textwrap import shorten
 from typing import Annotated, Any
 
 import typer
@@ -156,7 +157,7 @@ def _status_table(data: list[dict[str, Any]]) -> None:
                     (req.get("delivered_at") or "—")[:16],
                     (req.get("deadline") or "—")[:16],
                     str(req.get("reminders_sent", "")),
-                    (req.get("decision_text") or "")[:40],
+                    shorten(req.get("decision_text") or "", 40, placeholder=" …"),
                 )
                 first = False
         console.print(table)

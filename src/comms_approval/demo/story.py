@@ -10,6 +10,7 @@ import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from textwrap import shorten
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
@@ -182,7 +183,7 @@ class DemoStory:
                 _local(request["delivered_at"]),
                 _local(request["deadline"]),
                 str(request["reminders_sent"]),
-                (request["decision_text"] or "")[:48],
+                shorten(request["decision_text"] or "", 48, placeholder=" …"),
             )
         self.console.print(table)
         return {r["party"]: r["status"] for r in data["requests"]}
