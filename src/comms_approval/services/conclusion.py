@@ -25,6 +25,7 @@ from comms_approval.domain.requests import (
 from comms_approval.services.conventions import get_convention
 from comms_approval.services.notifications import enqueue
 from comms_approval.services.records import record_event, request_refs, requests_of, version_refs
+from comms_approval.services.silence import deem_elapsed
 
 
 def revoke_links(session: Session, ctx: AppContext, request: RequestRow) -> None:
@@ -76,10 +77,14 @@ def conclude_if_decided(
 ) -> Outcome:
     """Apply the version outcome once its requests allow it; idempotent (a concluded version stays as it is).
 
-    Callers hold the version's lock (services.locks), so the requests read here are the committed truth.
+    Silence already elapsed counts first (`deem_elapsed`): a party whose deadline passed before the sweep saw
+    it has approved, so another party's later objection does not withdraw its request, and its approval may
+    be the one that clears the version. Callers hold the version's lock (services.locks), so the requests read
+    here are the committed truth.
     """
     if version.status != VersionState.ROUTING.value:
         return Outcome.PENDING
+    deem_elapsed(session, ctx, communication, version)
     requests = requests_of(session, version.id or 0)
     outcome = version_outcome(RequestState(r.status) for r in requests)
     if outcome is Outcome.PENDING:

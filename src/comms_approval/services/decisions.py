@@ -14,13 +14,14 @@ from comms_approval.adapters.links import looks_like_token, token_hash
 from comms_approval.bootstrap import AppContext
 from comms_approval.domain.deadlines import silence_has_elapsed
 from comms_approval.domain.errors import CommsApprovalError, DecisionRefused, NotFound
-from comms_approval.domain.events import DecisionRecorded, DeemedApproved
+from comms_approval.domain.events import DecisionRecorded
 from comms_approval.domain.requests import RequestEvent, RequestState, next_request_state
 from comms_approval.services.conclusion import conclude_if_decided
 from comms_approval.services.conventions import get_convention
 from comms_approval.services.locks import lock_version, reload_request
 from comms_approval.services.notifications import enqueue
 from comms_approval.services.records import get_communication, get_version, record_event, request_refs
+from comms_approval.services.silence import deem_approved
 
 MAX_TEXT = 5000
 
@@ -100,30 +101,6 @@ def _validate_text(kind: DecisionKind, text: str | None) -> str | None:
     if kind is DecisionKind.APPROVE_WITH_REMARKS and not cleaned:
         raise DecisionRefused("an approval with remarks needs the remarks")
     return cleaned or None
-
-
-def apply_deemed_approval(session: Session, ctx: AppContext, target: LinkTarget) -> None:
-    """Silence became approval at the deadline; the same rule as the sweep, applied on the spot."""
-    request = target.request
-    assert request.deadline_at is not None
-    request.status = next_request_state(RequestState(request.status), RequestEvent.DEEM_APPROVED).value
-    request.decision = RequestState.DEEMED_APPROVED.value
-    request.decided_at = request.deadline_at
-    request.closed_at = request.deadline_at
-    request.next_reminder_at = None
-    session.add(request)
-    record_event(
-        session,
-        ctx.clock,
-        DeemedApproved(
-            occurred_at=request.deadline_at,
-            request_id=str(request.id),
-            version_id=str(target.version.id),
-            party_id=request.party_id,
-            deadline_at=request.deadline_at,
-        ),
-        request_refs(target.communication, target.version, request),
-    )
 
 
 def record_decision(
@@ -207,7 +184,7 @@ def _decide(
         )
     now = ctx.clock.now()
     if silence_has_elapsed(request.deadline_at, now):
-        apply_deemed_approval(session, ctx, target)
+        deem_approved(session, ctx, target.communication, target.version, request)
         conclude_if_decided(session, ctx, target.communication, target.version)
         session.flush()
         raise _TooLate("the deadline has passed: silence already counts as approval")

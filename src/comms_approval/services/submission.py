@@ -41,7 +41,7 @@ from comms_approval.domain.requests import (
     VersionState,
     next_version_state,
 )
-from comms_approval.services.conclusion import withdraw_open_requests
+from comms_approval.services.conclusion import conclude_if_decided, withdraw_open_requests
 from comms_approval.services.conventions import get_convention, party_rows
 from comms_approval.services.lifecycle import convention_in_force, not_in_force_message
 from comms_approval.services.locks import lock_version
@@ -680,6 +680,9 @@ def _open_version(
             raise SubmissionRefused("a new version must come from the party that submitted the communication")
         existing = versions_of(session, communication_id)
         previous = lock_version(session, existing[-1].id or 0) if existing else None
+        if previous is not None:
+            # a version whose last silence has elapsed is cleared (or blocked), not superseded
+            conclude_if_decided(session, ctx, communication, previous)
     version = VersionRow(
         communication_id=communication.id or 0,
         number=(previous.number + 1) if previous else 1,

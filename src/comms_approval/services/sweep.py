@@ -17,11 +17,11 @@ from comms_approval.domain.reminders import ReminderSlot, due_reminder, reminder
 from comms_approval.domain.requests import RequestState, VersionState
 from comms_approval.services.conclusion import conclude_if_decided
 from comms_approval.services.conventions import get_convention
-from comms_approval.services.decisions import LinkTarget, apply_deemed_approval
 from comms_approval.services.locks import lock_version, reload_request
 from comms_approval.services.notifications import enqueue
 from comms_approval.services.records import get_communication, record_event, request_refs, requests_of
 from comms_approval.services.routing import request_mail_context, review_url
+from comms_approval.services.silence import deem_approved
 
 BATCH = 500
 VERSIONS_PER_TRANSACTION = 50
@@ -129,8 +129,7 @@ def _deem_chunk(
                 continue
             if request.deadline_at is None or request.deadline_at > now:
                 continue
-            link = LinkRow(token_hash="", request_id=request.id or 0, recipient="", created_at=now)
-            apply_deemed_approval(session, ctx, LinkTarget(link, request, version, communication))
+            deem_approved(session, ctx, communication, version, request)
             report.deemed += 1
         states = [RequestState(r.status) for r in by_version.get(version_id, [])]
         if version_outcome(states) is not Outcome.PENDING and (

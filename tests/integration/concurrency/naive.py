@@ -12,15 +12,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from comms_approval.adapters.db.tables import LinkRow, OutboxRow, RequestRow, VersionRow
+from comms_approval.adapters.db.tables import OutboxRow, RequestRow, VersionRow
 from comms_approval.adapters.mail.message import Mailer
 from comms_approval.bootstrap import AppContext
 from comms_approval.domain.requests import RequestState
 from comms_approval.services.conclusion import conclude_if_decided
-from comms_approval.services.decisions import LinkTarget, apply_deemed_approval
 from comms_approval.services.notifications import OutboxStatus, to_outgoing
 from comms_approval.services.outbox import DispatchReport, settle
 from comms_approval.services.records import get_communication
+from comms_approval.services.silence import deem_approved
 
 
 def naive_deem_due(ctx: AppContext, *, race_window: float = 0.5) -> int:
@@ -45,8 +45,7 @@ def naive_deem_due(ctx: AppContext, *, race_window: float = 0.5) -> int:
             version = session.get(VersionRow, request.version_id)
             assert version is not None
             communication = get_communication(session, version.communication_id)
-            link = LinkRow(token_hash="", request_id=request.id or 0, recipient="", created_at=now)
-            apply_deemed_approval(session, ctx, LinkTarget(link, request, version, communication))
+            deem_approved(session, ctx, communication, version, request)
             try:
                 conclude_if_decided(session, ctx, communication, version)
                 uow.commit()

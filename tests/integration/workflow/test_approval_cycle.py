@@ -363,6 +363,65 @@ class TestDecisions:
         assert prefet["status"] == "deemed_approved"
         assert prefet["decided_at"] == deadline.isoformat()
 
+    def test_an_objection_after_another_partys_deadline_leaves_that_silence_an_approval(
+        self,
+        demo: AppContext,
+        clock: ManualClock,
+        checker: FakeLogoChecker,
+        draft: Path,
+        smtp_server: SmtpTestServer,
+    ) -> None:
+        """Silence counts from the deadline on, sweep or not: a later objection does not withdraw it."""
+        smtp_server.fail_temporarily(PARTNERS["caf"], times=1)
+        submit_demo_draft(demo, checker, draft)
+        dispatch(demo, smtp_server)
+        clock.advance(timedelta(days=4))  # the CAF's request is delivered on Monday 27 April: a later deadline
+        dispatch(demo, smtp_server)
+        requests = requests_by_party(demo)
+        deadline = datetime.fromisoformat(str(requests["dsden"]["deadline"]))
+        assert datetime.fromisoformat(str(requests["caf"]["deadline"])) > deadline + timedelta(hours=1)
+        clock.set(deadline + timedelta(hours=1))  # the other deadlines have passed; no sweep has run
+        token = tokens_for(smtp_server.accepted_messages(), PARTNERS["caf"])[0]
+        result = record_decision(demo, token=token, decision="object", text="Le numéro d'accueil a changé.")
+        assert result.version_status == "blocked"
+        after = requests_by_party(demo)
+        assert {p: r["status"] for p, r in after.items()} == {
+            "caf": "objected",
+            "dsden": "deemed_approved",
+            "prefet": "deemed_approved",
+            "dtpjj": "deemed_approved",
+        }
+        assert after["dsden"]["decided_at"] == deadline.isoformat()
+        assert verify_trail(demo).ok
+
+    def test_a_new_version_after_the_last_silence_elapsed_leaves_the_previous_one_cleared(
+        self,
+        demo: AppContext,
+        clock: ManualClock,
+        checker: FakeLogoChecker,
+        tmp_path: Path,
+        smtp_server: SmtpTestServer,
+    ) -> None:
+        """Three approvals and one silence past its deadline cleared the version, even before the sweep."""
+        first = submit_demo_draft(demo, checker, make_draft(tmp_path, "v1.png", text="v1"))
+        dispatch(demo, smtp_server)
+        mails = smtp_server.accepted_messages()
+        for party in ("prefet", "dtpjj", "caf"):
+            record_decision(demo, token=tokens_for(mails, PARTNERS[party])[0], decision="approve")
+        deadline = datetime.fromisoformat(str(requests_by_party(demo)["dsden"]["deadline"]))
+        clock.set(deadline + timedelta(minutes=5))
+        second = submit_demo_draft(
+            demo, checker, make_draft(tmp_path, "v2.png", text="v2"), communication_id=first.communication_id
+        )
+        data = status_report(demo, first.communication_id)[0]
+        assert data["versions"][0]["status"] == "cleared"
+        assert requests_by_party(demo)["dsden"]["status"] == "deemed_approved"
+        assert (second.version, second.status) == (2, "routing")
+        smtp_server.reset()
+        dispatch(demo, smtp_server)
+        subjects = [str(m.message["Subject"]) for m in smtp_server.accepted_messages()]
+        assert any("validée" in subject for subject in subjects), subjects
+
     def test_an_unknown_token_is_not_found(self, demo: AppContext) -> None:
         """Forged tokens find nothing."""
         with pytest.raises(NotFound):
