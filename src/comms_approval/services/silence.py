@@ -18,7 +18,11 @@ from comms_approval.services.records import record_event, request_refs, requests
 
 
 def deem_approved(
-    session: Session, ctx: AppContext, communication: CommunicationRow, version: VersionRow, request: RequestRow
+    session: Session,
+    ctx: AppContext,
+    communication: CommunicationRow,
+    version: VersionRow,
+    request: RequestRow,
 ) -> None:
     """Record the approval by silence of an awaiting request, as of its deadline."""
     assert request.deadline_at is not None
@@ -42,7 +46,9 @@ def deem_approved(
     )
 
 
-def deem_elapsed(session: Session, ctx: AppContext, communication: CommunicationRow, version: VersionRow) -> int:
+def deem_elapsed(
+    session: Session, ctx: AppContext, communication: CommunicationRow, version: VersionRow
+) -> int:
     """Deem every request of the version whose deadline has passed while it awaited an answer; how many.
 
     The caller holds the version's lock (services.locks).

@@ -375,7 +375,9 @@ class TestDecisions:
         smtp_server.fail_temporarily(PARTNERS["caf"], times=1)
         submit_demo_draft(demo, checker, draft)
         dispatch(demo, smtp_server)
-        clock.advance(timedelta(days=4))  # the CAF's request is delivered on Monday 27 April: a later deadline
+        clock.advance(
+            timedelta(days=4)
+        )  # the CAF's request is delivered on Monday 27 April: a later deadline
         dispatch(demo, smtp_server)
         requests = requests_by_party(demo)
         deadline = datetime.fromisoformat(str(requests["dsden"]["deadline"]))
