@@ -43,6 +43,37 @@ def test_recent_values_are_kept_and_the_least_recently_used_dropped() -> None:
     assert built == ["a", "b", "c", "b"]
 
 
+def test_recent_is_safe_to_share_between_threads() -> None:
+    """Threads that evict each other's keys: a lookup and its move are one step (else KeyError)."""
+    import random
+    import sys
+    import threading
+
+    kept: Recent[int, object] = Recent(4)
+    errors: list[BaseException] = []
+
+    def work(seed: int) -> None:
+        draw = random.Random(seed)
+        try:
+            for _ in range(50_000):
+                kept.get(draw.randrange(6), object)
+        except BaseException as exc:  # the test reports whatever broke
+            errors.append(exc)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+    assert len(kept) == 4
+
+
 def test_a_logo_keeps_its_templates_for_the_last_widths_used_only(tmp_path: Path) -> None:
     ref = _reference(tmp_path)
     first = ref.planes(150)
