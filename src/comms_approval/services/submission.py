@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -406,9 +407,12 @@ def receive_draft(
 MAX_CHECK_ATTEMPTS = 3
 
 
-# A worker holds a check this long past its claim and past each page it reports (a page takes 0.5-3 s): a
-# check whose process died is free again within minutes, whatever the document's length.
+# A worker holds a check this long past its claim and past each renewal: a check whose process died is free
+# again within minutes, whatever the document's length. A live worker renews it at each page it reports (a page
+# takes 0.5-3 s) and, whatever stage the check is in, every `CHECK_HEARTBEAT` of real time: the annotated
+# pages and the mentions' reading (Tesseract at 300 dpi on a long PDF without a text layer) report no pages.
 CHECK_LEASE = timedelta(minutes=5)
+CHECK_HEARTBEAT = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -480,6 +484,7 @@ def run_check(
     version_id: int,
     *,
     find_mentions: MentionFinder | None = None,
+    heartbeat: timedelta = CHECK_HEARTBEAT,
 ) -> CheckOutcome | None:
     """Run the pending logo check of an accepted draft, then route it or hold it, as `submit_draft` would.
 
@@ -495,10 +500,18 @@ def run_check(
         convention = get_convention(uow.session, communication.convention_id)
         document = ctx.settings.data_dir / version.stored_path
         sha = version.sha256
+        attempt = version.check_attempts  # this worker's claim: only it renews the lease
     try:
-        report, report_data = _run_checker(
-            ctx, checker, document, sha, convention, find_mentions, _ProgressWriter(ctx, version_id)
-        )
+        with _Heartbeat(ctx, version_id, attempt, heartbeat):
+            report, report_data = _run_checker(
+                ctx,
+                checker,
+                document,
+                sha,
+                convention,
+                find_mentions,
+                _ProgressWriter(ctx, version_id, attempt),
+            )
     except DocumentError as exc:
         return _fail_check(ctx, version_id, exc)
     except Exception:
@@ -551,6 +564,7 @@ class _ProgressWriter:
 
     ctx: AppContext
     version_id: int
+    attempt: int
     every: timedelta = timedelta(seconds=1)
     _last: datetime | None = None
 
@@ -559,23 +573,54 @@ class _ProgressWriter:
         if done < total and self._last is not None and now - self._last < self.every:
             return
         self._last = now
-        try:
-            with self.ctx.uow() as uow:
-                uow.session.execute(
-                    update(VersionRow)
-                    .where(
-                        col(VersionRow.id) == self.version_id,
-                        col(VersionRow.status) == VersionState.CHECKING.value,
-                    )
-                    .values(
-                        check_progress=round(done / max(total, 1), 3), check_claimed_until=now + CHECK_LEASE
-                    )
+        _renew_claim(self.ctx, self.version_id, self.attempt, progress=round(done / max(total, 1), 3))
+
+
+class _Heartbeat:
+    """Renews a running check's claim every `every` of real time while the check runs, whatever its stage.
+
+    Real time, not the injected clock: it says that this process is alive, which is what the lease is about.
+    """
+
+    def __init__(self, ctx: AppContext, version_id: int, attempt: int, every: timedelta) -> None:
+        self._ctx, self._version_id, self._attempt = ctx, version_id, attempt
+        self._every = every.total_seconds()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"check-heartbeat-{version_id}", daemon=True)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._every):
+            _renew_claim(self._ctx, self._version_id, self._attempt)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _renew_claim(ctx: AppContext, version_id: int, attempt: int, *, progress: float | None = None) -> None:
+    """Extend the lease of the claim `attempt` (and record the progress), unless another worker took it since:
+    a worker whose lease lapsed must not renew its successor's claim."""
+    values: dict[str, object] = {"check_claimed_until": ctx.clock.now() + CHECK_LEASE}
+    if progress is not None:
+        values["check_progress"] = progress
+    try:
+        with ctx.uow() as uow:
+            uow.session.execute(
+                update(VersionRow)
+                .where(
+                    col(VersionRow.id) == version_id,
+                    col(VersionRow.status) == VersionState.CHECKING.value,
+                    col(VersionRow.check_attempts) == attempt,
                 )
-                uow.commit()
-        except SQLAlchemyError:  # progress is a courtesy: a database hiccup must not fail the check itself
-            log.warning(
-                "progress of the logo check of version %s not recorded", self.version_id, exc_info=True
+                .values(**values)
             )
+            uow.commit()
+    except SQLAlchemyError:  # a courtesy and a heartbeat: a database hiccup must not fail the check itself
+        log.warning("the claim of the logo check of version %s not renewed", version_id, exc_info=True)
 
 
 def _fail_check(ctx: AppContext, version_id: int, error: DocumentError) -> CheckOutcome:

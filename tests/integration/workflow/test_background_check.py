@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -250,7 +251,7 @@ class TestRunCheck:
             database_url=f"sqlite:///{tmp_path / 'missing-folder' / 'db.sqlite'}",
         )
         ctx = build_context(unreachable, migrate=False)
-        writer = _ProgressWriter(ctx, version_id=1)
+        writer = _ProgressWriter(ctx, version_id=1, attempt=1)
         writer(1, 10)  # no exception
         writer(10, 10)
 
@@ -349,6 +350,51 @@ class TestProgress:
         finally:
             checker.gate.set()
             running.join(timeout=30)
+
+    def test_a_heartbeat_keeps_the_claim_while_the_check_reads_the_draft_after_its_pages(
+        self, demo: AppContext, clock: ManualClock, checker: FakeLogoChecker, brochure: Path
+    ) -> None:
+        """Reading what the draft names reports no pages: minutes on a long PDF without a text layer. A live
+        worker's heartbeat still renews its claim, so no other worker takes the check from it."""
+        accepted = accept(demo, brochure)
+        taken: list[bool] = []
+
+        def slow_mentions(document: Path, convention: Convention) -> dict[str, object]:
+            clock.advance(CHECK_LEASE + timedelta(minutes=1))  # past the lease the claim and the pages took
+            give_up = time.monotonic() + 10
+            while version_row(demo, accepted.version_id).check_claimed_until <= clock.now():  # type: ignore[operator]
+                assert time.monotonic() < give_up, "the claim was never renewed"
+                time.sleep(0.01)
+            taken.append(claim_check(demo, accepted.version_id))  # another worker tries meanwhile
+            return {"named_parties": []}
+
+        outcome = run_check(
+            demo,
+            checker,
+            accepted.version_id,
+            find_mentions=slow_mentions,
+            heartbeat=timedelta(milliseconds=20),
+        )
+        assert taken == [False]
+        assert outcome is not None and outcome.status == "routing"
+        assert version_row(demo, accepted.version_id).check_attempts == 1
+
+    def test_a_worker_whose_claim_was_taken_over_does_not_renew_its_successors(
+        self, demo: AppContext, clock: ManualClock, brochure: Path
+    ) -> None:
+        """Only the claim's holder renews it: the late one's renewal would hide its successor's death."""
+        from comms_approval.services.submission import _ProgressWriter
+
+        accepted = accept(demo, brochure)
+        assert claim_check(demo, accepted.version_id)  # attempt 1: its lease lapses
+        clock.advance(CHECK_LEASE + timedelta(seconds=1))
+        assert claim_check(demo, accepted.version_id)  # attempt 2
+        held_until = version_row(demo, accepted.version_id).check_claimed_until
+        clock.advance(timedelta(minutes=1))
+        _ProgressWriter(demo, accepted.version_id, attempt=1)(5, 10)
+        assert version_row(demo, accepted.version_id).check_claimed_until == held_until
+        _ProgressWriter(demo, accepted.version_id, attempt=2)(5, 10)
+        assert version_row(demo, accepted.version_id).check_claimed_until == clock.now() + CHECK_LEASE
 
 
 class TestNewVersionMeanwhile:
