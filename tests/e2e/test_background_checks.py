@@ -216,6 +216,34 @@ class TestResumed:
             assert "Tous les logos sont présents" in client.get(location).text
         assert asked(short_inline) == ["caf", "dsden", "dtpjj", "prefet"]
 
+    def test_a_running_app_takes_up_a_check_whose_claim_lapsed_without_anyone_asking(
+        self, short_inline: AppContext, tmp_path: Path
+    ) -> None:
+        """A restart killed a check mid-way: its lease was live when the app came back, and the officer, told
+        to leave the page, never opens it. The app looks again while it runs."""
+        import time
+        from datetime import timedelta
+
+        from comms_approval.clock import ManualClock
+        from comms_approval.services.submission import CHECK_LEASE
+
+        app = create_app(short_inline, logo_checker=FakeLogoChecker(), find_mentions=FakeMentionFinder())  # type: ignore[arg-type]
+        app.state.checks.resume_every = 0.05
+        accepted = accept_brochure(short_inline, tmp_path)
+        assert claim_check(short_inline, accepted.version_id)  # held by the process the restart killed
+        with TestClient(app, base_url=ORIGIN):
+            time.sleep(0.2)
+            assert status_of(short_inline, accepted.version_id) == "checking"  # its claim is still live
+            clock = short_inline.clock
+            assert isinstance(clock, ManualClock)
+            clock.advance(CHECK_LEASE + timedelta(seconds=1))
+            give_up = time.monotonic() + 10
+            while status_of(short_inline, accepted.version_id) == "checking" and time.monotonic() < give_up:
+                time.sleep(0.05)
+            app.state.checks.wait()
+        assert status_of(short_inline, accepted.version_id) == "routing"
+        assert asked(short_inline) == ["caf", "dsden", "dtpjj", "prefet"]
+
     def test_the_check_status_needs_a_signed_in_officer(
         self, short_inline: AppContext, smtp_server: SmtpTestServer, tmp_path: Path
     ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,7 +18,7 @@ from comms_approval.services.logo_check import LogoChecker
 from comms_approval.services.mentions import document_mentions
 from comms_approval.services.submission import MentionFinder
 from comms_approval.web import auditors, lifecycle, officers, partners, reports
-from comms_approval.web.checks import BackgroundChecks
+from comms_approval.web.checks import BackgroundChecks, keep_resuming
 from comms_approval.web.common import (
     SignInRequired,
     app_checker,
@@ -47,7 +48,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.checks.resume()  # checks a previous process left unfinished
+        resuming = asyncio.create_task(keep_resuming(app.state.checks))
         yield
+        resuming.cancel()
         app.state.checks.shutdown()
 
     app = FastAPI(title="comms-approval", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)

@@ -2,11 +2,14 @@
 
 The database holds the truth (a version in `checking`, claimed with a lease: `services.submission.run_check`);
 this queue only avoids starting the same check twice in one process. Checks left by a process that died are
-taken again at start-up, or when their officer's page asks after them.
+taken again at start-up, every `resume_every` seconds while the app runs (`keep_resuming`: a process killed
+mid-check by a restart leaves a live lease, which the start-up pass finds still held), or when their officer's
+page asks after them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Callable
@@ -37,6 +40,8 @@ class BackgroundChecks:
         self._executor: ThreadPoolExecutor | None = None
         self._queued: set[int] = set()
         self._lock = threading.Lock()
+        # real seconds between two looks for checks nobody holds (a lease lapses 5 minutes after its renewal)
+        self.resume_every = 60.0
 
     def enqueue(self, version_id: int) -> bool:
         """Queue a version's check unless this process already has it (or runs no checks); True when queued now."""
@@ -86,3 +91,13 @@ class BackgroundChecks:
     def _release(self, version_id: int) -> None:
         with self._lock:
             self._queued.discard(version_id)
+
+
+async def keep_resuming(checks: BackgroundChecks) -> None:
+    """Take up the checks nobody holds, every `checks.resume_every` seconds, until cancelled (the app's life)."""
+    while True:
+        await asyncio.sleep(checks.resume_every)
+        try:
+            await asyncio.to_thread(checks.resume)
+        except Exception:  # a database hiccup: the next pass looks again
+            log.exception("looking for logo checks to take up failed")
