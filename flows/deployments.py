@@ -25,6 +25,9 @@ TAGS = ["comms-approval"]
 
 # One sweep at a time: a second one would only skip locked rows; cancelling it keeps the run history honest.
 SWEEP_CONCURRENCY = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
+# Two check runs at most (each claims its own drafts, a long one for minutes); a run starting every minute
+# would otherwise pile up and take every worker slot (`--limit 4`) from the sweep and the outbox.
+CHECK_CONCURRENCY = ConcurrencyLimitConfig(limit=2, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
 
 
 def build_deployments(
@@ -56,6 +59,7 @@ def build_deployments(
         check_drafts.to_deployment(
             "check-drafts",
             interval=CHECK_EVERY,
+            concurrency_limit=CHECK_CONCURRENCY,
             tags=TAGS,
             description="Run the logo checks long drafts left pending (claimed: never twice), then deliver.",
         ),

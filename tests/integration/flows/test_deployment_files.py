@@ -78,10 +78,13 @@ class TestPrefectProject:
         assert {name: d.entrypoint for name, d in in_code.items()} == {
             name: d["entrypoint"] for name, d in in_file.items()
         }
-        assert (
-            in_code["deadline-sweep"].concurrency_limit
-            == in_file["deadline-sweep"]["concurrency_limit"]["limit"]
-        )
+        for name in ("deadline-sweep", "check-drafts"):
+            assert in_code[name].concurrency_limit == in_file[name]["concurrency_limit"]["limit"]
+            assert in_code[name].concurrency_options is not None
+            assert (
+                in_code[name].concurrency_options.collision_strategy.value
+                == in_file[name]["concurrency_limit"]["collision_strategy"]
+            )
 
     def test_prefect_deploy_registers_the_project_on_a_prefect_server(self, prefect_api: str) -> None:
         """`prefect deploy --all` accepts the file for real, against the test server."""
