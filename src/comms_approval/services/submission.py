@@ -701,6 +701,22 @@ def _record_check_failure(
     session.add(version)
 
 
+def _lock_latest_version(session: Session, communication_id: int) -> VersionRow | None:
+    """Lock the communication's latest version, the one a new version follows.
+
+    Read, then locked: a new version committed by another request while this one waited for the lock is the
+    latest now (two uploads of a new version at once both read version 1; the second must follow version 2,
+    not number itself 2 again). SQLite's single writer never lets that happen; PostgreSQL's row locks do.
+    """
+    existing = versions_of(session, communication_id)
+    while existing:
+        latest = lock_version(session, existing[-1].id or 0)
+        existing = versions_of(session, communication_id)
+        if latest is not None and existing[-1].id == latest.id:
+            return latest
+    return None
+
+
 def _open_version(
     session: Session, ctx: AppContext, submission: _Submission, report_data: dict[str, object]
 ) -> tuple[CommunicationRow, VersionRow]:
@@ -723,8 +739,7 @@ def _open_version(
         communication = get_communication(session, communication_id)
         if communication.convention_id != convention.id or communication.submitting_party != party_id:
             raise SubmissionRefused("a new version must come from the party that submitted the communication")
-        existing = versions_of(session, communication_id)
-        previous = lock_version(session, existing[-1].id or 0) if existing else None
+        previous = _lock_latest_version(session, communication_id)
         if previous is not None:
             # a version whose last silence has elapsed is cleared (or blocked), not superseded
             conclude_if_decided(session, ctx, communication, previous)

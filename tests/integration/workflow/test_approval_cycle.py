@@ -501,3 +501,49 @@ class TestVersions:
         assert requests_by_party(demo, 1, 2)["caf"]["delivered_at"] == clock.now().isoformat()
         latest = smtp_server.messages_to(PARTNERS["caf"])[-1]
         assert "version 1 → 2" in " ".join(body_of(latest).split())  # partners see what changed
+
+    def test_two_new_versions_uploaded_at_once_follow_each_other(
+        self, demo: AppContext, checker: FakeLogoChecker, tmp_path: Path
+    ) -> None:
+        """Both uploads read version 1 and wait for its lock: the second must follow the first's version 2."""
+        import threading
+        import time
+
+        from comms_approval.services.locks import lock_version
+
+        first = submit_demo_draft(demo, checker, make_draft(tmp_path, "v1.png", text="v1"))
+        holding, release = threading.Event(), threading.Event()
+
+        def hold_version_1() -> None:
+            with demo.uow() as uow:
+                lock_version(uow.session, first.version_id)
+                holding.set()
+                release.wait(timeout=30)
+
+        results: list[object] = []
+
+        def upload(name: str) -> None:
+            try:
+                draft = make_draft(tmp_path / name, f"{name}.png", text=name)
+                results.append(
+                    submit_demo_draft(demo, checker, draft, communication_id=first.communication_id)
+                )
+            except Exception as exc:  # the test reports what a request would have answered
+                results.append(exc)
+
+        holder = threading.Thread(target=hold_version_1)
+        holder.start()
+        assert holding.wait(timeout=10)
+        uploads = [threading.Thread(target=upload, args=(name,)) for name in ("a", "b")]
+        for thread in uploads:
+            thread.start()
+        time.sleep(0.5)  # both have read the versions and wait for version 1's lock
+        release.set()
+        holder.join(timeout=30)
+        for thread in uploads:
+            thread.join(timeout=60)
+        assert not [r for r in results if isinstance(r, Exception)], results
+        data = status_report(demo, first.communication_id)[0]
+        assert [v["version"] for v in data["versions"]] == [1, 2, 3]
+        assert [v["status"] for v in data["versions"]] == ["superseded", "superseded", "routing"]
+        assert verify_trail(demo).ok
