@@ -55,7 +55,14 @@ class FailedLookupLimiter:
 
 
 class TokenRateLimitMiddleware(BaseHTTPMiddleware):
-    """Answers 429 to a client that failed too many link lookups; records each 404 on a guarded path."""
+    """Answers 429 instead of 404 to a client that failed too many link lookups; records each 404 on a guarded
+    path.
+
+    A valid link still opens for a blocked client: a whole administration may reach us from one address (a
+    proxy, a NAT), and one guesser or faulty link scanner there must not keep its partners from answering, least
+    of all on the last day, when their silence would become approval. The guesser gains nothing: every unknown
+    link keeps answering 429, and a valid one tells only what its holder already knows.
+    """
 
     def __init__(self, app: ASGIApp, limiter: FailedLookupLimiter) -> None:
         super().__init__(app)
@@ -67,19 +74,20 @@ class TokenRateLimitMiddleware(BaseHTTPMiddleware):
         if not request.url.path.startswith(GUARDED_PREFIXES):
             return await call_next(request)
         client = request.client.host if request.client else "unknown"
-        wait = self.limiter.blocked_for(client)
-        if wait is not None:
-            seconds = max(1, int(wait.total_seconds()) + 1)
-            return PlainTextResponse(
-                "Trop de liens invalides : veuillez réessayer plus tard. / Too many invalid links: try again later.",
-                status_code=429,
-                headers={
-                    "Retry-After": str(seconds),
-                    "Cache-Control": "no-store",
-                    "Referrer-Policy": "no-referrer",
-                },
-            )
         response = await call_next(request)
-        if response.status_code == 404:
-            self.limiter.record_failure(client)
-        return response
+        if response.status_code != 404:
+            return response
+        wait = self.limiter.blocked_for(client)
+        self.limiter.record_failure(client)
+        if wait is None:
+            return response
+        seconds = max(1, int(wait.total_seconds()) + 1)
+        return PlainTextResponse(
+            "Trop de liens invalides : veuillez réessayer plus tard. / Too many invalid links: try again later.",
+            status_code=429,
+            headers={
+                "Retry-After": str(seconds),
+                "Cache-Control": "no-store",
+                "Referrer-Policy": "no-referrer",
+            },
+        )
