@@ -68,3 +68,24 @@ def test_two_writers_queue_instead_of_failing(sqlite_engine) -> None:  # type: i
     assert errors == []
     with UnitOfWork(sqlite_engine, read_only=True) as reader:
         assert reader.session.execute(text("SELECT seq FROM audit_head")).scalar_one() == 1
+
+
+def test_a_read_only_unit_of_work_reads_one_snapshot(database_url: str) -> None:
+    """A read in several statements (an export in batches) sees none of what commits meanwhile, on both
+    databases: PostgreSQL's default isolation would show it to the statements after the commit."""
+    engine = create_db_engine(database_url)
+    upgrade(engine)
+    try:
+        with UnitOfWork(engine) as setup:
+            setup.session.execute(text("DELETE FROM audit_head"))
+            setup.commit()
+        with UnitOfWork(engine, read_only=True) as reader:
+            assert reader.session.execute(text("SELECT count(*) FROM audit_head")).scalar_one() == 0
+            with UnitOfWork(engine) as writer:
+                writer.session.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, 'x')"))
+                writer.commit()
+            assert reader.session.execute(text("SELECT count(*) FROM audit_head")).scalar_one() == 0
+        with UnitOfWork(engine, read_only=True) as later:
+            assert later.session.execute(text("SELECT count(*) FROM audit_head")).scalar_one() == 1
+    finally:
+        engine.dispose()

@@ -7,7 +7,7 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from comms_approval.adapters.db.engine import READ_ONLY_OPTION
+from comms_approval.adapters.db.engine import READ_ONLY_OPTION, is_postgres
 
 
 class UnitOfWork:
@@ -25,7 +25,15 @@ class UnitOfWork:
         return self._session
 
     def __enter__(self) -> UnitOfWork:
-        bind = self.engine.execution_options(**{READ_ONLY_OPTION: True}) if self.read_only else self.engine
+        bind = self.engine
+        if self.read_only:
+            # One snapshot for the whole read (SQLite's deferred BEGIN gives one; PostgreSQL's default READ
+            # COMMITTED sees each statement's own): an export or a verification read in batches must not
+            # find events committed after it read their payloads, which would look like erased ones.
+            options: dict[str, object] = {READ_ONLY_OPTION: True}
+            if is_postgres(self.engine):
+                options["isolation_level"] = "REPEATABLE READ"
+            bind = self.engine.execution_options(**options)
         self._session = Session(bind, expire_on_commit=False, autoflush=True)
         self._session.begin()
         return self
