@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import threading
 import warnings
 import zlib
 from collections.abc import Iterator, Sequence
@@ -24,6 +25,13 @@ DEFAULT_MAX_PIXELS = 60_000_000  # a 600 dpi A3 scan is ~70 MP; anything beyond 
 RENDER_DPI = 150.0
 MAX_RENDER_PIXELS = 4_500_000  # cap per rendered page (A4 at 150 dpi is 2.2 MP)
 A4_MM = (210.0, 297.0)
+
+PDFIUM_LOCK = threading.RLock()
+"""Held around every call into PDFium, which is not thread-safe (its global font and glyph caches, FreeType):
+the web process renders and validates PDFs from several threads at once (logo checks, uploads, previews,
+visual differences), and two threads inside PDFium crash the process. It is held per call or per page, never
+across a `yield` (a generator's caller may take minutes between pages), and no other lock is taken under it.
+Reentrant, so a locked helper may call another."""
 
 _MIME = {
     "application/pdf": "pdf",
@@ -141,15 +149,17 @@ def validate_document(
             )
     if kind == "pdf":
         with open_pdf(path) as pdf:
-            count = len(pdf)
+            with PDFIUM_LOCK:
+                count = len(pdf)
             _check_page_count(count, max_pages)
             sizes = []
-            for index in range(count):
-                try:
-                    width_pt, height_pt = pdf.get_page_size(index)
-                except pdfium.PdfiumError as exc:  # a damaged page object
-                    raise _corrupt() from exc
-                sizes.append((width_pt * 25.4 / 72.0, height_pt * 25.4 / 72.0))
+            with PDFIUM_LOCK:
+                for index in range(count):
+                    try:
+                        width_pt, height_pt = pdf.get_page_size(index)
+                    except pdfium.PdfiumError as exc:  # a damaged page object
+                        raise _corrupt() from exc
+                    sizes.append((width_pt * 25.4 / 72.0, height_pt * 25.4 / 72.0))
         _guard_content_streams(path)
         return DocumentInfo("pdf", count, tuple(sizes))
     with _open_image(path, kind, max_pixels) as image:
@@ -224,12 +234,17 @@ def _unopenable(path: Path) -> DocumentError:
 
 @contextlib.contextmanager
 def open_pdf(path: Path) -> Iterator[pdfium.PdfDocument]:
+    """The PDF opened by PDFium, closed on exit. Opening and closing take `PDFIUM_LOCK`; so must every use of the
+    document in the block (the helpers of this module do)."""
     try:
-        pdf = pdfium.PdfDocument(path)
+        with PDFIUM_LOCK:
+            pdf = pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
         raise _unopenable(path) from exc
     try:
-        if pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw) != -1:
+        with PDFIUM_LOCK:
+            encrypted = pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw) != -1
+        if encrypted:
             # Even when it opens without a password, an encrypted file restricts what the partners may do with it.
             raise _err(
                 "The PDF is encrypted; please send an unencrypted version.",
@@ -237,7 +252,8 @@ def open_pdf(path: Path) -> Iterator[pdfium.PdfDocument]:
             )
         yield pdf
     finally:
-        pdf.close()
+        with PDFIUM_LOCK:
+            pdf.close()
 
 
 @contextlib.contextmanager
@@ -343,8 +359,11 @@ def iter_pages(
             yield _decode_image(path, kind, max_pixels)
         return
     with open_pdf(path) as pdf:
-        _check_page_count(len(pdf), max_pages)
-        for index in range(len(pdf)) if numbers is None else [n - 1 for n in numbers if 1 <= n <= len(pdf)]:
+        with PDFIUM_LOCK:
+            count = len(pdf)
+        _check_page_count(count, max_pages)
+        for index in range(count) if numbers is None else [n - 1 for n in numbers if 1 <= n <= count]:
+            # render_pdf_page holds PDFIUM_LOCK for this page only: never across the yield
             yield render_pdf_page(
                 pdf, index, dpi=dpi, max_pixels=max_render_pixels, max_image_pixels=max_pixels
             )
@@ -355,7 +374,7 @@ def page_count(path: Path) -> int:
     path = Path(path)
     if sniff_kind(_read_head(path)) != "pdf":
         return 1
-    with open_pdf(path) as pdf:
+    with open_pdf(path) as pdf, PDFIUM_LOCK:
         return len(pdf)
 
 
@@ -380,6 +399,15 @@ def render_pdf_page(
     dpi: float = RENDER_DPI,
     max_pixels: int = MAX_RENDER_PIXELS,
     max_image_pixels: int = DEFAULT_MAX_PIXELS,
+) -> PageRaster:
+    """One page (0-based `index`) rendered to RGB pixels of our own, under `PDFIUM_LOCK`."""
+    with PDFIUM_LOCK:
+        # the page is closed and the bitmap freed in the helper, so (on success) while the lock is held
+        return _render_pdf_page(pdf, index, dpi=dpi, max_pixels=max_pixels, max_image_pixels=max_image_pixels)
+
+
+def _render_pdf_page(
+    pdf: pdfium.PdfDocument, index: int, *, dpi: float, max_pixels: int, max_image_pixels: int
 ) -> PageRaster:
     page = pdf[index]
     try:
@@ -417,8 +445,18 @@ def embedded_images(
     """The image objects drawn on a page (with their soft masks), for the fast path of the logo check.
 
     Objects covering more than `max_area` of the page are left out before their pixels are decoded (a
-    full-page photograph costs ~0.1 s to extract, and the caller has no use for it).
+    full-page photograph costs ~0.1 s to extract, and the caller has no use for it). Holds `PDFIUM_LOCK`.
     """
+    with PDFIUM_LOCK:
+        # the page is closed and the bitmaps freed in the helper, so (on success) while the lock is held
+        return _embedded_images(
+            pdf, index, min_side_px=min_side_px, max_image_pixels=max_image_pixels, max_area=max_area
+        )
+
+
+def _embedded_images(
+    pdf: pdfium.PdfDocument, index: int, *, min_side_px: int, max_image_pixels: int, max_area: float
+) -> list[EmbeddedImage]:
     page = pdf[index]
     found: list[EmbeddedImage] = []
     try:

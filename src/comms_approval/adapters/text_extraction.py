@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from comms_approval.adapters.documents import iter_pages, open_pdf, render_pdf_page, sniff_kind
+from comms_approval.adapters.documents import PDFIUM_LOCK, iter_pages, open_pdf, render_pdf_page, sniff_kind
 from comms_approval.domain.errors import CommsApprovalError, DocumentError
 
 OCR_DPI = 300.0  # Tesseract reads best around 300 dpi
@@ -145,16 +145,19 @@ def _tesseract_version(executable: str) -> str:
 def pdf_text_layer(path: Path) -> Iterator[PageText]:
     """The text layer of each PDF page, in reading order as pdfium gives it."""
     with open_pdf(Path(path)) as pdf:
-        for index in range(len(pdf)):
-            page = pdf[index]
-            try:
-                textpage = page.get_textpage()
+        with PDFIUM_LOCK:
+            count = len(pdf)
+        for index in range(count):
+            with PDFIUM_LOCK:  # one page at a time: never held across the yield
+                page = pdf[index]
                 try:
-                    text = textpage.get_text_range()
+                    textpage = page.get_textpage()
+                    try:
+                        text = textpage.get_text_range()
+                    finally:
+                        textpage.close()
                 finally:
-                    textpage.close()
-            finally:
-                page.close()
+                    page.close()
             # pdfium ends lines with CRLF and writes a hyphen at a line end as U+FFFE (eating the line
             # break); giving both back their plain form keeps the text as the reader sees it.
             text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufffe", "-\n")

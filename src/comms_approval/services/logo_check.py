@@ -158,7 +158,9 @@ class OpenCvLogoMatcher:
 
         out: list[LogoEvidence] = []
         with documents.open_pdf(document) as pdf:
-            for index in range(len(pdf)):
+            with documents.PDFIUM_LOCK:
+                pages = len(pdf)
+            for index in range(pages):
                 width_mm, height_mm = sizes_mm[index]
                 for image in documents.embedded_images(pdf, index, max_area=MAX_EMBEDDED_AREA):
                     out.extend(
