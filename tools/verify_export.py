@@ -7,8 +7,11 @@ Usage:
 It recomputes every event hash exactly as comms_approval.domain.audit_chain does (canonical JSON: sorted
 keys, no spaces, UTF-8 kept; SHA-256 of the event body, which includes the previous event's hash and the
 SHA-256 of the payload), checks the links and the sequence, checks each payload still present against its
-committed digest (an erased payload is legal), and checks that the anchors (SEQ:HASH printed in the
-conclusion e-mails, or a signed checkpoint file) are in the chain, which detects a truncated tail.
+committed digest, checks that each erased payload is accounted for by a later `retention_purged` event of
+the same convention listing its sequence number in `seq_ranges` (any other missing payload breaks the chain;
+one marked `payload_withheld`, in an auditor's partial export from the web, is counted apart), and checks
+that the anchors (SEQ:HASH printed in the conclusion e-mails, or a signed checkpoint file) are in the
+chain, which detects a truncated tail.
 
 Exit status: 0 intact, 1 broken (the first bad sequence number is named), 2 unusable input.
 """
@@ -16,6 +19,7 @@ Exit status: 0 intact, 1 broken (the first bad sequence number is named), 2 unus
 from __future__ import annotations
 
 import argparse
+import bisect
 import hashlib
 import hmac
 import json
@@ -31,6 +35,7 @@ from pathlib import Path
 CHAIN_VERSION = "sha256-canonical-json/v1"
 CHECKPOINT_FORMAT = "comms-approval-checkpoint/v1"
 GENESIS_HASH = "0" * 64
+RETENTION_PURGE_KIND = "retention_purged"
 
 
 def canonical_json(value: object) -> str:
@@ -65,6 +70,49 @@ def event_hash(event: dict[str, object]) -> str:
     return sha256_hex(canonical_json(body))
 
 
+def purged_seq_ranges(payload: object) -> list[tuple[int, int]]:
+    """The (first, last) runs of sequence numbers a retention purge payload says it erased (none if malformed)."""
+    runs = payload.get("seq_ranges") if isinstance(payload, dict) else None
+    if not isinstance(runs, list):
+        return []
+    return [
+        (run[0], run[1])
+        for run in runs
+        if isinstance(run, list)
+        and len(run) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in run)
+    ]
+
+
+def first_unaccounted_erasure(
+    erased: list[tuple[int, object]], purges: list[tuple[int, object, list[tuple[int, int]]]]
+) -> int | None:
+    """The first erased payload no later purge of the same convention records (as audit_chain.verify_chain)."""
+    covered: dict[object, list[tuple[int, int]]] = {}
+    for purge_seq, owner, runs in purges:
+        for first, last in runs:
+            before = min(last, purge_seq - 1)  # a purge erases payloads written before it
+            if first <= before:
+                covered.setdefault(owner, []).append((first, before))
+    merged: dict[object, tuple[list[int], list[int]]] = {}
+    for owner, owned in covered.items():
+        starts: list[int] = []
+        ends: list[int] = []
+        for first, last in sorted(owned):
+            if ends and first <= ends[-1] + 1:
+                ends[-1] = max(ends[-1], last)
+            else:
+                starts.append(first)
+                ends.append(last)
+        merged[owner] = (starts, ends)
+    for seq, owner in erased:
+        starts, ends = merged.get(owner, ([], []))
+        index = bisect.bisect_right(starts, seq) - 1
+        if index < 0 or ends[index] < seq:
+            return seq
+    return None
+
+
 class Report:
     """What the walk found; `problem` is None when the bundle is intact."""
 
@@ -72,6 +120,7 @@ class Report:
         self.events = 0
         self.payloads_checked = 0
         self.payloads_erased = 0
+        self.payloads_withheld = 0
         self.head_seq = 0
         self.head_hash = GENESIS_HASH
         self.first_bad_seq: int | None = None
@@ -86,6 +135,8 @@ def verify_lines(lines: Iterable[str], anchors: Iterable[tuple[int, str]] = ()) 
     """Walk the bundle in order; stop at the first problem, as `audit verify` does."""
     report = Report()
     seen: dict[int, str] = {}
+    erased: list[tuple[int, object]] = []
+    purges: list[tuple[int, object, list[tuple[int, int]]]] = []
     expected_seq, prev_hash = 1, GENESIS_HASH
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -106,16 +157,33 @@ def verify_lines(lines: Iterable[str], anchors: Iterable[tuple[int, str]] = ()) 
         if digest != event["hash"]:
             return report.fail(seq, "event content does not match its hash")
         payload = event.get("payload")
-        if payload is None:
+        if payload is None and event.get("payload_withheld") is True:
+            # A partial export (an auditor's, from the web): the payload exists but is not shown to them.
+            report.payloads_withheld += 1
+        elif payload is None:
             report.payloads_erased += 1
+            erased.append((seq, event["convention_id"]))
         elif sha256_hex(canonical_json(payload)) != event["payload_sha256"]:
             return report.fail(seq, "payload does not match its committed digest")
         else:
             report.payloads_checked += 1
+            if event["kind"] == RETENTION_PURGE_KIND:
+                purges.append((seq, event["convention_id"], purged_seq_ranges(payload)))
         seen[seq] = digest
         report.events += 1
         report.head_seq, report.head_hash = seq, digest
         expected_seq, prev_hash = seq + 1, digest
+    bad = first_unaccounted_erasure(erased, purges)
+    if bad is not None:
+        report.events = bad - 1  # intact up to the event before, as for the other failures
+        report.head_seq, report.head_hash = bad - 1, seen.get(bad - 1, GENESIS_HASH)
+        return report.fail(
+            bad,
+            f"payload of event {bad} erased outside any retention purge "
+            f"(no {RETENTION_PURGE_KIND} event records it) / contenu de l'événement n° {bad} "
+            f"effacé hors de toute purge de conservation (aucun événement {RETENTION_PURGE_KIND} "
+            "ne l'enregistre)",
+        )
     for anchor_seq, anchor_hash in anchors:
         if anchor_seq > report.head_seq:
             return report.fail(
@@ -173,9 +241,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(vars(report), sort_keys=True))
     elif report.problem is None:
+        withheld = (
+            f", {report.payloads_withheld} withheld (partial export)" if report.payloads_withheld else ""
+        )
         print(
             f"OK: {report.events} events, head {report.head_seq} {report.head_hash}; "
-            f"{report.payloads_checked} payloads checked, {report.payloads_erased} erased; "
+            f"{report.payloads_checked} payloads checked, {report.payloads_erased} erased{withheld}; "
             f"{len(anchors)} anchor(s) found in the chain"
         )
     else:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from sqlalchemy import func, select
 from comms_approval.adapters.db.tables import AuditEventRow, RequestRow
 from comms_approval.bootstrap import AppContext
 from comms_approval.clock import ManualClock
+from comms_approval.services.audit import AuditRefs, record
 from comms_approval.services.sweep import run_sweep
 from tests.e2e.conftest import AUDITOR, OFFICER, ORIGIN, Routed, nonce_of, sign_in
 from tests.support.smtp_server import SmtpTestServer
@@ -120,6 +123,57 @@ class TestExports:
         rows = list(csv.DictReader(io.StringIO(client.get("/audit/export.csv").text)))
         assert rows[0]["seq"] == "1" and "prev_hash" in rows[0]
         assert len(rows) >= len(lines)  # the CSV export is itself recorded first
+
+    def test_an_export_withholds_every_payload_outside_the_auditors_conventions(
+        self,
+        client: TestClient,
+        demo: AppContext,
+        smtp_server: SmtpTestServer,
+        routed: Routed,
+        tmp_path: Path,
+    ) -> None:
+        """Sign-ins and page views belong to no convention and carry addresses and queries: withheld, as the
+        events of another convention are; the audited convention keeps its payloads; the bundle verifies."""
+        officer = TestClient(client.app, base_url=ORIGIN, follow_redirects=False)
+        sign_in(officer, demo, smtp_server, OFFICER)
+        sign_in(client, demo, smtp_server, AUDITOR)
+        client.get("/audit?party=caf")
+        with demo.uow() as uow:
+            record(
+                uow.session,
+                demo.clock,
+                "decision_recorded",
+                AuditRefs(convention_id="another-convention"),
+                {"comment": "confidential remark"},
+            )
+            uow.commit()
+        text = client.get("/audit/export.jsonl").text
+        lines = [json.loads(line) for line in text.splitlines()]
+        outside = [e for e in lines if e["convention_id"] != "demo-absenteisme-75"]
+        assert {"web_signed_in", "auditor_page_viewed", "decision_recorded"} <= {e["kind"] for e in outside}
+        assert all(e["payload"] is None and e["payload_withheld"] is True for e in outside)
+        assert "party=caf" not in text and "confidential remark" not in text
+        assert not any(e["kind"] == "web_signed_in" and OFFICER in json.dumps(e) for e in lines)
+        inside = [e for e in lines if e["convention_id"] == "demo-absenteisme-75"]
+        assert inside and all(e["payload"] is not None and "payload_withheld" not in e for e in inside)
+
+        rows = list(csv.DictReader(io.StringIO(client.get("/audit/export.csv").text)))
+        assert all(r["payload"] == "null" for r in rows if r["convention_id"] != "demo-absenteisme-75")
+        assert "payload_withheld" not in rows[0]
+
+        bundle = tmp_path / "auditor.jsonl"
+        bundle.write_text(text, encoding="utf-8")
+        verifier = Path(__file__).resolve().parents[2] / "tools" / "verify_export.py"
+        checked = subprocess.run(
+            [sys.executable, "-I", "-S", str(verifier), str(bundle), "--json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        report = json.loads(checked.stdout)
+        assert (report["payloads_withheld"], report["payloads_erased"]) == (len(outside), 0)
 
 
 class TestCertificates:

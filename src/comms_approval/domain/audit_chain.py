@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 GENESIS_HASH = "0" * 64
 CHAIN_VERSION = "sha256-canonical-json/v1"
+# The audit kind of a retention purge (lifecycle_events.RetentionPurged.kind): its payload lists, as
+# `seq_ranges`, the events whose payload it erased. It is the only legitimate way for a payload to go.
+RETENTION_PURGE_KIND = "retention_purged"
 
 
 def canonical_json(value: object) -> str:
@@ -62,6 +66,63 @@ class ChainedEvent:
         return sha256_hex(canonical_json(self.body()))
 
 
+def purged_seq_ranges(payload_text: str) -> list[tuple[int, int]]:
+    """The (first, last) runs of sequence numbers a retention purge payload says it erased (none if malformed)."""
+    try:
+        runs = json.loads(payload_text).get("seq_ranges")
+    except (ValueError, AttributeError):
+        return []
+    if not isinstance(runs, list):
+        return []
+    return [
+        (run[0], run[1])
+        for run in runs
+        if isinstance(run, list)
+        and len(run) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in run)
+    ]
+
+
+class _ErasureLedger:
+    """Erased payloads met during a walk, and the sequence numbers retention purges say they erased."""
+
+    def __init__(self) -> None:
+        self.erased: list[tuple[int, str | None]] = []
+        self._runs: dict[str | None, list[tuple[int, int]]] = {}
+
+    def purge(self, purge_seq: int, convention_id: str | None, runs: list[tuple[int, int]]) -> None:
+        # A purge erases payloads already written: only the part of a run before the purge event counts.
+        for first, last in runs:
+            before = min(last, purge_seq - 1)
+            if first <= before:
+                self._runs.setdefault(convention_id, []).append((first, before))
+
+    def first_unaccounted(self) -> tuple[int, str] | None:
+        """The first erased payload that no later purge of the same convention records, with the reason."""
+        merged: dict[str | None, tuple[list[int], list[int]]] = {}
+        for owner, runs in self._runs.items():
+            starts: list[int] = []
+            ends: list[int] = []
+            for first, last in sorted(runs):
+                if ends and first <= ends[-1] + 1:
+                    ends[-1] = max(ends[-1], last)
+                else:
+                    starts.append(first)
+                    ends.append(last)
+            merged[owner] = (starts, ends)
+        for seq, convention_id in self.erased:
+            starts, ends = merged.get(convention_id, ([], []))
+            index = bisect_right(starts, seq) - 1
+            if index < 0 or ends[index] < seq:
+                return seq, (
+                    f"payload of event {seq} erased outside any retention purge "
+                    f"(no {RETENTION_PURGE_KIND} event records it) / contenu de l'événement n° {seq} "
+                    f"effacé hors de toute purge de conservation (aucun événement {RETENTION_PURGE_KIND} "
+                    "ne l'enregistre)"
+                )
+        return None
+
+
 def payload_digest(payload: Mapping[str, object]) -> tuple[str, str]:
     """Return (canonical payload text, its SHA-256)."""
     text = canonical_json(dict(payload))
@@ -91,14 +152,17 @@ def verify_chain(
     """Walk events in stored order; any edit, deletion, insertion or reordering breaks a link or a hash.
 
     `payloads` (seq -> canonical text) are checked against their committed digests when still present;
-    an erased payload is legal (retention). `expected_head` is an anchor held outside the database
-    (a conclusion e-mail or a signed checkpoint): it detects a truncated tail.
+    an erased payload is legal only when a later `retention_purged` event of the same convention lists its
+    sequence number in `seq_ranges` (whoever can DELETE a payload row could otherwise pass the deletion off
+    as retention): the first erasure no purge accounts for breaks the chain. `expected_head` is an anchor
+    held outside the database (a conclusion e-mail or a signed checkpoint): it detects a truncated tail.
     """
     prev_hash = GENESIS_HASH
     expected_seq = 1
     count = checked = erased = 0
     last_seq, last_hash = 0, GENESIS_HASH
     seen: dict[int, str] = {}
+    ledger = _ErasureLedger()
     for event in events:
         count += 1
         if event.seq != expected_seq:
@@ -138,6 +202,7 @@ def verify_chain(
             text = payloads.get(event.seq)
             if text is None:
                 erased += 1
+                ledger.erased.append((event.seq, event.convention_id))
             elif sha256_hex(text) != event.payload_sha256:
                 return VerificationResult(
                     False,
@@ -151,10 +216,26 @@ def verify_chain(
                 )
             else:
                 checked += 1
+                if event.kind == RETENTION_PURGE_KIND:
+                    ledger.purge(event.seq, event.convention_id, purged_seq_ranges(text))
         seen[event.seq] = event.hash
         prev_hash = event.hash
         last_seq, last_hash = event.seq, event.hash
         expected_seq += 1
+    unaccounted = ledger.first_unaccounted()
+    if unaccounted is not None:
+        bad_seq, problem = unaccounted
+        # Intact up to the event before the unaccounted erasure (as for the other failures).
+        return VerificationResult(
+            False,
+            bad_seq - 1,
+            bad_seq - 1,
+            seen.get(bad_seq - 1, GENESIS_HASH),
+            bad_seq,
+            problem,
+            checked,
+            erased,
+        )
     if expected_head is not None:
         head_seq, head_hash = expected_head
         if head_seq > last_seq:

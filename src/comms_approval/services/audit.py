@@ -10,16 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
 
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from comms_approval.adapters.db import audit as store
 from comms_approval.adapters.db.audit import AuditRefs
-from comms_approval.adapters.db.tables import AuditEventRow
+from comms_approval.adapters.db.tables import AuditEventRow, AuditPayloadRow
 from comms_approval.bootstrap import AppContext
 from comms_approval.clock import Clock
-from comms_approval.domain.audit_chain import CHAIN_VERSION, VerificationResult
+from comms_approval.domain.audit_chain import CHAIN_VERSION, ChainedEvent, VerificationResult, verify_chain
 
-__all__ = ["AuditRefs", "export_trail", "record", "verify_trail"]
+__all__ = ["AuditRefs", "export_trail", "record", "verify_session", "verify_trail"]
 
 
 def record(
@@ -38,9 +39,52 @@ def record(
     )
 
 
+def iter_events_with_payloads(
+    session: Session, *, batch: int = 5000
+) -> Iterator[tuple[AuditEventRow, str | None]]:
+    """Every event in stored order with its payload (None once erased), both read by the same statement.
+
+    Now that a missing payload must be accounted for by a retention purge, the payloads cannot be read apart
+    from their events: under PostgreSQL's READ COMMITTED each statement has its own snapshot, so an event
+    appended between a payload query and an event query would look erased. One statement per batch sees an
+    event and its payload together (they are written in one transaction), and a purge's own event comes
+    after the payloads it erased, so a later batch always shows it.
+    """
+    last = 0
+    while True:
+        rows = list(
+            session.execute(
+                select(AuditEventRow, col(AuditPayloadRow.payload))
+                .outerjoin(AuditPayloadRow, col(AuditPayloadRow.seq) == col(AuditEventRow.seq))
+                .where(col(AuditEventRow.seq) > last)
+                .order_by(col(AuditEventRow.seq))
+                .limit(batch)
+            ).all()
+        )
+        if not rows:
+            return
+        for row, payload in rows:
+            yield row, (str(payload) if payload is not None else None)
+        last = rows[-1][0].seq
+
+
+def verify_session(session: Session, *, expected_head: tuple[int, str] | None = None) -> VerificationResult:
+    """Verify the whole stored chain, each payload checked against its digest or accounted for by a purge."""
+    current: dict[int, str] = {}  # only the payload of the event being checked: memory stays bounded
+
+    def events() -> Iterator[ChainedEvent]:
+        for row, text in iter_events_with_payloads(session):
+            current.clear()
+            if text is not None:
+                current[row.seq] = text
+            yield store.to_chained(row)
+
+    return verify_chain(events(), current, expected_head=expected_head)
+
+
 def verify_trail(ctx: AppContext, *, expected_head: tuple[int, str] | None = None) -> VerificationResult:
     with ctx.uow(read_only=True) as uow:
-        return store.verify(uow.session, expected_head=expected_head)
+        return verify_session(uow.session, expected_head=expected_head)
 
 
 @dataclass(frozen=True)
@@ -64,9 +108,7 @@ class ExportedEvent:
 
 
 def iter_export(session: Session) -> Iterator[ExportedEvent]:
-    payloads = store.payload_map(session)
-    for row in store.iter_events(session):
-        text = payloads.get(row.seq)
+    for row, text in iter_events_with_payloads(session):
         yield ExportedEvent(
             seq=row.seq,
             occurred_at=row.occurred_at.isoformat(),

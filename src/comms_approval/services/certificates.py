@@ -10,7 +10,6 @@ from fpdf import FPDF
 from sqlalchemy import select
 from sqlmodel import Session
 
-from comms_approval.adapters.db import audit as store
 from comms_approval.adapters.db.tables import AuditEventRow, CommunicationRow, RequestRow, VersionRow
 from comms_approval.bootstrap import AppContext
 from comms_approval.domain.convention import Convention
@@ -22,6 +21,7 @@ from comms_approval.domain.french import (
     format_datetime_en,
     format_datetime_fr,
 )
+from comms_approval.services.audit import verify_session
 from comms_approval.services.conventions import get_convention
 from comms_approval.services.records import get_communication, get_version, requests_of, versions_of
 
@@ -232,7 +232,7 @@ def _load(session: Session, communication_id: int, version_number: int | None) -
     for event in events:
         if event.request_id is not None:
             by_request.setdefault(event.request_id, []).append(event)
-    verified = store.verify(session)
+    verified = verify_session(session)
     return _Loaded(
         communication=communication,
         version=version,

@@ -12,7 +12,8 @@ from pathlib import Path
 from comms_approval.adapters.db import audit as store
 from comms_approval.bootstrap import AppContext
 from comms_approval.domain.audit_chain import CHAIN_VERSION, VerificationResult, canonical_json
-from comms_approval.domain.errors import CommsApprovalError
+from comms_approval.domain.errors import AuditChainBroken, CommsApprovalError
+from comms_approval.services.audit import verify_session
 
 CHECKPOINT_FORMAT = "comms-approval-checkpoint/v1"
 
@@ -49,10 +50,23 @@ def _secret(ctx: AppContext) -> str:
 
 
 def create_checkpoint(ctx: AppContext, path: Path) -> Checkpoint:
-    """Read the current head and write it, signed, to `path` (atomically; owner-readable only)."""
-    with ctx.uow() as uow:
-        seq, digest = store.head(uow.session)
-    checkpoint = Checkpoint(seq=seq, hash=digest, created_at=ctx.clock.now().isoformat())
+    """Verify the whole chain, then write its head, signed, to `path` (atomically; owner-readable only).
+
+    Raises AuditChainBroken, and writes nothing, when the chain does not verify: the signature must never
+    vouch for a rewritten trail (a chain recomputed consistently by someone with database access still fails
+    on an edited or unaccounted erased payload, or on a stored head that is no longer one of its events).
+    """
+    with ctx.uow(read_only=True) as uow:
+        # The head first, then the chain: events appended meanwhile only lengthen the chain the head is in.
+        head = store.head(uow.session)
+        result = verify_session(uow.session, expected_head=head if head[0] else None)
+    if not result.ok:
+        raise AuditChainBroken(
+            f"refusing to sign a checkpoint: the audit trail is broken at event {result.first_bad_seq}: "
+            f"{result.problem} / point de contrôle refusé : la piste d'audit est altérée au n° "
+            f"{result.first_bad_seq}"
+        )
+    checkpoint = Checkpoint(seq=head[0], hash=head[1], created_at=ctx.clock.now().isoformat())
     document = {**checkpoint.signed_body(), "hmac_sha256": checkpoint.signature(_secret(ctx))}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -93,5 +107,5 @@ def read_checkpoint(path: Path, secret_key: str) -> Checkpoint:
 def verify_with_checkpoint(ctx: AppContext, path: Path) -> VerificationResult:
     """Verify the whole chain and that it still contains the checkpointed head (detects a cut tail)."""
     checkpoint = read_checkpoint(path, _secret(ctx))
-    with ctx.uow() as uow:
-        return store.verify(uow.session, expected_head=(checkpoint.seq, checkpoint.hash))
+    with ctx.uow(read_only=True) as uow:
+        return verify_session(uow.session, expected_head=(checkpoint.seq, checkpoint.hash))

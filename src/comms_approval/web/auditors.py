@@ -19,7 +19,7 @@ from comms_approval.adapters.db import audit as store
 from comms_approval.adapters.db.tables import AuditEventRow, CommunicationRow, RequestRow, VersionRow
 from comms_approval.bootstrap import AppContext
 from comms_approval.domain.errors import NotFound
-from comms_approval.services.audit import CSV_COLUMNS, AuditRefs, iter_export, record
+from comms_approval.services.audit import CSV_COLUMNS, AuditRefs, iter_export, record, verify_session
 from comms_approval.services.certificates import (
     CertificateRefused,
     approval_certificate_pdf,
@@ -78,7 +78,7 @@ def _filters(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _chain(session: Session) -> dict[str, Any]:
-    result = store.verify(session)
+    result = verify_session(session)
     return {
         "ok": result.ok,
         "seq": result.head_seq if result.ok else result.first_bad_seq,
@@ -223,7 +223,11 @@ def communication_history(
 
 
 def _export_lines(ctx: AppContext, allowed: tuple[str, ...], fmt: str) -> Iterator[str]:
-    """The whole chain (so it verifies offline); payloads of conventions the auditor does not audit are withheld."""
+    """The whole chain (so it verifies offline); payloads are withheld unless the event belongs to a convention
+    the auditor audits: other conventions' events, and events of no convention (sign-ins, other auditors'
+    page views...), which carry addresses and queries. No auditor is global: `allowed` is the conventions that
+    declare this address as their auditor. A withheld payload is marked `payload_withheld` in JSONL, so the
+    offline verifier does not take it for an erasure outside retention."""
     with reading(ctx) as session:
         if fmt == "csv":
             buffer = io.StringIO()
@@ -231,12 +235,14 @@ def _export_lines(ctx: AppContext, allowed: tuple[str, ...], fmt: str) -> Iterat
             writer.writeheader()
         for event in iter_export(session):
             data = event.as_dict()
-            if event.convention_id is not None and event.convention_id not in allowed:
+            if event.convention_id not in allowed:
                 data["payload"] = None  # its digest stays in payload_sha256: the chain still verifies
+                data["payload_withheld"] = True
             if fmt == "jsonl":
                 yield json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n"
                 continue
             data.pop("chain")
+            data.pop("payload_withheld", None)
             data["payload"] = json.dumps(data["payload"], ensure_ascii=False, sort_keys=True)
             writer.writerow(data)
             yield buffer.getvalue()

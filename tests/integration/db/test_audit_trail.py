@@ -151,15 +151,15 @@ class TestTamperingIsDetected:
         assert not result.ok  # ...but the anchor does
         assert result.first_bad_seq == 4
 
-    def test_an_erased_payload_is_legal_and_the_chain_still_verifies(
+    def test_a_payload_erased_outside_a_retention_purge_is_detected(
         self, ctx: AppContext, clock: ManualClock
     ) -> None:
-        """Retention purges delete personal payloads; the commitments keep the chain whole."""
+        """Only a retention purge may erase a payload (test_audit_erasure_and_checkpoints.py has the legal case)."""
         append_events(ctx, clock, 3)
         with ctx.engine.begin() as conn:
             conn.execute(text("DELETE FROM audit_payloads WHERE seq = 2"))
         result = verify_trail(ctx)
-        assert result.ok
+        assert (result.ok, result.first_bad_seq) == (False, 2)
         assert result.payloads_erased == 1
 
 

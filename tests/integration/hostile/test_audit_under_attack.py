@@ -289,11 +289,13 @@ class TestOfflineVerifier:
         assert cut_after["first_bad_seq"] == len(lines) - 1
 
         erased = json.loads(lines[2])
-        erased["payload"] = None  # a retention purge is legal
-        path = tmp_path / "erased.jsonl"
-        path.write_text("\n".join([*lines[:2], json.dumps(erased), *lines[3:]]) + "\n", encoding="utf-8")
-        purged = run_verifier(path, "--json")
-        assert purged.returncode == 0 and json.loads(purged.stdout)["payloads_erased"] == 1
+        erased["payload"] = None  # no retention purge records it: an erasure by hand
+        assert tampered("erased.jsonl", [*lines[:2], json.dumps(erased), *lines[3:]])["first_bad_seq"] == 3
+        withheld = {**erased, "payload_withheld": True}  # an auditor's partial export from the web
+        path = tmp_path / "withheld.jsonl"
+        path.write_text("\n".join([*lines[:2], json.dumps(withheld), *lines[3:]]) + "\n", encoding="utf-8")
+        partial = run_verifier(path, "--json")
+        assert partial.returncode == 0 and json.loads(partial.stdout)["payloads_withheld"] == 1
 
         forged = run_verifier(bundle, "--checkpoint", checkpoint, "--key-env", "KEY", env={"KEY": "wrong"})
         assert forged.returncode == 2 and "signature" in forged.stderr

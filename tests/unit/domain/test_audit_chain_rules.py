@@ -101,13 +101,14 @@ def test_a_duplicated_event_is_a_reorder() -> None:
     assert (result.ok, result.first_bad_seq) == (False, 2)
 
 
-def test_an_edited_payload_is_caught_by_its_digest_and_an_erased_one_is_legal() -> None:
-    """Retention may erase, never edit."""
+def test_an_edited_payload_is_caught_by_its_digest_and_an_unaccounted_erasure_too() -> None:
+    """Retention may erase, never edit; an erasure no retention purge records breaks the chain
+    (the legal, purged case: test_audit_chain_erasure.py)."""
     events, payloads = chain(3)
     erased = dict(payloads)
     del erased[2]
-    ok = verify_chain(events, erased)
-    assert (ok.ok, ok.payloads_erased) == (True, 1)
+    gone = verify_chain(events, erased)
+    assert (gone.ok, gone.first_bad_seq, gone.payloads_erased) == (False, 2, 1)
     edited = dict(payloads)
     edited[3] = '{"n":3,"who":"someone-else@example.org"}'
     assert verify_chain(events, edited).first_bad_seq == 3

@@ -16,9 +16,7 @@ from comms_approval.adapters.db.tables import AuditEventRow, AuditHeadRow, Audit
 from comms_approval.domain.audit_chain import (
     GENESIS_HASH,
     ChainedEvent,
-    VerificationResult,
     payload_digest,
-    verify_chain,
 )
 
 
@@ -196,12 +194,6 @@ def payload_map(session: Session) -> dict[int, str]:
 def head(session: Session) -> tuple[int, str]:
     row = session.get(AuditHeadRow, 1)
     return (row.seq, row.hash) if row is not None else (0, GENESIS_HASH)
-
-
-def verify(session: Session, *, expected_head: tuple[int, str] | None = None) -> VerificationResult:
-    """Verify the whole stored chain and the payloads still present."""
-    events = (to_chained(row) for row in iter_events(session))
-    return verify_chain(events, payload_map(session), expected_head=expected_head)
 
 
 APPEND_ONLY_SQLITE = [
