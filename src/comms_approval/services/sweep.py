@@ -166,15 +166,18 @@ def _remind_one(ctx: AppContext, session: object, version: VersionRow, request_i
     convention = get_convention(session, communication.convention_id)
     deadline = Deadline.from_dict(request.deadline_basis)
     slots = reminder_slots(deadline, convention.reminders)
-    sent = set(
-        session.execute(
-            select(col(ReminderRow.slot)).where(col(ReminderRow.request_id) == request_id)
-        ).scalars()
-    )
+    stored = session.execute(
+        select(col(ReminderRow.slot)).where(col(ReminderRow.request_id) == request_id)
+    ).scalars()
+    prefix = _round_prefix(request.send_round)
+    # this delivery's slots only: a request re-sent to a corrected address has a new clock and new reminders
+    sent = {
+        key.removeprefix(prefix) for key in stored if key.startswith(prefix) and ":" not in key[len(prefix) :]
+    }
     slot = due_reminder(slots, sent, now, deadline)
     sent_count = 0
     if slot is not None:
-        session.add(ReminderRow(request_id=request_id, slot=slot.key, sent_at=now))
+        session.add(ReminderRow(request_id=request_id, slot=prefix + slot.key, sent_at=now))
         session.flush()  # the unique (request, slot) key is the last line of defence against doubles
         _queue_reminder(session, ctx, convention, communication, version, request, slot, deadline)
         record_event(
@@ -200,6 +203,11 @@ def _remind_one(ctx: AppContext, session: object, version: VersionRow, request_i
     return sent_count
 
 
+def _round_prefix(send_round: int) -> str:
+    """How a reminder slot is keyed for a delivery round: bare for the first ('after-7d'), then 'r2:after-7d'."""
+    return "" if send_round <= 1 else f"r{send_round}:"
+
+
 def _slot_days(slot: ReminderSlot) -> int:
     """'after-7d' -> 7, 'before-2d' -> 2."""
     return int("".join(ch for ch in slot.key.partition("-")[2] if ch.isdigit()) or 0)
@@ -222,7 +230,7 @@ def _queue_reminder(session, ctx, convention, communication, version, request, s
             session,
             ctx,
             template="reminder",
-            key=f"reminder:{request.id}:{slot.key}:{address}",
+            key=f"reminder:{request.id}:{_round_prefix(request.send_round)}{slot.key}:{address}",
             recipient=address,
             language=party.language,
             context={

@@ -236,6 +236,35 @@ class TestBounces:
         dispatch(demo, smtp_server)
         assert requests_by_party(demo)["caf"]["delivered_at"] == clock.now().isoformat()
 
+    def test_a_request_resent_after_a_bounce_gets_its_own_reminders(
+        self,
+        demo: AppContext,
+        clock: ManualClock,
+        checker: FakeLogoChecker,
+        draft: Path,
+        smtp_server: SmtpTestServer,
+    ) -> None:
+        """The first address had its day-7 reminder, then bounced: the corrected one has a new clock, and a
+        day-7 reminder of its own before its silence can count."""
+        from comms_approval.services.delivery import record_bounce
+
+        submit_demo_draft(demo, checker, draft)
+        dispatch(demo, smtp_server)
+        caf = int(requests_by_party(demo)["caf"]["request_id"])  # type: ignore[call-overload]
+        clock.advance(timedelta(days=7, hours=1))
+        assert run_sweep(demo).reminders == 4  # the first round's day-7 reminders, the CAF's among them
+        record_bounce(demo, request_id=caf, detail="550 5.1.1 mailbox unknown")
+        resend_request(
+            demo, request_id=caf, officer_email=DEMO_OFFICER, addresses=["accueil@caf.example.org"]
+        )
+        dispatch(demo, smtp_server)
+        clock.advance(timedelta(days=7, hours=1))
+        run_sweep(demo)
+        dispatch(demo, smtp_server)
+        subjects = [str(m.message["Subject"]) for m in smtp_server.messages_to("accueil@caf.example.org")]
+        assert len(subjects) == 2, subjects  # the request, then its own day-7 reminder
+        assert "rappel" in subjects[1].lower(), subjects
+
 
 class TestDecisions:
     def test_two_approvals_one_with_remarks_and_silence_clear_the_version(
