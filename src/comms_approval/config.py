@@ -85,6 +85,18 @@ class Settings(BaseSettings):
                 )
             if self.clock_override is not None:
                 raise ConfigurationError("COMMS_APPROVAL_CLOCK_OVERRIDE is refused in production")
+            if not self.smtp_host:
+                # Without a relay, mail goes to the local sink, which accepts it: every request would count
+                # as delivered and its partner's silence as approval fifteen days later, unseen.
+                raise ConfigurationError(
+                    "COMMS_APPROVAL_SMTP_HOST is required in production: without a relay, mail would only be "
+                    "kept in a local folder, yet counted as delivered"
+                )
+            if "localhost" in self.mail_from.lower():
+                raise ConfigurationError(
+                    "COMMS_APPROVAL_MAIL_FROM is the development sender; set an address of your own domain "
+                    "in production (relays and recipients refuse mail from .localhost)"
+                )
         return self
 
     @property

@@ -121,10 +121,24 @@ def test_status_json_lists_versions_and_requests(env: dict[str, str], tmp_path: 
 
 def test_clock_override_is_refused_in_production(env: dict[str, str]) -> None:
     """Production refuses --now with a clear message and a non-zero exit."""
-    production = {**env, "COMMS_APPROVAL_ENV": "production", "COMMS_APPROVAL_SECRET_KEY": "x" * 40}
+    production = {
+        **env,
+        "COMMS_APPROVAL_ENV": "production",
+        "COMMS_APPROVAL_SECRET_KEY": "x" * 40,
+        "COMMS_APPROVAL_SMTP_HOST": "smtp.example.org",
+        "COMMS_APPROVAL_MAIL_FROM": "Visas <no-reply@visas.example.org>",
+    }
     code, out = run(production, "sweep", "--now", "2026-05-01T10:00:00+02:00")
     assert code != 0
-    assert "production" in out
+    assert "refused in production" in " ".join(out.split())
+
+
+def test_production_without_a_mail_relay_does_not_start(env: dict[str, str]) -> None:
+    """No relay in production: refused, instead of mail kept in a local folder and counted as delivered."""
+    production = {**env, "COMMS_APPROVAL_ENV": "production", "COMMS_APPROVAL_SECRET_KEY": "x" * 40}
+    code, out = run(production, "status")
+    assert code != 0
+    assert "SMTP_HOST" in out
 
 
 def test_a_placeholder_secret_is_refused_in_production(env: dict[str, str]) -> None:

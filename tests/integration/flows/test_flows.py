@@ -130,6 +130,8 @@ class TestDeadlineSweepFlow:
         dispatch(officer_ctx, smtp_server)
         monkeypatch.setenv("COMMS_APPROVAL_ENV", "production")
         monkeypatch.setenv("COMMS_APPROVAL_SECRET_KEY", "k" * 48)
+        monkeypatch.setenv("COMMS_APPROVAL_SMTP_HOST", "smtp.example.org")
+        monkeypatch.setenv("COMMS_APPROVAL_MAIL_FROM", "Visas <no-reply@visas.example.org>")
         with pytest.raises(ConfigurationError, match="refused in production"):
             deadline_sweep(now="2027-01-01T00:00:00+01:00")
         assert {r["status"] for r in requests_by_party(officer_ctx).values()} == {"awaiting"}

@@ -281,9 +281,20 @@ class TestSettings:
             secret_key="x" * 40,
             smtp_host="smtp.example.org",
             smtp_security=SmtpSecurity.NONE,
+            mail_from="Visas <no-reply@visas.example.org>",
         )
         with pytest.raises(ConfigurationError, match="production"):
             SmtpMailer.from_settings(settings, clock)
+
+    def test_production_refuses_to_start_without_a_relay_or_with_the_development_sender(self) -> None:
+        """Without a relay, the local sink would accept every mail: requests counted as delivered, unseen."""
+        production = {"env": Environment.PRODUCTION, "secret_key": "x" * 40}
+        with pytest.raises(ConfigurationError, match="SMTP_HOST is required in production"):
+            Settings(**production)  # type: ignore[arg-type]
+        with pytest.raises(ConfigurationError, match="MAIL_FROM"):
+            Settings(**production, smtp_host="smtp.example.org")  # type: ignore[arg-type]
+        ready = Settings(**production, smtp_host="smtp.example.org", mail_from="Visas <v@visas.example.org>")  # type: ignore[arg-type]
+        assert ready.is_production
 
     def test_from_settings_builds_a_mailer_that_delivers(
         self, smtp_server: SmtpTestServer, clock: ManualClock
