@@ -16,7 +16,7 @@ from comms_approval.web.app import create_app
 from tests.e2e.conftest import OFFICER, ORIGIN, PARTNERS, form_nonce, nonce_of, sign_in, signin_token
 from tests.e2e.fakes import FakeMentionFinder
 from tests.support.smtp_server import SmtpTestServer
-from tests.support.workflow import FakeLogoChecker, body_of, dispatch, make_draft
+from tests.support.workflow import FakeLogoChecker, body_of, correct_approvers, dispatch, make_draft
 
 
 def upload(
@@ -327,6 +327,14 @@ class TestResend:
         assert action
         nonce = re.search(r'name="nonce" value="([^"]+)">\s*<p class="hint">Le courriel', page.text)
         assert nonce
+        refused = client.post(
+            action.group(1),
+            headers={"origin": ORIGIN},
+            data={"nonce": nonce.group(1), "addresses": OFFICER},  # the officer's own address: refused
+        )
+        assert refused.status_code == 422
+        assert "n’est pas celle d’une personne habilitée à donner l’accord" in refused.text
+        correct_approvers(demo, tmp_path, "caf", ["secretariat@caf.example.org"])
         done = client.post(
             action.group(1),
             headers={"origin": ORIGIN},

@@ -153,3 +153,23 @@ def submit_demo_draft(
         communication_id=communication_id,
         find_mentions=find_mentions,
     )
+
+
+def correct_approvers(ctx: AppContext, folder: Path, party: str, approvers: list[str]) -> None:
+    """The fix for a wrong address: the demo convention's roster of `party` corrected, and the file loaded again
+    (a request is then resent to its party's approvers only)."""
+    from comms_approval.services.conventions import load_convention_file
+
+    demo = Path(__file__).resolve().parents[2] / "conventions" / "demo.toml"
+    text = demo.read_text(encoding="utf-8").replace('"../assets/', f'"{demo.parent.parent / "assets"}/')
+    listed = ", ".join(f'"{address}"' for address in approvers)
+    text, found = re.subn(
+        rf'(id = "{re.escape(party)}"\n(?:(?!\[\[parties\]\]).*\n)*?)approvers = \[[^\]]*\]',
+        rf"\1approvers = [{listed}]",
+        text,
+    )
+    assert found == 1, f"no approvers line for {party}"
+    folder.mkdir(parents=True, exist_ok=True)
+    corrected = folder / "demo-corrected.toml"
+    corrected.write_text(text, encoding="utf-8")
+    load_convention_file(ctx, corrected)

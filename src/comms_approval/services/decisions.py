@@ -182,6 +182,9 @@ def _decide(
         raise DecisionRefused(
             "this request is not yet registered as delivered; please retry in a few minutes"
         )
+    party = get_convention(session, target.communication.convention_id).party(request.party_id)
+    if not party.may_approve(who):  # the link's addressee, no longer (or never) on the party's roster
+        raise DecisionRefused(f"{who} is not an approver of {request.party_id}")
     now = ctx.clock.now()
     if silence_has_elapsed(request.deadline_at, now):
         deem_approved(session, ctx, target.communication, target.version, request)

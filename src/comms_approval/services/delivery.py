@@ -247,6 +247,14 @@ def resend_request(
         for address in recipients:
             if not _EMAIL.match(address):
                 raise SubmissionRefused(f"bad e-mail address {address!r}")
+            # Only the party's own approvers: a link sent anywhere else would let its holder answer for the
+            # party (or let the party's silence count where it never reads). A wrong roster is corrected in the
+            # convention file, loaded again, then the request is resent.
+            if not party.may_approve(address):
+                raise SubmissionRefused(
+                    f"{address} is not an approver of {party.id} in this convention; correct the convention's "
+                    "roster first"
+                )
         request.status = next_request_state(RequestState(request.status), RequestEvent.RESEND).value
         request.send_round += 1
         request.recipients = recipients

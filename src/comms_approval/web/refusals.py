@@ -40,6 +40,10 @@ _TABLE: tuple[tuple[type[CommsApprovalError], str, str, str], ...] = (
     (SubmissionRefused, r"(?P<email>\S+) is not an officer of (?P<party>.+) in this convention",
      "L’adresse {email} n’est pas celle d’un chargé de communication de {party} dans cette convention.",
      "{email} is not a communication officer of {party} in this convention."),
+    (SubmissionRefused, r"(?P<email>\S+) is not an approver of (?P<party>\S+) in this convention",
+     "L’adresse {email} n’est pas celle d’une personne habilitée à donner l’accord de la partie « {party} » : "
+     "corrigez d’abord la liste de la convention, puis renvoyez la demande.",
+     "{email} is not an approver of party “{party}”: correct the convention’s roster first, then resend."),
     (SubmissionRefused, r"a communication needs a title",
      "Veuillez donner un titre à la communication.",
      "Please give the communication a title."),

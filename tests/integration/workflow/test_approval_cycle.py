@@ -23,6 +23,7 @@ from tests.support.workflow import (
     DEMO_OFFICER,
     FakeLogoChecker,
     body_of,
+    correct_approvers,
     dispatch,
     make_draft,
     submit_demo_draft,
@@ -194,6 +195,7 @@ class TestDeliveryStartsTheClock:
         checker: FakeLogoChecker,
         draft: Path,
         smtp_server: SmtpTestServer,
+        tmp_path: Path,
     ) -> None:
         """The officer fixes the address; the new delivery date drives the deadline."""
         smtp_server.fail_permanently(PARTNERS["caf"])
@@ -201,6 +203,7 @@ class TestDeliveryStartsTheClock:
         dispatch(demo, smtp_server)
         request_id = int(requests_by_party(demo)["caf"]["request_id"])  # type: ignore[call-overload]
         clock.advance(timedelta(days=3))
+        correct_approvers(demo, tmp_path, "caf", ["accueil@caf.example.org"])
         resend_request(
             demo, request_id=request_id, officer_email=DEMO_OFFICER, addresses=["accueil@caf.example.org"]
         )
@@ -209,6 +212,43 @@ class TestDeliveryStartsTheClock:
         assert caf["status"] == "awaiting"
         assert caf["delivered_at"] == clock.now().isoformat()
         assert len(smtp_server.messages_to("accueil@caf.example.org")) == 1
+
+    def test_a_request_is_resent_only_to_its_partys_approvers(
+        self,
+        demo: AppContext,
+        checker: FakeLogoChecker,
+        draft: Path,
+        smtp_server: SmtpTestServer,
+    ) -> None:
+        """The submitting officer cannot send the CAF's link to an address of their choosing (their own, say)
+        and answer for the CAF: a wrong roster is corrected in the convention first."""
+        from comms_approval.domain.errors import SubmissionRefused
+
+        smtp_server.fail_permanently(PARTNERS["caf"])
+        submit_demo_draft(demo, checker, draft)
+        dispatch(demo, smtp_server)
+        caf = int(requests_by_party(demo)["caf"]["request_id"])  # type: ignore[call-overload]
+        with pytest.raises(SubmissionRefused, match="not an approver of caf"):
+            resend_request(demo, request_id=caf, officer_email=DEMO_OFFICER, addresses=[DEMO_OFFICER])
+        assert requests_by_party(demo)["caf"]["status"] == "undeliverable"
+
+    def test_a_link_whose_address_left_the_roster_no_longer_answers(
+        self,
+        demo: AppContext,
+        checker: FakeLogoChecker,
+        draft: Path,
+        smtp_server: SmtpTestServer,
+        tmp_path: Path,
+    ) -> None:
+        """The decision is the party's: an address removed from its approvers since the link was sent cannot
+        give it."""
+        submit_demo_draft(demo, checker, draft)
+        dispatch(demo, smtp_server)
+        token = tokens_for(smtp_server.accepted_messages(), PARTNERS["caf"])[0]
+        correct_approvers(demo, tmp_path, "caf", ["accueil@caf.example.org"])
+        with pytest.raises(DecisionRefused, match="not an approver"):
+            record_decision(demo, token=token, decision="approve")
+        assert requests_by_party(demo)["caf"]["status"] == "awaiting"
 
 
 class TestBounces:
@@ -243,6 +283,7 @@ class TestBounces:
         checker: FakeLogoChecker,
         draft: Path,
         smtp_server: SmtpTestServer,
+        tmp_path: Path,
     ) -> None:
         """The first address had its day-7 reminder, then bounced: the corrected one has a new clock, and a
         day-7 reminder of its own before its silence can count."""
@@ -254,6 +295,7 @@ class TestBounces:
         clock.advance(timedelta(days=7, hours=1))
         assert run_sweep(demo).reminders == 4  # the first round's day-7 reminders, the CAF's among them
         record_bounce(demo, request_id=caf, detail="550 5.1.1 mailbox unknown")
+        correct_approvers(demo, tmp_path, "caf", ["accueil@caf.example.org"])
         resend_request(
             demo, request_id=caf, officer_email=DEMO_OFFICER, addresses=["accueil@caf.example.org"]
         )
