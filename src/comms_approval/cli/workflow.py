@@ -272,6 +272,25 @@ def resend_command(
     console.print(f"Demande {row.id} renvoyée à {', '.join(row.recipients)} — {styled(row.status)}")
 
 
+@app.command("bounce")
+@handle_errors
+def bounce_command(
+    request: Annotated[int, typer.Argument(help="Request id whose mail bounced")],
+    detail: Annotated[
+        str, typer.Option("--detail", help="The bounce's text, e.g. '550 5.1.1 mailbox unknown'")
+    ],
+) -> None:
+    """Record a bounce received after the relay accepted a request: its clock stops, its silence never counts."""
+    from comms_approval.services.delivery import record_bounce
+
+    ctx = context()
+    record_bounce(ctx, request_id=request, detail=detail)
+    console.print(
+        f"Demande {request} : non remise — son délai est arrêté et son silence ne vaudra pas accord ; "
+        "le chargé de communication est averti et peut la renvoyer."
+    )
+
+
 @app.command("override")
 @handle_errors
 def override_command(

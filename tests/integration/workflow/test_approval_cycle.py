@@ -307,6 +307,32 @@ class TestBounces:
         assert len(subjects) == 2, subjects  # the request, then its own day-7 reminder
         assert "rappel" in subjects[1].lower(), subjects
 
+    def test_a_bounce_is_recorded_from_the_command_line(
+        self, demo: AppContext, checker: FakeLogoChecker, draft: Path, smtp_server: SmtpTestServer
+    ) -> None:
+        """A relay that accepts everything bounces later: the administrator records it, and the clock stops."""
+        from typer.testing import CliRunner
+
+        from comms_approval.cli.main import app
+
+        submit_demo_draft(demo, checker, draft)
+        dispatch(demo, smtp_server)
+        caf = int(requests_by_party(demo)["caf"]["request_id"])  # type: ignore[call-overload]
+        env = {
+            "COMMS_APPROVAL_DATA_DIR": str(demo.settings.data_dir),
+            "COMMS_APPROVAL_DATABASE_URL": demo.settings.effective_database_url,
+            "COMMS_APPROVAL_SMTP_HOST": "",
+        }
+        result = CliRunner().invoke(
+            app, ["bounce", str(caf), "--detail", "550 5.1.1 mailbox unknown"], env=env
+        )
+        assert result.exit_code == 0, result.output
+        assert "délai est arrêté" in " ".join(result.output.split())
+        caf_request = requests_by_party(demo)["caf"]
+        assert caf_request["status"] == "undeliverable"
+        again = CliRunner().invoke(app, ["bounce", "999999", "--detail", "550"], env=env)
+        assert again.exit_code != 0
+
 
 class TestDecisions:
     def test_two_approvals_one_with_remarks_and_silence_clear_the_version(
