@@ -55,7 +55,7 @@ class TestLifecyclePage:
         done = post_form(
             client,
             f"{PAGE}/terminations",
-            {"party": "caf", "requested_on": "2026-04-20", "reference": "1A 234 567 8901 2"},
+            {"party": "departement", "requested_on": "2026-04-20", "reference": "1A 234 567 8901 2"},
         )
         assert done.status_code == 303
         shown = client.get(done.headers["location"]).text
@@ -71,12 +71,28 @@ class TestLifecyclePage:
         """A date in the future is refused with the service's French (or English) sentence; nothing recorded."""
         sign_in(client, demo, smtp_server, OFFICER)
         action = f"{PAGE}/terminations"
-        french = post_form(client, action, {"party": "caf", "requested_on": "2027-01-10"})
+        french = post_form(client, action, {"party": "departement", "requested_on": "2027-01-10"})
         assert french.status_code == 422 and "est postérieure à aujourd’hui" in french.text
-        garbled = post_form(client, action, {"party": "caf", "requested_on": "le 3 mai"})
+        garbled = post_form(client, action, {"party": "departement", "requested_on": "le 3 mai"})
         assert garbled.status_code == 422 and "Veuillez indiquer une date valide" in garbled.text
-        english = post_form(client, action + "?lang=en", {"party": "caf", "requested_on": "10/01/2027"})
+        english = post_form(
+            client, action + "?lang=en", {"party": "departement", "requested_on": "10/01/2027"}
+        )
         assert english.status_code == 422 and "is in the future" in english.text
+        assert count(demo, "party_termination_recorded") == 0
+
+    def test_an_officer_records_only_their_own_partys_termination(
+        self, client: TestClient, demo: AppContext, smtp_server: SmtpTestServer
+    ) -> None:
+        """A party that left is no longer asked: another party's officer cannot make it leave (a backdated
+        letter would let their drafts skip it); the form offers their own party only."""
+        sign_in(client, demo, smtp_server, OFFICER)
+        page = client.get(PAGE).text
+        form = page.split('id="t-party"', 1)[1].split("</select>", 1)[0]
+        assert 'value="departement"' in form and 'value="caf"' not in form
+        refused = post_form(client, f"{PAGE}/terminations", {"party": "caf", "requested_on": "2025-01-10"})
+        assert refused.status_code == 403
+        assert "que la résiliation de votre propre partie" in refused.text
         assert count(demo, "party_termination_recorded") == 0
 
     def test_renewal_and_expiry_are_recorded_and_an_expired_convention_refuses_drafts(

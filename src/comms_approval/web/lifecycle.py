@@ -103,6 +103,7 @@ def _page_context(ctx: AppContext, user: WebUser, convention_id: str) -> dict[st
             )
         return {
             "convention": convention,
+            "own_parties": {p.id for p in convention.parties if user.may_submit_for(convention_id, p.id)},
             "renewals": row.renewals,
             "period_end": current_period_end(convention, row.renewals, today),
             "expired_on": row.expired_on,
@@ -166,12 +167,25 @@ def termination(
     requested_on: Annotated[str, Form(max_length=20)] = "",
     reference: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    """Record a party's written termination request; the page then shows the day it takes effect."""
+    """Record the officer's own party's written termination request; the page then shows the day it takes effect.
+
+    Only its own: a party that leaves is no longer asked, nor its logo required, so another party's officer
+    recording it (backdated, say) would escape Article 8. Another party's letter is recorded by the
+    administrator (`comms-approval convention terminate`).
+    """
     _check_officer(user, convention_id)
     form = {"kind": "termination", "party": party, "requested_on": requested_on, "reference": reference}
     refusal = form_is_genuine(request, ctx, PURPOSE, user.session_hash, nonce)
     if refusal is not None:
         return _refused(request, ctx, user, convention_id, lang, t(refusal, lang), 403, form)
+    if not user.may_submit_for(convention_id, party):
+        not_own = LifecycleRefused(
+            "You may record only your own party's termination; another party's letter is recorded by the "
+            "administrator.",
+            "Vous ne pouvez enregistrer que la résiliation de votre propre partie ; celle d’une autre partie est "
+            "enregistrée par l’administrateur.",
+        )
+        return _refused(request, ctx, user, convention_id, lang, explain(not_own, lang), 403, form)
     day = parse_day(requested_on)
     if day is None:
         return _refused(request, ctx, user, convention_id, lang, t("err_date", lang), 422, form)
