@@ -8,7 +8,7 @@ import shutil
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -196,6 +196,19 @@ def _write_preview(ctx: AppContext, draft: _StoredDraft) -> None:
     (derived_dir / "preview.png").write_bytes(preview_png)
 
 
+def _active_parties(ctx: AppContext, convention: Convention, submitted_at: datetime) -> Convention:
+    """The convention as its logo check sees it: the parties active on the submission date only. A party whose
+    termination has taken effect (Article 9) is no longer a party: its logo is not required."""
+    with ctx.uow(read_only=True) as uow:
+        leaving = {
+            party: row.termination_effective_on
+            for party, row in party_rows(uow.session, convention.id).items()
+        }
+    on = local_today(convention, submitted_at)
+    active = tuple(party for party in convention.parties if party_is_active(on, leaving.get(party.id)))
+    return convention if len(active) == len(convention.parties) else replace(convention, parties=active)
+
+
 def _run_checker(
     ctx: AppContext,
     checker: LogoChecker,
@@ -290,7 +303,13 @@ def _check_now(
     convention, draft = submission.convention, submission.draft
     with _discard_on_failure(ctx, draft.sha, draft.path):
         report, report_data = _run_checker(
-            ctx, checker, draft.path, draft.sha, convention, find_mentions, progress
+            ctx,
+            checker,
+            draft.path,
+            draft.sha,
+            _active_parties(ctx, convention, ctx.clock.now()),
+            find_mentions,
+            progress,
         )
         _write_preview(ctx, draft)
         with ctx.uow() as uow:
@@ -359,7 +378,7 @@ def _accept(ctx: AppContext, submission: _Submission) -> AcceptedDraft:
         with ctx.uow() as uow:
             session = uow.session
             # refused now rather than after the check
-            _parties_to_ask(session, ctx, submission.convention, submission.party_id)
+            _parties_to_ask(session, submission.convention, submission.party_id, ctx.clock.now())
             communication, version = _open_version(session, ctx, submission, {})
             uow.commit()
             return AcceptedDraft(
@@ -500,7 +519,9 @@ def run_check(
         convention = get_convention(uow.session, communication.convention_id)
         document = ctx.settings.data_dir / version.stored_path
         sha = version.sha256
+        submitted_at = version.submitted_at
         attempt = version.check_attempts  # this worker's claim: only it renews the lease
+    required = _active_parties(ctx, convention, submitted_at)
     try:
         with _Heartbeat(ctx, version_id, attempt, heartbeat):
             report, report_data = _run_checker(
@@ -508,7 +529,7 @@ def run_check(
                 checker,
                 document,
                 sha,
-                convention,
+                required,
                 find_mentions,
                 _ProgressWriter(ctx, version_id, attempt),
             )
@@ -955,7 +976,7 @@ def _route(
     communication: CommunicationRow,
     version: VersionRow,
 ) -> list[RequestRow]:
-    parties = _parties_to_ask(session, ctx, convention, communication.submitting_party)
+    parties = _parties_to_ask(session, convention, communication.submitting_party, version.submitted_at)
     mail_context, preview = request_mail_context(session, ctx, convention, communication, version)
     return open_requests(
         session,
@@ -970,11 +991,12 @@ def _route(
 
 
 def _parties_to_ask(
-    session: Session, ctx: AppContext, convention: Convention, submitting_party: str
+    session: Session, convention: Convention, submitting_party: str, submitted_at: datetime
 ) -> list[Party]:
-    """Every other party active today; refused when there is none (a submission would ask nobody)."""
-    today = local_today(convention, ctx.clock.now())
-    parties = routed_parties(convention, submitting_party, party_rows(session, convention.id), today)
+    """Every other party active on the submission date, however long the check or an override took after it
+    (Article 9: a party is routed while active at submission); refused when there is none."""
+    on = local_today(convention, submitted_at)
+    parties = routed_parties(convention, submitting_party, party_rows(session, convention.id), on)
     if not parties:
         raise SubmissionRefused("no other active party to ask in this convention")
     return parties

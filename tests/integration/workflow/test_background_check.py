@@ -239,6 +239,35 @@ class TestRunCheck:
         )
         assert requests_of(demo, accepted.version_id) == []
 
+    def test_who_is_asked_and_whose_logo_is_required_is_decided_on_the_submission_date(
+        self, demo: AppContext, clock: ManualClock, brochure: Path
+    ) -> None:
+        """Article 9: a party is routed while active at submission. The CAF leaves on 1 May; a draft accepted
+        on 23 April and checked on 2 May still asks it, and needs its logo; one submitted on 2 May does not."""
+        with demo.uow() as uow:
+            caf = uow.session.execute(select(PartyRow).where(PartyRow.party_id == "caf")).scalar_one()  # type: ignore[arg-type]
+            caf.termination_effective_on = date(2026, 5, 1)
+            uow.session.add(caf)
+            uow.commit()
+        before = accept(demo, brochure)
+        clock.advance(timedelta(days=9))  # 2 May: the CAF has left
+        missing_caf = FakeLogoChecker({"caf": LogoStatus.MISSING})
+        outcome = run_check(demo, missing_caf, before.version_id)
+        assert outcome is not None and outcome.status == "rejected_by_check"  # its logo was still required
+        assert requests_of(demo, before.version_id) == []
+        override_logo_check(
+            demo,
+            version_id=before.version_id,
+            party_id="caf",
+            justification="Le logo de la Caf figure au dos, en petit.",
+            officer_email=DEMO_OFFICER,
+        )
+        assert requests_of(demo, before.version_id) == ["caf", "dsden", "dtpjj", "prefet"]
+        after = accept(demo, files.real_pdf(brochure.parent / "later.pdf", pages=6))
+        outcome = run_check(demo, missing_caf, after.version_id)
+        assert outcome is not None and outcome.status == "routing"  # the CAF's logo is no longer required
+        assert requests_of(demo, after.version_id) == ["dsden", "dtpjj", "prefet"]
+
     def test_progress_that_cannot_be_recorded_does_not_fail_the_check(self, tmp_path: Path) -> None:
         """A database hiccup while a page is told: logged, and the check goes on."""
         from comms_approval.bootstrap import build_context
