@@ -18,7 +18,7 @@ from comms_approval.adapters.db.tables import (
 from comms_approval.adapters.links import new_token, token_hash
 from comms_approval.adapters.mail.ics import deadline_ics
 from comms_approval.adapters.mail.message import Attachment
-from comms_approval.adapters.mail.render import deadline_sentence
+from comms_approval.adapters.mail.render import deadline_event_title, deadline_sentence
 from comms_approval.bootstrap import AppContext
 from comms_approval.domain.convention import Convention, Party
 from comms_approval.domain.deadlines import compute_deadline
@@ -142,11 +142,11 @@ def queue_request_mails(
         if preview is not None:
             context["preview_cid"] = preview.inline_cid
         ics = Attachment(
-            filename="echeance.ics",
+            filename="echeance.ics" if party.language == "fr" else "deadline.ics",
             content_type="text/calendar; method=PUBLISH",
             data=deadline_ics(
                 uid=f"request-{request.id}-round{request.send_round}@comms-approval",
-                summary=f"Échéance\u00a0: avis sur «\u00a0{communication.title}\u00a0» (v{version.number})",
+                summary=deadline_event_title(communication.title, version.number, party.language),
                 description=f"{deadline_sentence(deadline, convention.timezone, party.language)} "
                 f"{review_url(ctx, token)}",
                 deadline=deadline,

@@ -389,6 +389,15 @@ class TestDatesInWords:
         )
         assert datetime_text(instant, "Europe/Paris", "en") == "Thursday 23 April 2026 at 10:05 (Paris time)"
 
+    def test_the_calendar_events_title_speaks_the_partners_language(self) -> None:
+        """An English-speaking partner's calendar shows an English title (it was French for everyone)."""
+        from comms_approval.adapters.mail.render import deadline_event_title
+
+        assert plain(deadline_event_title("Affiche\n« Assiduité »", 2, "fr")) == (
+            "Échéance : avis sur « Affiche « Assiduité » » (v2)"
+        )
+        assert deadline_event_title("Poster", 1, "en") == "Deadline: opinion on “Poster” (v1)"
+
     def test_naive_datetimes_are_refused(self) -> None:
         with pytest.raises(ValueError, match="naive"):
             deadline_sentence(datetime(2026, 5, 12), "Europe/Paris", "fr")  # noqa: DTZ001 -- the point of the test

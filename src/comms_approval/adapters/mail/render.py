@@ -128,6 +128,13 @@ def deadline_sentence(deadline: datetime, timezone: str, language: str, *, artic
     )
 
 
+def deadline_event_title(title: str, version: int, language: str) -> str:
+    """The calendar event's title of a request's deadline, in the partner's language."""
+    if _language(language) == "fr":
+        return f"Échéance\u00a0: avis sur «\u00a0{oneline(title)}\u00a0» (v{version})"
+    return f"Deadline: opinion on “{oneline(title)}” (v{version})"
+
+
 def oneline(value: object) -> str:
     """Collapse line breaks and blank runs into one space, for titles, names and subjects.
 
