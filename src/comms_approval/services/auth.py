@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from comms_approval.adapters.db.tables import SigninLinkRow, WebSessionRow
+from comms_approval.adapters.db.tables import PartyRow, SigninLinkRow, WebSessionRow
 from comms_approval.adapters.links import looks_like_token, new_token, token_hash
 from comms_approval.bootstrap import AppContext
 from comms_approval.domain.convention import Convention
 from comms_approval.domain.errors import NotFound
+from comms_approval.domain.lifecycle import party_is_active
 from comms_approval.services.audit import AuditRefs, record
-from comms_approval.services.conventions import get_convention, list_conventions
+from comms_approval.services.conventions import get_convention, list_conventions, party_rows
 from comms_approval.services.notifications import enqueue
+from comms_approval.services.routing import local_today
 
 SIGNIN_VALIDITY = timedelta(minutes=20)
 SESSION_VALIDITY = timedelta(hours=8)
@@ -53,16 +55,34 @@ def _digest(ctx: AppContext, purpose: str, token: str) -> str:
     return token_hash(purpose + token, ctx.settings.secret_key.get_secret_value())
 
 
-def roles_of(session: Session, email: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
-    """The (convention, party) pairs an address may submit for, and the conventions it audits."""
+def roles_of(
+    session: Session, email: str, now: datetime
+) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """The (convention, party) pairs an address may submit for, and the conventions it audits.
+
+    A party whose termination has taken effect (Article 9, on the convention's local date at `now`) has left: its
+    officers no longer submit for it nor read the convention's drafts (Article 6).
+    """
     officer: list[tuple[str, str]] = []
     auditor: list[str] = []
     for row in list_conventions(session):
         convention: Convention = get_convention(session, row.id)
-        officer.extend((convention.id, party.id) for party in convention.officer_parties(email))
+        parties = convention.officer_parties(email)
+        if parties:
+            today = local_today(convention, now)
+            lifecycle = party_rows(session, convention.id)
+            officer.extend(
+                (convention.id, party.id)
+                for party in parties
+                if party_is_active(today, _effective_on(lifecycle.get(party.id)))
+            )
         if convention.is_auditor(email):
             auditor.append(convention.id)
     return tuple(officer), tuple(auditor)
+
+
+def _effective_on(row: PartyRow | None) -> date | None:
+    return row.termination_effective_on if row is not None else None
 
 
 def request_signin(ctx: AppContext, email: str, *, language: str = "fr") -> bool:
@@ -75,7 +95,7 @@ def request_signin(ctx: AppContext, email: str, *, language: str = "fr") -> bool
         return False
     with ctx.uow() as uow:
         session = uow.session
-        officer, auditor = roles_of(session, address)
+        officer, auditor = roles_of(session, address, ctx.clock.now())
         if not officer and not auditor:
             return False
         token = new_token()
@@ -144,7 +164,7 @@ def consume_signin(ctx: AppContext, token: str) -> tuple[str, WebUser]:
             raise NotFound("unknown, expired or used sign-in link")
         link = _signin_row(session, ctx, token)
         assert link is not None
-        officer, auditor = roles_of(session, link.email)
+        officer, auditor = roles_of(session, link.email, now)
         if not officer and not auditor:
             raise NotFound("this address is no longer declared in any convention")
         cookie = new_token()
@@ -169,10 +189,11 @@ def session_user(ctx: AppContext, cookie: str | None) -> WebUser | None:
         row = session.execute(
             select(WebSessionRow).where(WebSessionRow.session_hash == digest)  # type: ignore[arg-type]
         ).scalar_one_or_none()
-        if row is None or row.revoked_at is not None or row.expires_at <= ctx.clock.now():
+        now = ctx.clock.now()
+        if row is None or row.revoked_at is not None or row.expires_at <= now:
             return None
-        # Roles are read afresh: an address removed from a convention loses access at once.
-        officer, auditor = roles_of(session, row.email)
+        # Roles are read afresh: an address removed from a convention, or whose party left, loses access at once.
+        officer, auditor = roles_of(session, row.email, now)
         if not officer and not auditor:
             return None
         return WebUser(row.email, officer, auditor, digest)

@@ -213,14 +213,14 @@ def _run_checker(
     ctx: AppContext,
     checker: LogoChecker,
     document: Path,
-    sha: str,
     convention: Convention,
     find_mentions: MentionFinder | None,
     progress: Progress | None = None,
 ) -> tuple[LogoReport, dict[str, object]]:
-    """The logo check with its annotated pages; `find_mentions` adds which parties the draft names."""
-    annotate_dir = ctx.settings.data_dir / "derived" / sha
-    report = checker.check(document, convention, annotate_dir=annotate_dir, progress=progress)
+    """The logo check; `find_mentions` adds which parties the draft names. The annotated pages are drawn by the
+    web from each version's stored report (`web.images.annotated_images`): one file may serve several versions,
+    each with its own report."""
+    report = checker.check(document, convention, progress=progress)
     report_data: dict[str, object] = dict(report.as_dict(include_details=True))
     if find_mentions is not None:
         report_data["mentions"] = dict(find_mentions(document, convention))
@@ -306,7 +306,6 @@ def _check_now(
             ctx,
             checker,
             draft.path,
-            draft.sha,
             _active_parties(ctx, convention, ctx.clock.now()),
             find_mentions,
             progress,
@@ -428,8 +427,8 @@ MAX_CHECK_ATTEMPTS = 3
 
 # A worker holds a check this long past its claim and past each renewal: a check whose process died is free
 # again within minutes, whatever the document's length. A live worker renews it at each page it reports (a page
-# takes 0.5-3 s) and, whatever stage the check is in, every `CHECK_HEARTBEAT` of real time: the annotated
-# pages and the mentions' reading (Tesseract at 300 dpi on a long PDF without a text layer) report no pages.
+# takes 0.5-3 s) and, whatever stage the check is in, every `CHECK_HEARTBEAT` of real time: the mentions'
+# reading (Tesseract at 300 dpi on a long PDF without a text layer) reports no pages.
 CHECK_LEASE = timedelta(minutes=5)
 CHECK_HEARTBEAT = timedelta(minutes=1)
 
@@ -518,7 +517,6 @@ def run_check(
         communication = get_communication(uow.session, version.communication_id)
         convention = get_convention(uow.session, communication.convention_id)
         document = ctx.settings.data_dir / version.stored_path
-        sha = version.sha256
         submitted_at = version.submitted_at
         attempt = version.check_attempts  # this worker's claim: only it renews the lease
     required = _active_parties(ctx, convention, submitted_at)
@@ -528,7 +526,6 @@ def run_check(
                 ctx,
                 checker,
                 document,
-                sha,
                 required,
                 find_mentions,
                 _ProgressWriter(ctx, version_id, attempt),

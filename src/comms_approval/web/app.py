@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
@@ -24,6 +24,7 @@ from comms_approval.web.common import (
     app_checker,
     error_page,
     get_lang,
+    ids_in_range,
     make_templates,
     optional_user,
 )
@@ -69,11 +70,10 @@ def create_app(
     app.add_middleware(TokenRateLimitMiddleware, limiter=app.state.lookup_limiter)
     app.add_middleware(SecurityHeadersMiddleware, hsts=app.state.secure_cookies)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(partners.router)
-    app.include_router(officers.router)
-    app.include_router(auditors.router)
-    app.include_router(lifecycle.router)
-    app.include_router(reports.router)
+    # Every route's integer ids are bounded (404 beyond any row's), whichever router declares them.
+    bounded = [Depends(ids_in_range)]
+    for module in (partners, officers, auditors, lifecycle, reports):
+        app.include_router(module.router, dependencies=bounded)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> PlainTextResponse:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args, get_type_hints
 from urllib.parse import urlencode
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
+from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session
 from starlette.datastructures import State
 from starlette.responses import HTMLResponse, Response
@@ -89,6 +91,36 @@ LangDep = Annotated[str, Depends(get_lang)]
 UserDep = Annotated[WebUser | None, Depends(optional_user)]
 CheckerDep = Annotated[LogoChecker, Depends(get_checker)]
 MentionFinderDep = Annotated[MentionFinder | None, Depends(get_mention_finder)]
+
+
+# No row id goes beyond this (PostgreSQL's integer ids); the database drivers fail on larger numbers.
+MAX_ROW_ID = 2**31 - 1
+_INTEGER = TypeAdapter(int)
+
+
+@functools.cache
+def _integer_path_params(endpoint: Callable[..., Any]) -> frozenset[str]:
+    """The parameters typed `int` (or `int | None`) of a route's function."""
+    return frozenset(
+        name for name, hint in get_type_hints(endpoint).items() if int in (hint, *get_args(hint))
+    )
+
+
+def ids_in_range(request: Request) -> None:
+    """An integer path parameter (an id, a page number) beyond any row's is unknown, so 404, as any other unknown id.
+
+    The route itself still converts and validates it; this only keeps out the numbers a database cannot compare.
+    """
+    endpoint = request.scope.get("endpoint")
+    if endpoint is None:
+        return
+    for name in _integer_path_params(endpoint) & request.path_params.keys():
+        try:
+            number = _INTEGER.validate_python(request.path_params[name])
+        except ValidationError:
+            continue  # not a number: the route's own validation answers
+        if not -MAX_ROW_ID <= number <= MAX_ROW_ID:
+            raise HTTPException(status_code=404)
 
 
 class SignInRequired(Exception):
@@ -206,7 +238,9 @@ def lang_switch_url(request: Request, lang: str) -> str:
     other = "en" if lang == "fr" else "fr"
     params = dict(request.query_params)
     params["lang"] = other
-    return f"{request.url.path}?{urlencode(params)}"
+    # A query alone: the browser keeps the page's own path and site (a path such as `//evil.example/x`, put in
+    # the link, would be read as another site).
+    return "?" + urlencode(params)
 
 
 def render(

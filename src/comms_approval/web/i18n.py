@@ -286,6 +286,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "again, with a new deadline.",
     ),
     "err_title": ("Veuillez saisir un titre.", "Please enter a title."),
+    "err_title_too_long": (
+        "Le titre dépasse {max} caractères ; veuillez le raccourcir.",
+        "The title is longer than {max} characters; please shorten it.",
+    ),
     "err_file": ("Veuillez choisir un fichier.", "Please choose a file."),
     "err_party": ("Vous ne pouvez pas déposer au nom de cette partie.", "You cannot submit for this party."),
     "check_passed": (

@@ -54,18 +54,22 @@ def document_state(ctx: AppContext, session: Session, version: VersionRow) -> Do
 
 
 def annotated_images(ctx: AppContext, session: Session, version: VersionRow) -> list[Path]:
-    """The logo checker's annotated pages when it wrote them; otherwise drawn from the stored report."""
-    folder = derived_dir(ctx, version.sha256)
+    """The version's pages annotated from its own stored report, drawn once and kept under the version.
+
+    One file serves several versions (of one communication or of other conventions), each with its own report: the
+    drawings are keyed by version, not by file. The logo checker's own annotations (`derived/<sha256>/<sha256>-pageN
+    .png`, written by each check of the file) are not used: a later check of the same file overwrites them.
+    """
+    folder = derived_dir(ctx, version.sha256) / f"v{version.id}"
     count = min(version.pages or 1, MAX_PAGES)
-    from_checker = [folder / f"{version.sha256}-page{n}.png" for n in range(1, count + 1)]
-    if all(p.is_file() for p in from_checker):
-        return from_checker
     ours = [folder / f"annotated-page{n}.png" for n in range(1, count + 1)]
     if all(p.is_file() for p in ours):
         return ours
     convention = get_convention(session, get_communication(session, version.communication_id).convention_id)
     names = {p.id: p.short_name for p in convention.parties}
     report = LogoReport.from_dict(version.logo_report)
+    folder.mkdir(parents=True, exist_ok=True)
+    drawn = []
     for number, (page, target) in enumerate(zip(page_images(ctx, version), ours, strict=False), start=1):
         with Image.open(page) as image:
             rgb = np.asarray(image.convert("RGB"))
@@ -73,7 +77,8 @@ def annotated_images(ctx: AppContext, session: Session, version: VersionRow) -> 
         partial = target.with_name(f"{target.name}.{threading.get_ident()}.part")
         annotate_page(rgb, number, report.parties, names).save(partial, "PNG", optimize=True)
         partial.replace(target)
-    return ours
+        drawn.append(target)
+    return drawn
 
 
 def previous_version(session: Session, version: VersionRow) -> VersionRow | None:

@@ -61,6 +61,7 @@ from comms_approval.web.refusals import Refusal, explain
 router = APIRouter()
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _MULTIPART_SLACK = 64 * 1024  # form fields and boundaries around the file
+MAX_TITLE = 300  # characters, as the form's field says (`maxlength`)
 # Only these notices may be shown from a query parameter (no text of a visitor's choosing on our pages).
 NOTICES = frozenset({"override_recorded", "resent"})
 
@@ -274,6 +275,7 @@ def _upload_context(ctx: AppContext, user: WebUser) -> dict[str, Any]:
         "max_pages": ctx.settings.max_pdf_pages,
         "inline_pages": ctx.settings.inline_check_max_pages,
         "title": "",
+        "max_title": MAX_TITLE,
         "error": None,
     }
 
@@ -354,10 +356,12 @@ async def upload(
     upload_file = form.get("file")
     title = str(form.get("title") or "").strip()
     context["title"] = title
+    kept_title = None
     if communication_id is not None:
         with reading(ctx) as session:
             existing = _visible_communication(session, user, communication_id)
         convention_id, party_id = existing.convention_id, existing.submitting_party
+        kept_title = existing.title
         title = title or existing.title
     else:
         convention_id, _, party_id = str(form.get("party") or "").partition("/")
@@ -365,6 +369,11 @@ async def upload(
         return fail(t("err_party", lang), 403)
     if not title:
         return fail(t("err_title", lang), 422)
+    # The field's maxlength binds only browsers; a communication's title already recorded (e.g. by the command
+    # line) may be kept by its new versions.
+    if len(title) > MAX_TITLE and title != kept_title:
+        context["title"] = title[:MAX_TITLE]  # the form echoes what it accepts
+        return fail(t("err_title_too_long", lang, max=MAX_TITLE), 422)
     if not isinstance(upload_file, UploadFile) or not upload_file.filename:
         return fail(t("err_file", lang), 422)
     try:

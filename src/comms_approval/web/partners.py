@@ -84,10 +84,12 @@ def _pad(started: float) -> None:
 
 
 def _is_gone(target: LinkTarget) -> bool:
+    if target.link.revoked_at is not None:  # e.g. sent to an address corrected since: gone whatever came next
+        return True
     state = RequestState(target.request.status)
     if state in DECIDED:
         return False  # the recorded answer stays readable on the same link
-    if state is RequestState.WITHDRAWN or target.link.revoked_at is not None:
+    if state is RequestState.WITHDRAWN:
         return True
     return VersionState(target.version.status) in FINAL_VERSION_STATES
 
