@@ -228,13 +228,14 @@ def test_a_long_brochure_is_checked_apart_and_its_page_updates_itself_to_the_rep
 
 
 def test_an_officer_records_a_partys_termination_on_the_convention_page(page: Any, live: LiveApp) -> None:
-    """From the desk to the convention page: the CAF's letter is recorded and its effective date shown."""
+    """From the desk to the convention page: the officer records their own party's letter (the Département's;
+    another party's goes through the administrator), and its effective date is shown."""
     sign_in(page, live, OFFICER)
     page.wait_for_url(f"{live.base_url}/desk")
     page.get_by_role("link", name=re.compile("Vie de la convention")).click()
     page.get_by_role("heading", name="Vie de la convention").wait_for()
     check_accessibility(page, "lifecycle-form")
-    page.get_by_label("Partie", exact=True).select_option("caf")
+    page.get_by_label("Partie", exact=True).select_option("departement")
     page.get_by_label("Date de réception de la demande écrite").fill("2026-04-20")
     page.get_by_label("Référence du recommandé").fill("1A 234 567 8901 2")
     page.get_by_role("button", name="Enregistrer une dénonciation").click()
