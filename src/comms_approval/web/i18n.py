@@ -493,8 +493,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Recorded under your name: {who}.",
     ),
     "termination_recorded": (
-        "La dénonciation de {party} est enregistrée : elle prend effet le {day} (article 9).",
-        "The termination of {party} is recorded: it takes effect on {day} (Article 9).",
+        "La dénonciation de la convention par la partie « {party} » est enregistrée : elle prend effet le {day} "
+        "(article 9).",
+        "The termination by party “{party}” is recorded: it takes effect on {day} (Article 9).",
     ),
     "renewal_recorded": ("Le renouvellement de la convention est enregistré.", "The renewal is recorded."),
     "expiry_recorded": ("La fin de la convention est enregistrée.", "The end of the convention is recorded."),
