@@ -24,6 +24,9 @@ class OutboxStatus:
     RETRY = "retry"
     SENT = "sent"
     FAILED = "failed"
+    # Never sent, on purpose: by the time its turn came, the mail had nothing left to say (a request mail of a
+    # withdrawn or resent request, a reminder to a party that has decided). Final, like SENT and FAILED.
+    CANCELLED = "cancelled"
 
     READY = (QUEUED, RETRY)
 

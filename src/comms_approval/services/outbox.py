@@ -5,24 +5,28 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import re
 import socket
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ARRAY, Integer, bindparam, func, or_, select, update
 from sqlalchemy.orm import QueryableAttribute, defer
 from sqlmodel import Session, SQLModel, col
 
-from comms_approval.adapters.db.tables import OutboxRow
+from comms_approval.adapters.db.tables import OutboxRow, RequestRow
 from comms_approval.adapters.mail.message import DeliveryResult, DeliveryStatus, Mailer
 from comms_approval.adapters.mail.smtp import retry_delay
 from comms_approval.bootstrap import AppContext
+from comms_approval.domain.requests import RequestState
 from comms_approval.services.delivery import DeliveryBatch, mark_request_delivered, note_permanent_failure
 from comms_approval.services.notifications import OutboxStatus, to_outgoing
 
 DEFAULT_LEASE = timedelta(minutes=5)
 SCRUBBED = "[envoyé — contenu effacé : il portait un lien personnel]"
+UNSENT = "[non envoyé — contenu effacé : il portait un lien personnel]"
+TAKEN_OVER = "taken over by another worker"
 
 
 def default_worker_id() -> str:
@@ -38,6 +42,7 @@ class DispatchReport:
     retried: int = 0
     failed: int = 0
     lost_leases: int = 0
+    cancelled: int = 0
     details: list[str] = field(default_factory=list)
 
 
@@ -79,12 +84,171 @@ def claim_batch(
     return rows
 
 
+def renew_claims(
+    ctx: AppContext, worker_id: str, row_ids: list[int], lease: timedelta = DEFAULT_LEASE
+) -> set[int]:
+    """Extend this worker's lease on the rows it still holds; return those (a row taken over is not renewed).
+
+    A batch may take longer than one lease (every message may use the whole SMTP timeout): the dispatcher
+    renews its claim before the lease could lapse, so no other worker takes over rows it is about to send.
+    """
+    with ctx.uow() as uow:
+        held = _renew(uow.session, ctx, worker_id, row_ids, lease)
+        uow.commit()
+    return held
+
+
+def _renew(
+    session: Session, ctx: AppContext, worker_id: str, row_ids: list[int], lease: timedelta
+) -> set[int]:
+    held = list(
+        session.execute(
+            select(col(OutboxRow.id))
+            .where(
+                col(OutboxRow.id).in_(row_ids),
+                col(OutboxRow.claimed_by) == worker_id,
+                col(OutboxRow.status) == OutboxStatus.SENDING,
+            )
+            .order_by(col(OutboxRow.id))
+            .with_for_update()
+        ).scalars()
+    )
+    if held:
+        session.execute(
+            update(OutboxRow)
+            .where(col(OutboxRow.id).in_(held))
+            .values(claimed_until=ctx.clock.now() + lease)
+            .execution_options(synchronize_session=False)
+        )
+    return set(held)
+
+
+# Which send round a request mail or a reminder belongs to, from its idempotency key (see routing.py and
+# sweep.py): "request:<id>:round<n>:<address>", "reminder:<id>:<slot>:<address>" (round 1) or
+# "reminder:<id>:r<n>:<slot>:<address>".
+_REQUEST_ROUND = re.compile(r"^request:\d+:round(\d+):")
+_REMINDER_ROUND = re.compile(r"^reminder:\d+:(?:r(\d+):)?[a-z]")
+# The request states in which a mail of each personal kind still has something to say.
+_STILL_DUE = {
+    # Request mails go to every address of the round: the first 250 makes the request await, and the other
+    # addresses of the same round (a party with several approvers) must still get theirs.
+    "request": (RequestState.PENDING_DELIVERY.value, RequestState.AWAITING.value),
+    # Never after a decision, a deemed approval, a withdrawal or a conclusion.
+    "reminder": (RequestState.AWAITING.value,),
+}
+
+
+def _round_of(row: OutboxRow) -> int | None:
+    pattern = _REQUEST_ROUND if row.kind == "request" else _REMINDER_ROUND
+    match = pattern.match(row.idempotency_key)
+    if match is None:
+        return None
+    return int(match.group(1) or 1)
+
+
+def _why_stale(row: OutboxRow, request: tuple[str, int] | None) -> str | None:
+    """Why this request mail or reminder must not go out now, or None if it still must."""
+    if request is None:
+        return "its request no longer exists"
+    status, send_round = request
+    if status not in _STILL_DUE[row.kind]:
+        return f"its request is {status}"
+    row_round = _round_of(row)
+    if row_round is not None and row_round != send_round:
+        return f"it belongs to send round {row_round}, the request is at round {send_round}"
+    return None
+
+
+def cancel_stale(ctx: AppContext, worker_id: str, rows: list[OutboxRow]) -> dict[int, str]:
+    """Cancel the request mails and reminders among these claimed rows that have nothing left to say.
+
+    Checked just before sending, not when queued: a mail held back by a 4xx (or waiting its turn) may outlive
+    its purpose -- the version was superseded or withdrawn, the request resent to another address, the party
+    decided. Such a row is never sent, records no delivery and starts no clock; its body, which carries a
+    personal link, is erased. Returns {row id: reason} for every row not to send (cancelled here, or no
+    longer ours). Other kinds (conclusions, acknowledgements, officer alerts) are not checked.
+    """
+    if not _personal(rows):
+        return {}
+    with ctx.uow() as uow:
+        skipped = _cancel_stale(uow.session, worker_id, rows)
+        uow.commit()
+    return skipped
+
+
+def _personal(rows: list[OutboxRow]) -> list[OutboxRow]:
+    return [row for row in rows if row.kind in _STILL_DUE and row.request_id is not None]
+
+
+def _cancel_stale(session: Session, worker_id: str, rows: list[OutboxRow]) -> dict[int, str]:
+    personal = _personal(rows)
+    if not personal:
+        return {}
+    requests: dict[int, tuple[str, int]] = {
+        request_id: (status, send_round)
+        for request_id, status, send_round in session.execute(
+            select(col(RequestRow.id), col(RequestRow.status), col(RequestRow.send_round)).where(
+                col(RequestRow.id).in_({row.request_id for row in personal})
+            )
+        )
+        if request_id is not None
+    }
+    skipped: dict[int, str] = {}
+    for row in personal:
+        reason = _why_stale(row, requests.get(row.request_id or 0))
+        if reason is None:
+            continue
+        # Only a row this worker still holds: one taken over is the other worker's to check.
+        cancelled = session.execute(
+            update(OutboxRow)
+            .where(
+                col(OutboxRow.id) == row.id,
+                col(OutboxRow.claimed_by) == worker_id,
+                col(OutboxRow.status) == OutboxStatus.SENDING,
+            )
+            .values(
+                status=OutboxStatus.CANCELLED,
+                claimed_by=None,
+                claimed_until=None,
+                last_error=f"not sent: {reason}"[:1000],
+                body_text=UNSENT,
+                body_html=UNSENT,
+                attachments=[],
+            )
+            .execution_options(synchronize_session=False)
+        )
+        skipped[row.id or 0] = reason if _rowcount(cancelled) == 1 else TAKEN_OVER
+    return skipped
+
+
+def _prepare_part(
+    ctx: AppContext, worker_id: str, renew: list[int] | None, part: list[OutboxRow], lease: timedelta
+) -> tuple[set[int] | None, dict[int, str]]:
+    """Before sending a part, in one transaction: renew the claim (if asked), then cancel_stale for the part.
+
+    Returns the rows still held after the renewal (None if not renewed) and the part's rows not to send.
+    """
+    if renew is None and not _personal(part):
+        return None, {}
+    with ctx.uow() as uow:
+        held = _renew(uow.session, ctx, worker_id, renew, lease) if renew is not None else None
+        skipped = _cancel_stale(
+            uow.session, worker_id, [row for row in part if held is None or row.id in held]
+        )
+        uow.commit()
+    return held, skipped
+
+
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0))
+
+
 def settle(
     ctx: AppContext, row_id: int, worker_id: str, result: DeliveryResult, report: DispatchReport
 ) -> None:
     """Record the relay's answer for one row, and its business consequence, in one transaction."""
     with ctx.uow() as uow:
-        _settle_locked(uow.session, ctx, row_id, result, report)
+        _settle_locked(uow.session, ctx, row_id, worker_id, result, report)
         uow.commit()
 
 
@@ -92,6 +256,9 @@ def settle_many(
     ctx: AppContext, answers: list[tuple[int, DeliveryResult]], worker_id: str, report: DispatchReport
 ) -> None:
     """Record a batch of answers in one transaction; on any error, one transaction per row instead.
+
+    Only the rows this worker still holds are settled: a row another worker took over once our lease lapsed
+    (or has settled since) is theirs, and counts as a lost lease here.
 
     One commit per message made the dispatcher a quarter of the bare SMTP loop on PostgreSQL
     (bench/workflow/outbox_throughput.py). Locks are taken in the product's global order -- outbox rows,
@@ -123,11 +290,11 @@ def settle_many(
             sent: list[dict[str, object]] = []
             for row_id, result in answers:
                 row = by_id[row_id]
-                if result.status is DeliveryStatus.ACCEPTED and row.status not in _SETTLED:
+                if result.status is DeliveryStatus.ACCEPTED and _held(row, worker_id):
                     sent.append(_sent_values(session, ctx, row, result, delivery))
                     batch.sent += 1
                 else:
-                    _settle_row(session, ctx, row, result, batch, delivery)
+                    _settle_row(session, ctx, row, worker_id, result, batch, delivery)
             _write_sent(session, sent)
             uow.commit()
     except Exception:
@@ -142,10 +309,20 @@ def settle_many(
 
 
 def _settle_locked(
-    session: Session, ctx: AppContext, row_id: int, result: DeliveryResult, report: DispatchReport
+    session: Session,
+    ctx: AppContext,
+    row_id: int,
+    worker_id: str,
+    result: DeliveryResult,
+    report: DispatchReport,
 ) -> None:
     row = session.execute(select(OutboxRow).where(col(OutboxRow.id) == row_id).with_for_update()).scalar_one()
-    _settle_row(session, ctx, row, result, report, None)
+    _settle_row(session, ctx, row, worker_id, result, report, None)
+
+
+def _held(row: OutboxRow, worker_id: str) -> bool:
+    """The row is still this worker's claim (read under its row lock): only then may the worker settle it."""
+    return row.status == OutboxStatus.SENDING and row.claimed_by == worker_id
 
 
 _BODIES: tuple[QueryableAttribute[Any], ...] = (
@@ -153,7 +330,6 @@ _BODIES: tuple[QueryableAttribute[Any], ...] = (
     OutboxRow.body_html,
     OutboxRow.attachments,
 )
-_SETTLED = (OutboxStatus.SENT, OutboxStatus.FAILED)
 # Kinds whose body carries a personal link (in the text, the HTML and the .ics): scrubbed once sent.
 _PERSONAL = ("request", "reminder")
 
@@ -238,14 +414,16 @@ def _settle_row(
     session: Session,
     ctx: AppContext,
     row: OutboxRow,
+    worker_id: str,
     result: DeliveryResult,
     report: DispatchReport,
     delivery: DeliveryBatch | None,
 ) -> None:
-    """Settle one outbox row already locked (FOR UPDATE) in this transaction."""
+    """Settle one outbox row already locked (FOR UPDATE) in this transaction, if this worker still holds it."""
     now = ctx.clock.now()
-    if row.status in _SETTLED:
-        report.lost_leases += 1  # another worker finished it after our lease lapsed
+    if not _held(row, worker_id):
+        # Our lease lapsed and another worker took the row over (it sends and settles it), or has settled it.
+        report.lost_leases += 1
         return
     row.last_code = result.code
     row.claimed_by = None
@@ -290,33 +468,98 @@ async def dispatch_outbox(
     (on SQLite the claim would otherwise wait for the settle's write lock). A worker that dies in between
     leaves both batches leased: once the leases lapse they are sent again with the same Message-IDs, as
     after a crash between sending and settling one batch. An error still waits for the settle in flight.
+    A batch is sent in parts short enough for the lease (see _send_claimed), which is renewed as needed.
     """
     worker = worker_id or default_worker_id()
     report = DispatchReport()
-    send_many = getattr(mailer, "send_many", None)
     settling: asyncio.Future[None] | None = None
+
+    async def claim() -> tuple[list[OutboxRow], datetime]:
+        held_until = ctx.clock.now() + lease  # no later than the claimed_until the claim writes
+        return await asyncio.to_thread(claim_batch, ctx, worker, batch, lease), held_until
+
     try:
-        rows = await asyncio.to_thread(claim_batch, ctx, worker, batch, lease) if max_batches > 0 else []
+        rows, held_until = await claim() if max_batches > 0 else ([], ctx.clock.now())
         for number in range(max_batches):
             if not rows:
                 break
             report.claimed += len(rows)
-            messages = [to_outgoing(row) for row in rows]
-            if send_many is not None:
-                results: list[DeliveryResult] = await send_many(messages)
-            else:
-                results = [await mailer.send(message) for message in messages]
-            answers = [(row.id or 0, result) for row, result in zip(rows, results, strict=True)]
+            # Counted apart, then added once no settle is in flight (the settling thread adds to `report`).
+            sending = DispatchReport()
+            answers = await _send_claimed(ctx, mailer, worker, rows, held_until, lease, sending)
             if settling is not None:
                 await settling
                 settling = None
+            report.lost_leases += sending.lost_leases
+            report.cancelled += sending.cancelled
+            report.details.extend(sending.details)
             more = number + 1 < max_batches
-            rows = await asyncio.to_thread(claim_batch, ctx, worker, batch, lease) if more else []
+            rows, held_until = await claim() if more else ([], ctx.clock.now())
             settling = asyncio.ensure_future(asyncio.to_thread(settle_many, ctx, answers, worker, report))
     finally:
         if settling is not None:
             await settling
     return report
+
+
+async def _send_claimed(
+    ctx: AppContext,
+    mailer: Mailer,
+    worker: str,
+    rows: list[OutboxRow],
+    held_until: datetime,
+    lease: timedelta,
+    report: DispatchReport,
+) -> list[tuple[int, DeliveryResult]]:
+    """Send a claimed batch in parts, each only while this worker holds its rows; return the relay's answers.
+
+    Every message may take the whole SMTP timeout, so a batch of 100 may outlast its lease. Before each part
+    the claim is renewed unless the lease still covers the part with a message to spare: for the rows still
+    to send and for those sent but not yet settled (another worker would send them again). A row to send that
+    was taken over meanwhile is dropped. Then the part's request mails and reminders are checked against their
+    requests (cancel_stale). A mailer that sends several messages over one session gets parts as long as a
+    lease allows; another gets one message at a time. A mailer slower than the timeout (as observed on the
+    context's clock) gets shorter parts and earlier renewals.
+    """
+    send_many = getattr(mailer, "send_many", None)
+    per_message = timedelta(seconds=max(ctx.settings.smtp_timeout_seconds, 1.0))  # the worst case, at first
+    answers: list[tuple[int, DeliveryResult]] = []
+    pending = list(rows)
+    while pending:
+        size = max(1, int(lease / per_message) - 1) if send_many is not None else 1
+        now = ctx.clock.now()
+        renew = None
+        if now + per_message * (min(size, len(pending)) + 1) > held_until:
+            renew = [row_id for row_id, _ in answers] + [row.id or 0 for row in pending]
+            held_until = now + lease
+        part = pending[:size]
+        held, skipped = await asyncio.to_thread(_prepare_part, ctx, worker, renew, part, lease)
+        if held is not None:
+            # A row already sent but taken over is left to the settle, which counts it as a lost lease.
+            lost = [row for row in pending if row.id not in held]
+            report.lost_leases += len(lost)
+            report.details.extend(f"outbox {row.id}: not sent, {TAKEN_OVER}" for row in lost)
+            pending = [row for row in pending if row.id in held]
+            part = [row for row in part if row.id in held]
+        pending = pending[len(part) :]  # the part is still the head of what is left to send
+        for row_id, reason in skipped.items():
+            if reason == TAKEN_OVER:
+                report.lost_leases += 1
+            else:
+                report.cancelled += 1
+            report.details.append(f"outbox {row_id}: not sent, {reason}")
+        part = [row for row in part if row.id not in skipped]
+        if not part:
+            continue
+        messages = [to_outgoing(row) for row in part]
+        started = ctx.clock.now()
+        if send_many is not None:
+            results: list[DeliveryResult] = await send_many(messages)
+        else:
+            results = [await mailer.send(message) for message in messages]
+        per_message = max(per_message, (ctx.clock.now() - started) / len(part))
+        answers.extend((row.id or 0, result) for row, result in zip(part, results, strict=True))
+    return answers
 
 
 def dispatch_outbox_sync(ctx: AppContext, mailer: Mailer, **kwargs: object) -> DispatchReport:

@@ -365,7 +365,7 @@ def _purge_logs(
     sink_files: list[Path] = []
     with ctx.uow() as uow:
         session = uow.session
-        finished = col(OutboxRow.status).in_([OutboxStatus.SENT, OutboxStatus.FAILED])
+        finished = col(OutboxRow.status).in_([OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.CANCELLED])
         old = col(OutboxRow.created_at) < cutoff
         if convention_id is None:
             outbox_ids = list(

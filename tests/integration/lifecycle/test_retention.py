@@ -19,6 +19,7 @@ from comms_approval.adapters.db.tables import (
 from comms_approval.bootstrap import AppContext
 from comms_approval.clock import ManualClock
 from comms_approval.services.audit import export_to_string, verify_trail
+from comms_approval.services.notifications import OutboxStatus
 from comms_approval.services.retention import RetentionPolicy, apply_retention, years_before
 from comms_approval.services.submission import SubmissionResult, submit_draft
 from comms_approval.services.sweep import run_sweep
@@ -84,6 +85,13 @@ class TestRetention:
         assert stored.is_file() and derived.is_dir()
         sent_mail = count(demo, OutboxRow)
         assert sent_mail > 0
+        with (
+            demo.uow() as uow
+        ):  # a mail cancelled before sending (its request moved on) keeps its address too
+            row = uow.session.exec(select(OutboxRow).limit(1)).one()
+            row.status = OutboxStatus.CANCELLED
+            uow.session.add(row)
+            uow.commit()
 
         clock.advance(timedelta(days=366))
         first = apply_retention(demo)
