@@ -60,7 +60,10 @@ class TestLifecyclePage:
         assert done.status_code == 303
         shown = client.get(done.headers["location"]).text
         assert "elle prend effet le mardi 1er septembre 2026 (article 9)" in shown
-        assert "La dénonciation de la convention par la partie « Conseil départemental » est enregistrée" in shown
+        assert (
+            "La dénonciation de la convention par la partie « Conseil départemental » est enregistrée"
+            in shown
+        )
         assert "Départ le mardi 1er septembre 2026" in shown and "1A 234 567 8901 2" in shown
         assert count(demo, "party_termination_recorded") == 1 and count(demo) == before + 1
         client.get(PAGE)
