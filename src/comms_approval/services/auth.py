@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from comms_approval.adapters.db.tables import PartyRow, SigninLinkRow, WebSessionRow
+from comms_approval.adapters.db.tables import SigninLinkRow, WebSessionRow
 from comms_approval.adapters.links import looks_like_token, new_token, token_hash
 from comms_approval.bootstrap import AppContext
 from comms_approval.domain.convention import Convention
 from comms_approval.domain.errors import NotFound
-from comms_approval.domain.lifecycle import party_is_active
 from comms_approval.services.audit import AuditRefs, record
 from comms_approval.services.conventions import get_convention, list_conventions, party_rows
 from comms_approval.services.notifications import enqueue
-from comms_approval.services.routing import local_today
+from comms_approval.services.routing import active_parties, local_today
 
 SIGNIN_VALIDITY = timedelta(minutes=20)
 SESSION_VALIDITY = timedelta(hours=8)
@@ -69,20 +68,13 @@ def roles_of(
         convention: Convention = get_convention(session, row.id)
         parties = convention.officer_parties(email)
         if parties:
-            today = local_today(convention, now)
-            lifecycle = party_rows(session, convention.id)
-            officer.extend(
-                (convention.id, party.id)
-                for party in parties
-                if party_is_active(today, _effective_on(lifecycle.get(party.id)))
+            active = active_parties(
+                convention, party_rows(session, convention.id), local_today(convention, now)
             )
+            officer.extend((convention.id, party.id) for party in parties if party in active)
         if convention.is_auditor(email):
             auditor.append(convention.id)
     return tuple(officer), tuple(auditor)
-
-
-def _effective_on(row: PartyRow | None) -> date | None:
-    return row.termination_effective_on if row is not None else None
 
 
 def request_signin(ctx: AppContext, email: str, *, language: str = "fr") -> bool:

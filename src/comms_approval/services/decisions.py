@@ -12,6 +12,7 @@ from sqlmodel import Session
 from comms_approval.adapters.db.tables import CommunicationRow, LinkRow, RequestRow, VersionRow
 from comms_approval.adapters.links import looks_like_token, token_hash
 from comms_approval.bootstrap import AppContext
+from comms_approval.domain.convention import Convention
 from comms_approval.domain.deadlines import silence_has_elapsed
 from comms_approval.domain.errors import CommsApprovalError, DecisionRefused, NotFound
 from comms_approval.domain.events import DecisionRecorded
@@ -182,8 +183,10 @@ def _decide(
         raise DecisionRefused(
             "this request is not yet registered as delivered; please retry in a few minutes"
         )
-    party = get_convention(session, target.communication.convention_id).party(request.party_id)
-    if not party.may_approve(who):  # the link's addressee, no longer (or never) on the party's roster
+    convention = get_convention(session, target.communication.convention_id)
+    if not convention.party(request.party_id).may_approve(
+        who
+    ):  # the link's addressee, no longer (or never) on the party's roster
         raise DecisionRefused(f"{who} is not an approver of {request.party_id}")
     now = ctx.clock.now()
     if silence_has_elapsed(request.deadline_at, now):
@@ -213,15 +216,14 @@ def _decide(
         ),
         request_refs(target.communication, target.version, request),
     )
-    _queue_acknowledgement(session, ctx, target, who, now)
+    _queue_acknowledgement(session, ctx, target, convention, who, now)
     conclude_if_decided(session, ctx, target.communication, target.version)
     return DecisionResult(request.id or 0, request.status, False, target.version.status)
 
 
 def _queue_acknowledgement(
-    session: Session, ctx: AppContext, target: LinkTarget, who: str, now: datetime
+    session: Session, ctx: AppContext, target: LinkTarget, convention: Convention, who: str, now: datetime
 ) -> None:
-    convention = get_convention(session, target.communication.convention_id)
     party = convention.party(target.request.party_id)
     enqueue(
         session,

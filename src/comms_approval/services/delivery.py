@@ -19,7 +19,7 @@ from comms_approval.domain.requests import RequestEvent, RequestState, next_requ
 from comms_approval.services.conclusion import revoke_links
 from comms_approval.services.conventions import get_convention
 from comms_approval.services.locks import lock_version, reload_request
-from comms_approval.services.notifications import OutboxStatus, enqueue
+from comms_approval.services.notifications import OutboxStatus, enqueue, request_mail_key
 from comms_approval.services.records import get_communication, record_event, request_refs
 from comms_approval.services.routing import queue_request_mails, request_mail_context
 
@@ -166,7 +166,7 @@ def note_permanent_failure(session: Session, ctx: AppContext, row: OutboxRow, de
     )
     if request.status != RequestState.PENDING_DELIVERY.value:
         return
-    prefix = f"request:{request.id}:round{request.send_round}:"
+    prefix = request_mail_key(request.id, request.send_round)
     still_possible = session.execute(
         select(col(OutboxRow.id)).where(
             col(OutboxRow.idempotency_key).startswith(prefix),

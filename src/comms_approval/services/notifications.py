@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from email.utils import parseaddr
 
@@ -29,6 +30,35 @@ class OutboxStatus:
     CANCELLED = "cancelled"
 
     READY = (QUEUED, RETRY)
+
+
+# The idempotency keys of the mails tied to a request's delivery round (a resend opens the next one), built and
+# read here only: the outbox reads a round back to drop a mail its request has outgrown.
+_ROUND_IN_KEY = {
+    "request": re.compile(r"^request:\d+:round(\d+):"),
+    "reminder": re.compile(r"^reminder:\d+:(?:r(\d+):)?[a-z]"),
+}
+
+
+def request_mail_key(request_id: int | None, send_round: int, address: str = "") -> str:
+    """The key of a request mail to `address` (without one: the prefix of all the round's request mails)."""
+    return f"request:{request_id}:round{send_round}:{address}"
+
+
+def reminder_slot(send_round: int, slot_key: str) -> str:
+    """A reminder slot as stored for a delivery round: bare for the first ('after-7d'), then 'r2:after-7d'."""
+    return slot_key if send_round <= 1 else f"r{send_round}:{slot_key}"
+
+
+def reminder_mail_key(request_id: int | None, send_round: int, slot_key: str, address: str) -> str:
+    return f"reminder:{request_id}:{reminder_slot(send_round, slot_key)}:{address}"
+
+
+def send_round_of(kind: str, key: str) -> int | None:
+    """The delivery round a request mail's or a reminder's key names; None for another mail."""
+    pattern = _ROUND_IN_KEY.get(kind)
+    found = pattern.match(key) if pattern is not None else None
+    return int(found.group(1) or 1) if found is not None else None
 
 
 def renderer(ctx: AppContext) -> MailRenderer:

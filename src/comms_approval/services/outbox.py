@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import re
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,7 +20,7 @@ from comms_approval.adapters.mail.smtp import retry_delay
 from comms_approval.bootstrap import AppContext
 from comms_approval.domain.requests import RequestState
 from comms_approval.services.delivery import DeliveryBatch, mark_request_delivered, note_permanent_failure
-from comms_approval.services.notifications import OutboxStatus, to_outgoing
+from comms_approval.services.notifications import OutboxStatus, send_round_of, to_outgoing
 
 DEFAULT_LEASE = timedelta(minutes=5)
 SCRUBBED = "[envoyé — contenu effacé : il portait un lien personnel]"
@@ -123,11 +122,6 @@ def _renew(
     return set(held)
 
 
-# Which send round a request mail or a reminder belongs to, from its idempotency key (see routing.py and
-# sweep.py): "request:<id>:round<n>:<address>", "reminder:<id>:<slot>:<address>" (round 1) or
-# "reminder:<id>:r<n>:<slot>:<address>".
-_REQUEST_ROUND = re.compile(r"^request:\d+:round(\d+):")
-_REMINDER_ROUND = re.compile(r"^reminder:\d+:(?:r(\d+):)?[a-z]")
 # The request states in which a mail of each personal kind still has something to say.
 _STILL_DUE = {
     # Request mails go to every address of the round: the first 250 makes the request await, and the other
@@ -138,14 +132,6 @@ _STILL_DUE = {
 }
 
 
-def _round_of(row: OutboxRow) -> int | None:
-    pattern = _REQUEST_ROUND if row.kind == "request" else _REMINDER_ROUND
-    match = pattern.match(row.idempotency_key)
-    if match is None:
-        return None
-    return int(match.group(1) or 1)
-
-
 def _why_stale(row: OutboxRow, request: tuple[str, int] | None) -> str | None:
     """Why this request mail or reminder must not go out now, or None if it still must."""
     if request is None:
@@ -153,7 +139,7 @@ def _why_stale(row: OutboxRow, request: tuple[str, int] | None) -> str | None:
     status, send_round = request
     if status not in _STILL_DUE[row.kind]:
         return f"its request is {status}"
-    row_round = _round_of(row)
+    row_round = send_round_of(row.kind, row.idempotency_key)
     if row_round is not None and row_round != send_round:
         return f"it belongs to send round {row_round}, the request is at round {send_round}"
     return None

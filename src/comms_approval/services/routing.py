@@ -25,7 +25,7 @@ from comms_approval.domain.deadlines import compute_deadline
 from comms_approval.domain.events import RequestOpened
 from comms_approval.domain.lifecycle import party_is_active
 from comms_approval.domain.requests import RequestState
-from comms_approval.services.notifications import enqueue
+from comms_approval.services.notifications import enqueue, request_mail_key
 from comms_approval.services.records import record_event, request_refs
 
 
@@ -35,18 +35,20 @@ def local_today(convention: Convention, now: datetime) -> date:
     return now.astimezone(ZoneInfo(convention.timezone)).date()
 
 
+def active_parties(convention: Convention, party_rows: Mapping[str, PartyRow], on: date) -> tuple[Party, ...]:
+    """The parties still in the convention on `on`: a termination takes effect on its day (Article 9)."""
+    return tuple(
+        party
+        for party in convention.parties
+        if party_is_active(on, row.termination_effective_on if (row := party_rows.get(party.id)) else None)
+    )
+
+
 def routed_parties(
     convention: Convention, submitting_party: str, party_rows: Mapping[str, PartyRow], on: date
 ) -> list[Party]:
     """Every other party still active on the submission date (Article 9: terminated parties leave)."""
-    parties = []
-    for party in convention.parties:
-        if party.id == submitting_party:
-            continue
-        row = party_rows.get(party.id)
-        if party_is_active(on, row.termination_effective_on if row else None):
-            parties.append(party)
-    return parties
+    return [party for party in active_parties(convention, party_rows, on) if party.id != submitting_party]
 
 
 def review_url(ctx: AppContext, token: str) -> str:
@@ -157,7 +159,7 @@ def queue_request_mails(
             session,
             ctx,
             template="request",
-            key=f"request:{request.id}:round{request.send_round}:{address}",
+            key=request_mail_key(request.id, request.send_round, address),
             recipient=address,
             language=party.language,
             context=context,

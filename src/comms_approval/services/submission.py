@@ -56,6 +56,7 @@ from comms_approval.services.records import (
     versions_of,
 )
 from comms_approval.services.routing import (
+    active_parties,
     local_today,
     open_requests,
     overrides_of,
@@ -196,16 +197,11 @@ def _write_preview(ctx: AppContext, draft: _StoredDraft) -> None:
     (derived_dir / "preview.png").write_bytes(preview_png)
 
 
-def _active_parties(ctx: AppContext, convention: Convention, submitted_at: datetime) -> Convention:
+def _as_checked(session: Session, convention: Convention, submitted_at: datetime) -> Convention:
     """The convention as its logo check sees it: the parties active on the submission date only. A party whose
     termination has taken effect (Article 9) is no longer a party: its logo is not required."""
-    with ctx.uow(read_only=True) as uow:
-        leaving = {
-            party: row.termination_effective_on
-            for party, row in party_rows(uow.session, convention.id).items()
-        }
     on = local_today(convention, submitted_at)
-    active = tuple(party for party in convention.parties if party_is_active(on, leaving.get(party.id)))
+    active = active_parties(convention, party_rows(session, convention.id), on)
     return convention if len(active) == len(convention.parties) else replace(convention, parties=active)
 
 
@@ -301,12 +297,14 @@ def _check_now(
     progress: Progress | None,
 ) -> SubmissionResult:
     convention, draft = submission.convention, submission.draft
+    with ctx.uow(read_only=True) as uow:
+        required = _as_checked(uow.session, convention, ctx.clock.now())
     with _discard_on_failure(ctx, draft.sha, draft.path):
         report, report_data = _run_checker(
             ctx,
             checker,
             draft.path,
-            _active_parties(ctx, convention, ctx.clock.now()),
+            required,
             find_mentions,
             progress,
         )
@@ -517,9 +515,8 @@ def run_check(
         communication = get_communication(uow.session, version.communication_id)
         convention = get_convention(uow.session, communication.convention_id)
         document = ctx.settings.data_dir / version.stored_path
-        submitted_at = version.submitted_at
+        required = _as_checked(uow.session, convention, version.submitted_at)
         attempt = version.check_attempts  # this worker's claim: only it renews the lease
-    required = _active_parties(ctx, convention, submitted_at)
     try:
         with _Heartbeat(ctx, version_id, attempt, heartbeat):
             report, report_data = _run_checker(

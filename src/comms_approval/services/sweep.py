@@ -18,7 +18,7 @@ from comms_approval.domain.requests import RequestState, VersionState
 from comms_approval.services.conclusion import conclude_if_decided
 from comms_approval.services.conventions import get_convention
 from comms_approval.services.locks import lock_version, reload_request
-from comms_approval.services.notifications import enqueue
+from comms_approval.services.notifications import enqueue, reminder_mail_key, reminder_slot
 from comms_approval.services.records import get_communication, record_event, request_refs, requests_of
 from comms_approval.services.routing import request_mail_context, review_url
 from comms_approval.services.silence import deem_approved
@@ -169,15 +169,15 @@ def _remind_one(ctx: AppContext, session: object, version: VersionRow, request_i
     stored = session.execute(
         select(col(ReminderRow.slot)).where(col(ReminderRow.request_id) == request_id)
     ).scalars()
-    prefix = _round_prefix(request.send_round)
+    used = set(stored)
     # this delivery's slots only: a request re-sent to a corrected address has a new clock and new reminders
-    sent = {
-        key.removeprefix(prefix) for key in stored if key.startswith(prefix) and ":" not in key[len(prefix) :]
-    }
+    sent = {s.key for s in slots if reminder_slot(request.send_round, s.key) in used}
     slot = due_reminder(slots, sent, now, deadline)
     sent_count = 0
     if slot is not None:
-        session.add(ReminderRow(request_id=request_id, slot=prefix + slot.key, sent_at=now))
+        session.add(
+            ReminderRow(request_id=request_id, slot=reminder_slot(request.send_round, slot.key), sent_at=now)
+        )
         session.flush()  # the unique (request, slot) key is the last line of defence against doubles
         _queue_reminder(session, ctx, convention, communication, version, request, slot, deadline)
         record_event(
@@ -203,11 +203,6 @@ def _remind_one(ctx: AppContext, session: object, version: VersionRow, request_i
     return sent_count
 
 
-def _round_prefix(send_round: int) -> str:
-    """How a reminder slot is keyed for a delivery round: bare for the first ('after-7d'), then 'r2:after-7d'."""
-    return "" if send_round <= 1 else f"r{send_round}:"
-
-
 def _slot_days(slot: ReminderSlot) -> int:
     """'after-7d' -> 7, 'before-2d' -> 2."""
     return int("".join(ch for ch in slot.key.partition("-")[2] if ch.isdigit()) or 0)
@@ -230,7 +225,7 @@ def _queue_reminder(session, ctx, convention, communication, version, request, s
             session,
             ctx,
             template="reminder",
-            key=f"reminder:{request.id}:{_round_prefix(request.send_round)}{slot.key}:{address}",
+            key=reminder_mail_key(request.id, request.send_round, slot.key, address),
             recipient=address,
             language=party.language,
             context={

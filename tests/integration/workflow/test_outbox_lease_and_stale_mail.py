@@ -21,11 +21,11 @@ from comms_approval.adapters.mail.smtp import SmtpMailer
 from comms_approval.bootstrap import AppContext
 from comms_approval.clock import ManualClock
 from comms_approval.services.decisions import record_decision
+from comms_approval.services.notifications import send_round_of
 from comms_approval.services.outbox import (
     DEFAULT_LEASE,
     UNSENT,
     DispatchReport,
-    _round_of,
     claim_batch,
     dispatch_outbox,
     settle,
@@ -273,21 +273,7 @@ class TestStaleMailIsCancelled:
         assert len([m for m in smtp_server.accepted_messages() if DSDEN_ADDRESSES[1] in m.rcpt_tos]) == 1
 
     def test_the_send_round_is_read_from_the_idempotency_key(self) -> None:
-        from comms_approval.adapters.db.tables import OutboxRow
-
-        def row(kind: str, key: str) -> OutboxRow:
-            return OutboxRow(
-                idempotency_key=key,
-                message_id="<x@y>",
-                kind=kind,
-                recipient="a@b.c",
-                subject="",
-                body_text="",
-                body_html="",
-                status="queued",
-            )
-
-        assert _round_of(row("request", "request:12:round3:a@b.c")) == 3
-        assert _round_of(row("reminder", "reminder:12:after-7d:a@b.c")) == 1
-        assert _round_of(row("reminder", "reminder:12:r2:before-2d:a@b.c")) == 2
-        assert _round_of(row("request", "something-else")) is None
+        assert send_round_of("request", "request:12:round3:a@b.c") == 3
+        assert send_round_of("reminder", "reminder:12:after-7d:a@b.c") == 1
+        assert send_round_of("reminder", "reminder:12:r2:before-2d:a@b.c") == 2
+        assert send_round_of("request", "something-else") is None
